@@ -1,0 +1,162 @@
+//! What a signer needs to know about an epoch.
+
+use std::collections::HashSet;
+
+use crate::domain::limits::MAX_SIGNERS;
+use crate::domain::{BlockNumber, Epoch, KeyBytes, PartyId, ProtocolParameters, Stake};
+use crate::{ValidationError, Violation};
+
+/// A registered signer, its keys and, where published, its stake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Signer {
+    /// The party.
+    pub party_id: PartyId,
+    /// The signer's Mithril verification key.
+    pub verification_key: KeyBytes,
+    /// KES signature of the verification key by the pool; absent on networks without pool keys.
+    pub verification_key_signature: Option<KeyBytes>,
+    /// Operational certificate of the pool; absent on networks without pool keys.
+    pub operational_certificate: Option<KeyBytes>,
+    /// KES evolutions of the key that signed the verification key.
+    pub kes_evolutions: Option<u64>,
+    /// Stake the party signs with; absent where the aggregator does not publish it.
+    pub stake: Option<Stake>,
+}
+
+/// A list of signers in which each party appears once, at most [`MAX_SIGNERS`] long.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "Vec<Signer>", into = "Vec<Signer>")
+)]
+pub struct SignerSet(Vec<Signer>);
+
+impl SignerSet {
+    /// Checks and wraps the list; the order is kept.
+    pub fn new(signers: Vec<Signer>) -> Result<Self, ValidationError> {
+        if signers.len() > MAX_SIGNERS {
+            return Err(ValidationError::here(Violation::TooManyEntries {
+                count: signers.len(),
+                max: MAX_SIGNERS,
+            }));
+        }
+        let mut seen = HashSet::with_capacity(signers.len());
+        for (index, signer) in signers.iter().enumerate() {
+            if !seen.insert(signer.party_id.as_str()) {
+                return Err(ValidationError::here(Violation::Duplicate {
+                    value: signer.party_id.to_string(),
+                })
+                .within("party_id")
+                .at_index(index));
+            }
+        }
+        Ok(Self(signers))
+    }
+
+    /// The signers, in the order given.
+    pub fn as_slice(&self) -> &[Signer] {
+        &self.0
+    }
+
+    /// The signers, owned.
+    pub fn into_vec(self) -> Vec<Signer> {
+        self.0
+    }
+
+    /// Number of signers.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is no signer.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Sum of the published stakes (saturating), or `None` if a signer's stake is not published.
+    pub fn total_stake(&self) -> Option<Stake> {
+        self.0.iter().try_fold(Stake(0), |total, signer| {
+            signer
+                .stake
+                .map(|stake| Stake(total.0.saturating_add(stake.0)))
+        })
+    }
+}
+
+impl TryFrom<Vec<Signer>> for SignerSet {
+    type Error = ValidationError;
+
+    fn try_from(signers: Vec<Signer>) -> Result<Self, Self::Error> {
+        Self::new(signers)
+    }
+}
+
+impl From<SignerSet> for Vec<Signer> {
+    fn from(value: SignerSet) -> Self {
+        value.0
+    }
+}
+
+/// How Cardano transactions are signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CardanoTransactionsSigningConfig {
+    /// Number of blocks behind the tip that are considered final (blocks).
+    pub security_parameter: u64,
+    /// Interval between two signed block numbers.
+    pub step: BlockNumber,
+}
+
+/// What a signer needs to know to register and sign during an epoch.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct EpochSettings {
+    /// The current epoch.
+    pub epoch: Epoch,
+    /// Protocol parameters for registrations made during this epoch, where published here.
+    pub signer_registration_protocol_parameters: Option<ProtocolParameters>,
+    /// Signers that sign during this epoch.
+    pub current_signers: SignerSet,
+    /// Signers that sign during the next epoch.
+    pub next_signers: SignerSet,
+    /// How Cardano transactions are signed, where they are.
+    pub cardano_transactions_signing_config: Option<CardanoTransactionsSigningConfig>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signer(party: &str, stake: Option<u64>) -> Signer {
+        Signer {
+            party_id: PartyId::new(party).unwrap(),
+            verification_key: KeyBytes::new(vec![7u8; 4]).unwrap(),
+            verification_key_signature: None,
+            operational_certificate: None,
+            kes_evolutions: None,
+            stake: stake.map(Stake),
+        }
+    }
+
+    #[test]
+    fn duplicate_parties_are_rejected_with_their_index() {
+        let error = SignerSet::new(vec![
+            signer("pool1a", Some(1)),
+            signer("pool1b", Some(1)),
+            signer("pool1a", Some(1)),
+        ])
+        .unwrap_err();
+        assert_eq!(error.to_string(), "[2].party_id: duplicate \"pool1a\"");
+    }
+
+    #[test]
+    fn total_stake_needs_every_stake() {
+        let set = SignerSet::new(vec![signer("a", Some(3)), signer("b", Some(u64::MAX))]).unwrap();
+        assert_eq!(set.total_stake(), Some(Stake(u64::MAX)));
+        let set = SignerSet::new(vec![signer("a", Some(3)), signer("b", None)]).unwrap();
+        assert_eq!(set.total_stake(), None);
+        assert_eq!(SignerSet::default().total_stake(), Some(Stake(0)));
+    }
+}

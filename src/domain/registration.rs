@@ -1,0 +1,28 @@
+//! A signer's registration.
+
+use crate::domain::{Epoch, KeyBytes, NodeInfo, PartyId};
+
+/// A signer's registration of its keys for an epoch.
+///
+/// The keys registered at epoch `e` sign from epoch `e + 2`. The node's declaration of what its
+/// software supports travels inside the registration, where the pool's key signature covers the
+/// message rather than an unsigned header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SignerRegistration {
+    /// Epoch at which the registration is made.
+    pub epoch: Epoch,
+    /// The registering party.
+    pub party_id: PartyId,
+    /// The signer's Mithril verification key.
+    pub verification_key: KeyBytes,
+    /// KES signature of the verification key by the pool; absent on networks without pool keys.
+    pub verification_key_signature: Option<KeyBytes>,
+    /// Operational certificate of the pool; absent on networks without pool keys.
+    pub operational_certificate: Option<KeyBytes>,
+    /// KES evolutions of the key that signed the verification key, counted from the start KES
+    /// period of the operational certificate (today's JSON API calls it `kes_period`).
+    pub kes_evolutions: Option<u64>,
+    /// What the signer's software supports.
+    pub node_info: NodeInfo,
+}

@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Modules
+//! - [`domain`]: the hub, the version-independent model every wire version converts to.
+//! - [`wire`]: wire versions (`mithril.signer.v1`, …), their generated types and conversions.
+//! - [`samples`]: deterministic sample messages for tests, fixtures and demos.
+//! - [`error`]: typed errors with field paths.
+#![warn(missing_docs)]
+
+pub mod domain;
+pub mod error;
+pub mod samples;
+pub mod wire;
+
+pub use error::{FieldPath, Segment, ValidationError, Violation, WireError};
+
+/// The file descriptor set of every compiled wire package (for gRPC reflection and tooling).
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/mithril_compat_descriptor.bin"));

@@ -1,0 +1,217 @@
+//! Deterministic, fully populated sample messages with realistic sizes.
+//!
+//! They feed the golden fixtures, the documentation examples and the command-line tool. Keys and
+//! signatures are pseudo-random bytes of the length real ones have (a BLS verification key with
+//! its proof of possession is 192 bytes, a Sum6 KES signature 448), not valid cryptography.
+
+use crate::domain::{
+    BlockNumber, CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch, EpochSettings, EraName,
+    ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ProtocolParameters, SignatureBytes,
+    SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature,
+    SoftwareVersion, Stake, WireVersionId, WonIndexes,
+};
+use crate::wire::HubMessage;
+
+/// Length of a BLS verification key with its proof of possession (bytes).
+pub const VERIFICATION_KEY_LEN: usize = 192;
+/// Length of a Sum6 KES signature (bytes).
+pub const KES_SIGNATURE_LEN: usize = 448;
+/// Length of a CBOR operational certificate (bytes).
+pub const OPERATIONAL_CERTIFICATE_LEN: usize = 304;
+/// Length of the sample single signatures (bytes).
+pub const SINGLE_SIGNATURE_LEN: usize = 200;
+
+/// Pseudo-random bytes from a seed (splitmix64); the same seed always gives the same bytes.
+pub fn bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        out.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// A pool id of the usual shape (`pool1` and 51 bech32 characters), derived from a seed.
+pub fn pool_id(seed: u64) -> PartyId {
+    const CHARSET: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    let tail: String = bytes(seed, 51)
+        .into_iter()
+        .map(|byte| CHARSET[usize::from(byte) % CHARSET.len()] as char)
+        .collect();
+    PartyId::new(format!("pool1{tail}")).expect("valid pool id")
+}
+
+fn key(seed: u64, len: usize) -> KeyBytes {
+    KeyBytes::new(bytes(seed, len)).expect("sample key within bounds")
+}
+
+/// The node declaration of a node that speaks wire version 1 and supports `pythagoras`.
+pub fn node_info() -> NodeInfo {
+    NodeInfo::new(
+        SoftwareVersion::new("0.1.0").expect("valid"),
+        vec![EraName::new("pythagoras").expect("valid")],
+        vec![WireVersionId::new(1).expect("valid")],
+    )
+    .expect("valid node info")
+}
+
+/// A registration with every optional field set.
+pub fn signer_registration() -> SignerRegistration {
+    SignerRegistration {
+        epoch: Epoch(512),
+        party_id: pool_id(1),
+        verification_key: key(10, VERIFICATION_KEY_LEN),
+        verification_key_signature: Some(key(11, KES_SIGNATURE_LEN)),
+        operational_certificate: Some(key(12, OPERATIONAL_CERTIFICATE_LEN)),
+        kes_evolutions: Some(6),
+        node_info: node_info(),
+    }
+}
+
+/// One signed entity type of each kind this build knows, with a name for each.
+pub fn signed_entity_types() -> Vec<(&'static str, SignedEntityType)> {
+    vec![
+        (
+            "mithril_stake_distribution",
+            SignedEntityType::MithrilStakeDistribution(Epoch(512)),
+        ),
+        (
+            "cardano_stake_distribution",
+            SignedEntityType::CardanoStakeDistribution(Epoch(511)),
+        ),
+        (
+            "cardano_immutable_files_full",
+            SignedEntityType::CardanoImmutableFilesFull(CardanoDbBeacon {
+                epoch: Epoch(512),
+                immutable_file_number: ImmutableFileNumber(7_123),
+            }),
+        ),
+        (
+            "cardano_transactions",
+            SignedEntityType::CardanoTransactions(Epoch(512), BlockNumber(11_234_567)),
+        ),
+    ]
+}
+
+/// A single signature about `signed_entity_type`.
+pub fn single_signature_for(signed_entity_type: SignedEntityType) -> SingleSignature {
+    SingleSignature {
+        signed_entity_type,
+        party_id: pool_id(1),
+        signature: SignatureBytes::new(bytes(20, SINGLE_SIGNATURE_LEN)).expect("within bounds"),
+        won_indexes: WonIndexes::new(vec![3, 17, 204, 1_503, 9_871]).expect("increasing"),
+        signed_message: SignedMessage::new(hex::encode(bytes(21, 32))).expect("hex digest"),
+    }
+}
+
+/// A single signature about Cardano transactions.
+pub fn single_signature() -> SingleSignature {
+    single_signature_for(SignedEntityType::CardanoTransactions(
+        Epoch(512),
+        BlockNumber(11_234_567),
+    ))
+}
+
+/// A signer with every optional field set.
+pub fn signer(seed: u64, stake: u64) -> Signer {
+    Signer {
+        party_id: pool_id(seed),
+        verification_key: key(seed.wrapping_mul(31).wrapping_add(1), VERIFICATION_KEY_LEN),
+        verification_key_signature: Some(key(
+            seed.wrapping_mul(31).wrapping_add(2),
+            KES_SIGNATURE_LEN,
+        )),
+        operational_certificate: Some(key(
+            seed.wrapping_mul(31).wrapping_add(3),
+            OPERATIONAL_CERTIFICATE_LEN,
+        )),
+        kes_evolutions: Some(seed % 62),
+        stake: Some(Stake(stake)),
+    }
+}
+
+/// Epoch settings with `current` and `next` signers and every optional field set.
+pub fn epoch_settings_with(current: usize, next: usize) -> EpochSettings {
+    let signers = |offset: u64, count: usize| {
+        SignerSet::new(
+            (0..count as u64)
+                .map(|index| signer(offset + index, 1_000_000_000 + index * 7_919_000))
+                .collect(),
+        )
+        .expect("distinct pool ids")
+    };
+    EpochSettings {
+        epoch: Epoch(512),
+        signer_registration_protocol_parameters: Some(
+            ProtocolParameters::new(1944, 16948, 0.2).expect("mainnet parameters"),
+        ),
+        current_signers: signers(100, current),
+        next_signers: signers(100 + current as u64 / 2, next),
+        cardano_transactions_signing_config: Some(CardanoTransactionsSigningConfig {
+            security_parameter: 3000,
+            step: BlockNumber(30),
+        }),
+    }
+}
+
+/// Epoch settings with three current and three next signers.
+pub fn epoch_settings() -> EpochSettings {
+    epoch_settings_with(3, 3)
+}
+
+/// Every sample, named, as the golden fixtures store them.
+pub fn all() -> Vec<(String, HubMessage)> {
+    let mut samples = vec![(
+        "signer_registration".to_owned(),
+        HubMessage::SignerRegistration(signer_registration()),
+    )];
+    for (name, signed_entity_type) in signed_entity_types() {
+        samples.push((
+            format!("single_signature_{name}"),
+            HubMessage::SingleSignature(single_signature_for(signed_entity_type)),
+        ));
+    }
+    samples.push((
+        "epoch_settings".to_owned(),
+        HubMessage::EpochSettings(epoch_settings()),
+    ));
+    samples
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_are_deterministic_and_distinct() {
+        assert_eq!(bytes(7, 33), bytes(7, 33));
+        assert_ne!(bytes(7, 33), bytes(8, 33));
+        assert_eq!(bytes(7, 33).len(), 33);
+        assert_eq!(pool_id(1).as_str().len(), 56);
+        let names: std::collections::HashSet<_> = all().into_iter().map(|(name, _)| name).collect();
+        assert_eq!(names.len(), all().len());
+    }
+
+    #[test]
+    fn sample_signers_overlap_between_epochs() {
+        let settings = epoch_settings_with(4, 4);
+        let current: Vec<_> = settings
+            .current_signers
+            .as_slice()
+            .iter()
+            .map(|s| &s.party_id)
+            .collect();
+        assert!(
+            settings
+                .next_signers
+                .as_slice()
+                .iter()
+                .any(|signer| current.contains(&&signer.party_id))
+        );
+    }
+}

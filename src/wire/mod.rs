@@ -1,0 +1,340 @@
+//! Wire versions: the protobuf packages `mithril.signer.vN` and their conversions to the hub.
+//!
+//! Each version lives in its own module (`v1`, …) with a curated `pb` module of generated types
+//! and the conversions to and from the [domain](crate::domain). Conversions go through the hub
+//! only, so adding a version adds two conversions, not one per existing version.
+//!
+//! Typed entry points are per version ([`v1::decode`], [`v1::encode`]); [`decode`] and
+//! [`encode`] dispatch on a [`WireVersion`] and a [`MessageKind`] chosen at run time.
+//!
+//! # How to add a wire version
+//! 1. Add `proto/mithril/signer/vN/`, and the package to `PACKAGES` in `build.rs` (and the
+//!    hand-written oneof messages to `HAND_WRITTEN`).
+//! 2. Add `src/wire/vN/` (copy the shape of `v1`: `mod.rs` with `pb`, `convert.rs` destructuring
+//!    every field).
+//! 3. Add the variant to [`WireVersion`] and to [`WireVersion::ALL`]; the compiler then points at
+//!    every `match` that owes a decision.
+//! 4. Write golden fixtures with `UPDATE_GOLDEN=1 cargo test --test golden`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use bytes::Buf;
+
+use crate::domain::{EpochSettings, SignerRegistration, SingleSignature, WireVersionId};
+use crate::error::{Nest, WireError};
+
+mod unknown;
+pub mod v1;
+
+pub use unknown::UnknownFields;
+pub(crate) use unknown::oneof_message;
+
+/// Default bound on the size of one encoded message accepted by the decoders (bytes).
+///
+/// Epoch settings of 3 000 signers with raw keys take about 3 MiB; the bound leaves room for
+/// ten times that.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
+
+/// A wire version this build speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WireVersion {
+    /// `mithril.signer.v1`.
+    V1,
+}
+
+impl WireVersion {
+    /// Every wire version this build speaks, oldest first.
+    pub const ALL: &'static [WireVersion] = &[WireVersion::V1];
+
+    /// The newest wire version this build speaks.
+    pub const LATEST: WireVersion = WireVersion::V1;
+
+    /// The protobuf package (`mithril.signer.v1`).
+    pub const fn package(self) -> &'static str {
+        match self {
+            Self::V1 => v1::PACKAGE,
+        }
+    }
+
+    /// The version number as nodes declare it.
+    pub fn id(self) -> WireVersionId {
+        let number = match self {
+            Self::V1 => 1,
+        };
+        WireVersionId::new(number).expect("wire version numbers are in range")
+    }
+
+    /// The version with that number, if this build speaks it.
+    pub fn from_id(id: WireVersionId) -> Option<Self> {
+        Self::ALL.iter().copied().find(|version| version.id() == id)
+    }
+
+    /// The short name (`v1`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::V1 => "v1",
+        }
+    }
+}
+
+impl fmt::Display for WireVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.package())
+    }
+}
+
+/// A wire version name this build does not speak.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown wire version {0:?} (this build speaks {known})", known = known_versions())]
+pub struct UnknownWireVersion(pub String);
+
+fn known_versions() -> String {
+    WireVersion::ALL
+        .iter()
+        .map(|version| version.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl FromStr for WireVersion {
+    type Err = UnknownWireVersion;
+
+    /// Accepts the short name (`v1`) or the package (`mithril.signer.v1`).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        WireVersion::ALL
+            .iter()
+            .copied()
+            .find(|version| text == version.name() || text == version.package())
+            .ok_or_else(|| UnknownWireVersion(text.to_owned()))
+    }
+}
+
+/// The messages every wire version carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// A [`SignerRegistration`] (body of `RegisterSigner`, `POST /register-signer`).
+    SignerRegistration,
+    /// A [`SingleSignature`] (body of `RegisterSignature`, `POST /register-signatures`).
+    SingleSignature,
+    /// An [`EpochSettings`] (body of `GetEpochSettings`, `GET /epoch-settings`).
+    EpochSettings,
+}
+
+impl MessageKind {
+    /// Every message kind.
+    pub const ALL: &'static [MessageKind] = &[
+        MessageKind::SignerRegistration,
+        MessageKind::SingleSignature,
+        MessageKind::EpochSettings,
+    ];
+
+    /// The name of the message in error paths (`single_signature`).
+    pub const fn field_name(self) -> &'static str {
+        match self {
+            Self::SignerRegistration => "signer_registration",
+            Self::SingleSignature => "single_signature",
+            Self::EpochSettings => "epoch_settings",
+        }
+    }
+
+    /// The name on the command line, after today's routes (`register-signature`).
+    pub const fn cli_name(self) -> &'static str {
+        match self {
+            Self::SignerRegistration => "register-signer",
+            Self::SingleSignature => "register-signature",
+            Self::EpochSettings => "epoch-settings",
+        }
+    }
+}
+
+impl fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.cli_name())
+    }
+}
+
+/// A message kind name this build does not know.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown message {0:?} (expected register-signer, register-signature or epoch-settings)")]
+pub struct UnknownMessageKind(pub String);
+
+impl FromStr for MessageKind {
+    type Err = UnknownMessageKind;
+
+    /// Accepts the command-line name (`register-signature`) or the field name (`single_signature`).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        MessageKind::ALL
+            .iter()
+            .copied()
+            .find(|kind| text == kind.cli_name() || text == kind.field_name())
+            .ok_or_else(|| UnknownMessageKind(text.to_owned()))
+    }
+}
+
+/// Any message of the hub, for code that picks the kind at run time.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum HubMessage {
+    /// A signer registration.
+    SignerRegistration(SignerRegistration),
+    /// A single signature.
+    SingleSignature(SingleSignature),
+    /// Epoch settings.
+    EpochSettings(EpochSettings),
+}
+
+impl HubMessage {
+    /// The kind of the message.
+    pub fn kind(&self) -> MessageKind {
+        match self {
+            Self::SignerRegistration(_) => MessageKind::SignerRegistration,
+            Self::SingleSignature(_) => MessageKind::SingleSignature,
+            Self::EpochSettings(_) => MessageKind::EpochSettings,
+        }
+    }
+}
+
+/// A hub type that travels as a message of its own.
+pub trait HubType: Sized {
+    /// Its kind.
+    const KIND: MessageKind;
+}
+
+impl HubType for SignerRegistration {
+    const KIND: MessageKind = MessageKind::SignerRegistration;
+}
+
+impl HubType for SingleSignature {
+    const KIND: MessageKind = MessageKind::SingleSignature;
+}
+
+impl HubType for EpochSettings {
+    const KIND: MessageKind = MessageKind::EpochSettings;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// One wire version's representation of a hub type: its generated protobuf type and the two
+/// conversions. Implemented by the marker type of each version (such as [`v1::V1`]).
+pub trait Spoke<T: HubType>: sealed::Sealed {
+    /// The generated protobuf type.
+    type Pb: prost::Message + Default;
+
+    /// The wire version.
+    const VERSION: WireVersion;
+
+    /// Converts a decoded protobuf value into the hub. Error paths are relative to the message.
+    fn to_hub(pb: Self::Pb) -> Result<T, WireError>;
+
+    /// Converts a hub value into this version. Error paths are relative to the message.
+    fn from_hub(value: &T) -> Result<Self::Pb, WireError>;
+}
+
+/// Decodes one message of a given version with a size limit, and converts it into the hub.
+pub fn decode_with_limit<S, T>(mut buf: impl Buf, max_bytes: usize) -> Result<T, WireError>
+where
+    S: Spoke<T>,
+    T: HubType,
+{
+    let message = T::KIND.field_name();
+    let size = buf.remaining();
+    if size > max_bytes {
+        return Err(WireError::TooLarge {
+            message,
+            size,
+            limit: max_bytes,
+        });
+    }
+    let pb =
+        <S::Pb as prost::Message>::decode(&mut buf).map_err(|source| WireError::Malformed {
+            message,
+            package: S::VERSION.package(),
+            source,
+        })?;
+    S::to_hub(pb).map_err(|error| error.within(message))
+}
+
+/// Converts a hub value into a given version and encodes it.
+pub fn encode_with<S, T>(value: &T) -> Result<Vec<u8>, WireError>
+where
+    S: Spoke<T>,
+    T: HubType,
+{
+    let pb = S::from_hub(value).map_err(|error| error.within(T::KIND.field_name()))?;
+    Ok(prost::Message::encode_to_vec(&pb))
+}
+
+/// Decodes a message whose version and kind are known only at run time.
+pub fn decode(
+    version: WireVersion,
+    kind: MessageKind,
+    buf: impl Buf,
+) -> Result<HubMessage, WireError> {
+    match version {
+        WireVersion::V1 => decode_kind::<v1::V1>(kind, buf),
+    }
+}
+
+fn decode_kind<S>(kind: MessageKind, buf: impl Buf) -> Result<HubMessage, WireError>
+where
+    S: Spoke<SignerRegistration> + Spoke<SingleSignature> + Spoke<EpochSettings>,
+{
+    let limit = DEFAULT_MAX_MESSAGE_BYTES;
+    Ok(match kind {
+        MessageKind::SignerRegistration => {
+            HubMessage::SignerRegistration(decode_with_limit::<S, _>(buf, limit)?)
+        }
+        MessageKind::SingleSignature => {
+            HubMessage::SingleSignature(decode_with_limit::<S, _>(buf, limit)?)
+        }
+        MessageKind::EpochSettings => {
+            HubMessage::EpochSettings(decode_with_limit::<S, _>(buf, limit)?)
+        }
+    })
+}
+
+/// Encodes a message in a version known only at run time.
+pub fn encode(version: WireVersion, message: &HubMessage) -> Result<Vec<u8>, WireError> {
+    match version {
+        WireVersion::V1 => encode_any::<v1::V1>(message),
+    }
+}
+
+fn encode_any<S>(message: &HubMessage) -> Result<Vec<u8>, WireError>
+where
+    S: Spoke<SignerRegistration> + Spoke<SingleSignature> + Spoke<EpochSettings>,
+{
+    match message {
+        HubMessage::SignerRegistration(value) => encode_with::<S, _>(value),
+        HubMessage::SingleSignature(value) => encode_with::<S, _>(value),
+        HubMessage::EpochSettings(value) => encode_with::<S, _>(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back() {
+        for version in WireVersion::ALL {
+            assert_eq!(version.name().parse::<WireVersion>().unwrap(), *version);
+            assert_eq!(version.package().parse::<WireVersion>().unwrap(), *version);
+            assert_eq!(WireVersion::from_id(version.id()), Some(*version));
+        }
+        for kind in MessageKind::ALL {
+            assert_eq!(kind.cli_name().parse::<MessageKind>().unwrap(), *kind);
+            assert_eq!(kind.field_name().parse::<MessageKind>().unwrap(), *kind);
+        }
+        assert!("v0".parse::<WireVersion>().is_err());
+        assert!("signature".parse::<MessageKind>().is_err());
+    }
+
+    #[test]
+    fn unknown_version_numbers_are_not_spoken() {
+        assert_eq!(WireVersion::from_id(WireVersionId::new(99).unwrap()), None);
+    }
+}

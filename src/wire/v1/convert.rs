@@ -1,0 +1,393 @@
+//! Conversions between `mithril.signer.v1` and the hub.
+//!
+//! Every conversion destructures its input completely, so a field added to either side stops the
+//! build here until it is mapped, defaulted or declared lossy.
+//!
+//! | v1 field | hub | notes |
+//! |---|---|---|
+//! | `SignerRegistration.kes_period` | `SignerRegistration::kes_evolutions` | same value, historical name |
+//! | `NodeInfo.wire_versions` (enum) | [`WireVersionId`] | values this build does not know are kept as numbers; `UNSPECIFIED` or negative is an error |
+//! | `SignedEntityType` unknown variant | [`SignedEntityType::Unknown`] | re-emitted as received; one from another wire version is unrepresentable |
+//! | `Signer.stake` | `Signer::stake` | optional on both sides |
+
+use super::{V1, VERSION, pb};
+use crate::domain::Epoch;
+use crate::domain::{
+    BlockNumber, CardanoDbBeacon, CardanoTransactionsSigningConfig, EpochSettings, EraName,
+    ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ProtocolParameters, SignatureBytes,
+    SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature,
+    SoftwareVersion, Stake, UnknownVariant, WireVersionId, WonIndexes,
+};
+use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
+use crate::wire::Spoke;
+
+fn missing(field: &'static str) -> ValidationError {
+    ValidationError::new(FieldPath::field(field), Violation::Missing)
+}
+
+fn optional_key(
+    bytes: Option<bytes::Bytes>,
+    field: &'static str,
+) -> Result<Option<KeyBytes>, ValidationError> {
+    bytes.map(KeyBytes::new).transpose().within(field)
+}
+
+impl Spoke<SignerRegistration> for V1 {
+    type Pb = pb::SignerRegistration;
+    const VERSION: crate::wire::WireVersion = VERSION;
+
+    fn to_hub(pb: Self::Pb) -> Result<SignerRegistration, WireError> {
+        let pb::SignerRegistration {
+            epoch,
+            party_id,
+            verification_key,
+            verification_key_signature,
+            operational_certificate,
+            kes_period,
+            node_info,
+        } = pb;
+        Ok(SignerRegistration {
+            epoch: Epoch(epoch),
+            party_id: PartyId::new(party_id).within("party_id")?,
+            verification_key: KeyBytes::new(verification_key).within("verification_key")?,
+            verification_key_signature: optional_key(
+                verification_key_signature,
+                "verification_key_signature",
+            )?,
+            operational_certificate: optional_key(
+                operational_certificate,
+                "operational_certificate",
+            )?,
+            kes_evolutions: kes_period,
+            node_info: node_info_to_hub(node_info.ok_or_else(|| missing("node_info"))?)
+                .within("node_info")?,
+        })
+    }
+
+    fn from_hub(value: &SignerRegistration) -> Result<Self::Pb, WireError> {
+        let SignerRegistration {
+            epoch,
+            party_id,
+            verification_key,
+            verification_key_signature,
+            operational_certificate,
+            kes_evolutions,
+            node_info,
+        } = value;
+        Ok(pb::SignerRegistration {
+            epoch: epoch.0,
+            party_id: party_id.to_string(),
+            verification_key: verification_key.to_bytes(),
+            verification_key_signature: verification_key_signature.as_ref().map(KeyBytes::to_bytes),
+            operational_certificate: operational_certificate.as_ref().map(KeyBytes::to_bytes),
+            kes_period: *kes_evolutions,
+            node_info: Some(node_info_from_hub(node_info)),
+        })
+    }
+}
+
+fn node_info_to_hub(pb: pb::NodeInfo) -> Result<NodeInfo, ValidationError> {
+    let pb::NodeInfo {
+        software_version,
+        supported_eras,
+        wire_versions,
+    } = pb;
+    let software_version = SoftwareVersion::new(software_version).within("software_version")?;
+    let supported_eras = supported_eras
+        .into_iter()
+        .enumerate()
+        .map(|(index, name)| EraName::new(name).at_index(index))
+        .collect::<Result<Vec<_>, _>>()
+        .within("supported_eras")?;
+    let wire_versions = wire_versions
+        .into_iter()
+        .enumerate()
+        .map(|(index, number)| wire_version_to_hub(number).at_index(index))
+        .collect::<Result<Vec<_>, _>>()
+        .within("wire_versions")?;
+    NodeInfo::new(software_version, supported_eras, wire_versions)
+}
+
+/// Enum values are open in proto3: a number this build does not name is still a version.
+fn wire_version_to_hub(number: i32) -> Result<WireVersionId, ValidationError> {
+    let number = u32::try_from(number).map_err(|_| {
+        ValidationError::here(Violation::OutOfRange {
+            value: number.to_string(),
+            expected: "a positive wire version number",
+        })
+    })?;
+    WireVersionId::new(number)
+}
+
+fn node_info_from_hub(value: &NodeInfo) -> pb::NodeInfo {
+    pb::NodeInfo {
+        software_version: value.software_version().to_string(),
+        supported_eras: value
+            .supported_eras()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        // In range by construction of `WireVersionId`.
+        wire_versions: value
+            .wire_versions()
+            .iter()
+            .map(|id| id.number() as i32)
+            .collect(),
+    }
+}
+
+impl Spoke<SingleSignature> for V1 {
+    type Pb = pb::SingleSignature;
+    const VERSION: crate::wire::WireVersion = VERSION;
+
+    fn to_hub(pb: Self::Pb) -> Result<SingleSignature, WireError> {
+        let pb::SingleSignature {
+            signed_entity_type,
+            party_id,
+            signature,
+            won_indexes,
+            signed_message,
+        } = pb;
+        Ok(SingleSignature {
+            signed_entity_type: signed_entity_to_hub(
+                signed_entity_type.ok_or_else(|| missing("signed_entity_type"))?,
+            )
+            .within("signed_entity_type")?,
+            party_id: PartyId::new(party_id).within("party_id")?,
+            signature: SignatureBytes::new(signature).within("signature")?,
+            won_indexes: WonIndexes::new(won_indexes).within("won_indexes")?,
+            signed_message: SignedMessage::new(signed_message).within("signed_message")?,
+        })
+    }
+
+    fn from_hub(value: &SingleSignature) -> Result<Self::Pb, WireError> {
+        let SingleSignature {
+            signed_entity_type,
+            party_id,
+            signature,
+            won_indexes,
+            signed_message,
+        } = value;
+        Ok(pb::SingleSignature {
+            signed_entity_type: Some(
+                signed_entity_from_hub(signed_entity_type).within("signed_entity_type")?,
+            ),
+            party_id: party_id.to_string(),
+            signature: signature.to_bytes(),
+            won_indexes: won_indexes.as_slice().to_vec(),
+            signed_message: signed_message.to_string(),
+        })
+    }
+}
+
+fn signed_entity_to_hub(pb: pb::SignedEntityType) -> Result<SignedEntityType, ValidationError> {
+    use pb::Entity;
+    let pb::SignedEntityType {
+        entity,
+        unknown_fields,
+    } = pb;
+    let mut unknown = unknown_fields.into_fields();
+    match (entity, unknown.len()) {
+        (Some(entity), 0) => Ok(match entity {
+            Entity::MithrilStakeDistribution(pb::MithrilStakeDistribution { epoch }) => {
+                SignedEntityType::MithrilStakeDistribution(Epoch(epoch))
+            }
+            Entity::CardanoStakeDistribution(pb::CardanoStakeDistribution { epoch }) => {
+                SignedEntityType::CardanoStakeDistribution(Epoch(epoch))
+            }
+            Entity::CardanoImmutableFilesFull(pb::CardanoDbBeacon {
+                epoch,
+                immutable_file_number,
+            }) => SignedEntityType::CardanoImmutableFilesFull(CardanoDbBeacon {
+                epoch: Epoch(epoch),
+                immutable_file_number: ImmutableFileNumber(immutable_file_number),
+            }),
+            Entity::CardanoTransactions(pb::CardanoTransactions {
+                epoch,
+                block_number,
+            }) => SignedEntityType::CardanoTransactions(Epoch(epoch), BlockNumber(block_number)),
+        }),
+        (None, 1) => {
+            let raw = unknown.pop().expect("one field");
+            Ok(SignedEntityType::Unknown(UnknownVariant::new(
+                VERSION.id(),
+                raw,
+            )?))
+        }
+        (None, 0) => Err(ValidationError::here(Violation::Missing)),
+        _ => Err(ValidationError::here(Violation::SeveralVariants)),
+    }
+}
+
+fn signed_entity_from_hub(value: &SignedEntityType) -> Result<pb::SignedEntityType, WireError> {
+    use pb::Entity;
+    let mut unknown_fields = crate::wire::UnknownFields::default();
+    let entity = match value {
+        SignedEntityType::MithrilStakeDistribution(epoch) => Some(
+            Entity::MithrilStakeDistribution(pb::MithrilStakeDistribution { epoch: epoch.0 }),
+        ),
+        SignedEntityType::CardanoStakeDistribution(epoch) => Some(
+            Entity::CardanoStakeDistribution(pb::CardanoStakeDistribution { epoch: epoch.0 }),
+        ),
+        SignedEntityType::CardanoImmutableFilesFull(CardanoDbBeacon {
+            epoch,
+            immutable_file_number,
+        }) => Some(Entity::CardanoImmutableFilesFull(pb::CardanoDbBeacon {
+            epoch: epoch.0,
+            immutable_file_number: immutable_file_number.0,
+        })),
+        SignedEntityType::CardanoTransactions(epoch, block_number) => {
+            Some(Entity::CardanoTransactions(pb::CardanoTransactions {
+                epoch: epoch.0,
+                block_number: block_number.0,
+            }))
+        }
+        SignedEntityType::Unknown(variant) => {
+            if variant.origin() != VERSION.id() {
+                return Err(WireError::Unrepresentable {
+                    path: FieldPath::root(),
+                    package: VERSION.package(),
+                });
+            }
+            unknown_fields.push_raw(variant.raw().clone());
+            None
+        }
+    };
+    Ok(pb::SignedEntityType {
+        entity,
+        unknown_fields,
+    })
+}
+
+impl Spoke<EpochSettings> for V1 {
+    type Pb = pb::EpochSettings;
+    const VERSION: crate::wire::WireVersion = VERSION;
+
+    fn to_hub(pb: Self::Pb) -> Result<EpochSettings, WireError> {
+        let pb::EpochSettings {
+            epoch,
+            signer_registration_protocol_parameters,
+            current_signers,
+            next_signers,
+            cardano_transactions_signing_config,
+        } = pb;
+        Ok(EpochSettings {
+            epoch: Epoch(epoch),
+            signer_registration_protocol_parameters: signer_registration_protocol_parameters
+                .map(protocol_parameters_to_hub)
+                .transpose()
+                .within("signer_registration_protocol_parameters")?,
+            current_signers: signers_to_hub(current_signers).within("current_signers")?,
+            next_signers: signers_to_hub(next_signers).within("next_signers")?,
+            cardano_transactions_signing_config: cardano_transactions_signing_config.map(
+                |pb::CardanoTransactionsSigningConfig {
+                     security_parameter,
+                     step,
+                 }| CardanoTransactionsSigningConfig {
+                    security_parameter,
+                    step: BlockNumber(step),
+                },
+            ),
+        })
+    }
+
+    fn from_hub(value: &EpochSettings) -> Result<Self::Pb, WireError> {
+        let EpochSettings {
+            epoch,
+            signer_registration_protocol_parameters,
+            current_signers,
+            next_signers,
+            cardano_transactions_signing_config,
+        } = value;
+        Ok(pb::EpochSettings {
+            epoch: epoch.0,
+            signer_registration_protocol_parameters: signer_registration_protocol_parameters
+                .as_ref()
+                .map(protocol_parameters_from_hub),
+            current_signers: current_signers
+                .as_slice()
+                .iter()
+                .map(signer_from_hub)
+                .collect(),
+            next_signers: next_signers
+                .as_slice()
+                .iter()
+                .map(signer_from_hub)
+                .collect(),
+            cardano_transactions_signing_config: cardano_transactions_signing_config.map(
+                |CardanoTransactionsSigningConfig {
+                     security_parameter,
+                     step,
+                 }| pb::CardanoTransactionsSigningConfig {
+                    security_parameter,
+                    step: step.0,
+                },
+            ),
+        })
+    }
+}
+
+fn protocol_parameters_to_hub(
+    pb: pb::ProtocolParameters,
+) -> Result<ProtocolParameters, ValidationError> {
+    let pb::ProtocolParameters { k, m, phi_f } = pb;
+    ProtocolParameters::new(k, m, phi_f)
+}
+
+fn protocol_parameters_from_hub(value: &ProtocolParameters) -> pb::ProtocolParameters {
+    pb::ProtocolParameters {
+        k: value.k(),
+        m: value.m(),
+        phi_f: value.phi_f(),
+    }
+}
+
+fn signers_to_hub(signers: Vec<pb::Signer>) -> Result<SignerSet, ValidationError> {
+    let signers = signers
+        .into_iter()
+        .enumerate()
+        .map(|(index, signer)| signer_to_hub(signer).at_index(index))
+        .collect::<Result<Vec<_>, _>>()?;
+    SignerSet::new(signers)
+}
+
+fn signer_to_hub(pb: pb::Signer) -> Result<Signer, ValidationError> {
+    let pb::Signer {
+        party_id,
+        verification_key,
+        verification_key_signature,
+        operational_certificate,
+        kes_period,
+        stake,
+    } = pb;
+    Ok(Signer {
+        party_id: PartyId::new(party_id).within("party_id")?,
+        verification_key: KeyBytes::new(verification_key).within("verification_key")?,
+        verification_key_signature: optional_key(
+            verification_key_signature,
+            "verification_key_signature",
+        )?,
+        operational_certificate: optional_key(operational_certificate, "operational_certificate")?,
+        kes_evolutions: kes_period,
+        stake: stake.map(Stake),
+    })
+}
+
+fn signer_from_hub(value: &Signer) -> pb::Signer {
+    let Signer {
+        party_id,
+        verification_key,
+        verification_key_signature,
+        operational_certificate,
+        kes_evolutions,
+        stake,
+    } = value;
+    pb::Signer {
+        party_id: party_id.to_string(),
+        verification_key: verification_key.to_bytes(),
+        verification_key_signature: verification_key_signature.as_ref().map(KeyBytes::to_bytes),
+        operational_certificate: operational_certificate.as_ref().map(KeyBytes::to_bytes),
+        kes_period: *kes_evolutions,
+        stake: stake.map(|stake| stake.0),
+    }
+}

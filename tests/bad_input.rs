@@ -1,0 +1,282 @@
+//! Bad input from the network gets a typed error naming the field, and nothing panics.
+
+use bytes::Bytes;
+use mithril_compat::domain::{
+    EpochSettings, SignedEntityType, SignerRegistration, SingleSignature,
+};
+use mithril_compat::samples;
+use mithril_compat::wire::{self, MessageKind, WireVersion, v1, v1::pb};
+use mithril_compat::{Violation, WireError};
+use prost::Message;
+
+fn sample_signature_pb() -> pb::SingleSignature {
+    pb::SingleSignature::decode(&v1::encode(&samples::single_signature()).unwrap()[..]).unwrap()
+}
+
+fn sample_registration_pb() -> pb::SignerRegistration {
+    pb::SignerRegistration::decode(&v1::encode(&samples::signer_registration()).unwrap()[..])
+        .unwrap()
+}
+
+fn sample_settings_pb() -> pb::EpochSettings {
+    pb::EpochSettings::decode(&v1::encode(&samples::epoch_settings()).unwrap()[..]).unwrap()
+}
+
+/// The path and violation of a validation error, or a panic naming what came instead.
+fn invalid(result: Result<impl std::fmt::Debug, WireError>) -> (String, Violation) {
+    match result {
+        Err(WireError::Invalid(error)) => (error.path().to_string(), error.violation().clone()),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+#[test]
+fn missing_signed_entity_type_names_the_field() {
+    let mut message = sample_signature_pb();
+    message.signed_entity_type = None;
+    let error = v1::decode::<SingleSignature>(&message.encode_to_vec()[..]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "single_signature.signed_entity_type: missing"
+    );
+}
+
+#[test]
+fn empty_signed_entity_type_is_missing_not_unknown() {
+    let mut message = sample_signature_pb();
+    message.signed_entity_type = Some(pb::SignedEntityType::default());
+    assert_eq!(
+        invalid(v1::decode::<SingleSignature>(&message.encode_to_vec()[..])),
+        (
+            "single_signature.signed_entity_type".into(),
+            Violation::Missing
+        )
+    );
+}
+
+#[test]
+fn phi_f_zero_and_k_above_m_are_rejected() {
+    for (k, m, phi_f, field) in [(5, 10, 0.0, "phi_f"), (11, 10, 0.5, "k"), (1, 0, 0.5, "m")] {
+        let mut message = sample_settings_pb();
+        message.signer_registration_protocol_parameters =
+            Some(pb::ProtocolParameters { k, m, phi_f });
+        let (path, violation) = invalid(v1::decode::<EpochSettings>(&message.encode_to_vec()[..]));
+        assert_eq!(
+            path,
+            format!("epoch_settings.signer_registration_protocol_parameters.{field}")
+        );
+        assert!(
+            matches!(violation, Violation::OutOfRange { .. }),
+            "{violation:?}"
+        );
+    }
+}
+
+#[test]
+fn won_index_at_or_above_m_is_rejected_against_the_parameters() {
+    let settings = samples::epoch_settings();
+    let parameters = settings.signer_registration_protocol_parameters.unwrap();
+    let mut message = sample_signature_pb();
+    message.won_indexes = vec![1, parameters.m()];
+    let signature = v1::decode::<SingleSignature>(&message.encode_to_vec()[..]).unwrap();
+    let error = signature.check_against(&parameters).unwrap_err();
+    assert_eq!(error.path().to_string(), "won_indexes[1]");
+    assert!(
+        samples::single_signature()
+            .check_against(&parameters)
+            .is_ok()
+    );
+}
+
+#[test]
+fn unsorted_or_empty_won_indexes_are_rejected() {
+    let mut message = sample_signature_pb();
+    message.won_indexes = vec![5, 3];
+    assert_eq!(
+        invalid(v1::decode::<SingleSignature>(&message.encode_to_vec()[..])),
+        (
+            "single_signature.won_indexes[1]".into(),
+            Violation::NotStrictlyIncreasing {
+                previous: 5,
+                value: 3
+            }
+        )
+    );
+    message.won_indexes.clear();
+    assert_eq!(
+        invalid(v1::decode::<SingleSignature>(&message.encode_to_vec()[..])).1,
+        Violation::Empty
+    );
+}
+
+#[test]
+fn oversized_fields_are_rejected_with_their_size() {
+    let mut message = sample_registration_pb();
+    message.verification_key = Bytes::from(vec![1u8; 16 * 1024 + 1]);
+    assert_eq!(
+        invalid(v1::decode::<SignerRegistration>(
+            &message.encode_to_vec()[..]
+        )),
+        (
+            "signer_registration.verification_key".into(),
+            Violation::TooLong {
+                len: 16 * 1024 + 1,
+                max: 16 * 1024
+            }
+        )
+    );
+    let mut message = sample_signature_pb();
+    message.party_id = "p".repeat(129);
+    assert_eq!(
+        invalid(v1::decode::<SingleSignature>(&message.encode_to_vec()[..])).0,
+        "single_signature.party_id"
+    );
+}
+
+#[test]
+fn oversized_messages_are_refused_before_decoding() {
+    let bytes = v1::encode(&samples::epoch_settings()).unwrap();
+    let error = wire::decode_with_limit::<v1::V1, EpochSettings>(&bytes[..], 100).unwrap_err();
+    assert!(
+        matches!(error, WireError::TooLarge { size, limit: 100, .. } if size == bytes.len()),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn unspecified_or_negative_wire_versions_are_rejected() {
+    for (value, expected) in [
+        (0, Violation::Unspecified),
+        (
+            -3,
+            Violation::OutOfRange {
+                value: "-3".into(),
+                expected: "a positive wire version number",
+            },
+        ),
+    ] {
+        let mut message = sample_registration_pb();
+        message.node_info.as_mut().unwrap().wire_versions = vec![1, value];
+        assert_eq!(
+            invalid(v1::decode::<SignerRegistration>(
+                &message.encode_to_vec()[..]
+            )),
+            (
+                "signer_registration.node_info.wire_versions[1]".into(),
+                expected
+            )
+        );
+    }
+}
+
+#[test]
+fn unknown_wire_version_values_are_kept_as_numbers() {
+    let mut message = sample_registration_pb();
+    message.node_info.as_mut().unwrap().wire_versions = vec![1, 7];
+    let bytes = message.encode_to_vec();
+    let registration = v1::decode::<SignerRegistration>(&bytes[..]).unwrap();
+    let numbers: Vec<u32> = registration
+        .node_info
+        .wire_versions()
+        .iter()
+        .map(|id| id.number())
+        .collect();
+    assert_eq!(numbers, [1, 7]);
+    assert_eq!(v1::encode(&registration).unwrap(), bytes);
+}
+
+#[test]
+fn missing_node_info_and_bad_era_names_name_the_field() {
+    let mut message = sample_registration_pb();
+    message.node_info = None;
+    assert_eq!(
+        invalid(v1::decode::<SignerRegistration>(
+            &message.encode_to_vec()[..]
+        )),
+        ("signer_registration.node_info".into(), Violation::Missing)
+    );
+    let mut message = sample_registration_pb();
+    message.node_info.as_mut().unwrap().supported_eras = vec!["pythagoras".into(), "Bad".into()];
+    assert_eq!(
+        invalid(v1::decode::<SignerRegistration>(
+            &message.encode_to_vec()[..]
+        ))
+        .0,
+        "signer_registration.node_info.supported_eras[1]"
+    );
+}
+
+#[test]
+fn duplicate_signers_are_rejected() {
+    let mut message = sample_settings_pb();
+    let first = message.next_signers[0].clone();
+    message.next_signers.push(first);
+    let (path, violation) = invalid(v1::decode::<EpochSettings>(&message.encode_to_vec()[..]));
+    assert_eq!(path, "epoch_settings.next_signers[3].party_id");
+    assert!(matches!(violation, Violation::Duplicate { .. }));
+}
+
+/// A single signature whose signed entity type is field `tag` with `payload`.
+fn signature_with_raw_entity(entity_fields: &[u8]) -> Vec<u8> {
+    let mut message = sample_signature_pb();
+    message.signed_entity_type = None;
+    let mut bytes = Vec::new();
+    prost::encoding::encode_key(1, prost::encoding::WireType::LengthDelimited, &mut bytes);
+    prost::encoding::encode_varint(entity_fields.len() as u64, &mut bytes);
+    bytes.extend_from_slice(entity_fields);
+    message.encode_raw(&mut bytes);
+    bytes
+}
+
+#[test]
+fn unknown_oneof_variant_is_explicit_and_re_encodes_to_the_same_bytes() {
+    // Field 9 (a variant from a newer release), length-delimited, payload {1: 42}.
+    let bytes = signature_with_raw_entity(&[0x4a, 0x02, 0x08, 0x2a]);
+    let signature = v1::decode::<SingleSignature>(&bytes[..]).unwrap();
+    let SignedEntityType::Unknown(variant) = &signature.signed_entity_type else {
+        panic!(
+            "expected an unknown variant, got {:?}",
+            signature.signed_entity_type
+        );
+    };
+    assert_eq!(variant.tag(), 9);
+    assert_eq!(variant.origin(), WireVersion::V1.id());
+    assert_eq!(v1::encode(&signature).unwrap(), bytes);
+}
+
+#[test]
+fn several_oneof_variants_are_an_error() {
+    // A known variant (field 1: epoch 3) and an unknown one (field 9).
+    let bytes = signature_with_raw_entity(&[0x0a, 0x02, 0x08, 0x03, 0x48, 0x01]);
+    assert_eq!(
+        invalid(v1::decode::<SingleSignature>(&bytes[..])),
+        (
+            "single_signature.signed_entity_type".into(),
+            Violation::SeveralVariants
+        )
+    );
+}
+
+#[test]
+fn truncated_and_garbage_bytes_are_malformed() {
+    let bytes = v1::encode(&samples::signer_registration()).unwrap();
+    for kind in MessageKind::ALL {
+        let error = wire::decode(WireVersion::V1, *kind, &bytes[..bytes.len() / 2]).unwrap_err();
+        assert!(
+            matches!(error, WireError::Malformed { .. }),
+            "{kind}: {error:?}"
+        );
+    }
+    let error = wire::decode(
+        WireVersion::V1,
+        MessageKind::SingleSignature,
+        &[0xff, 0xff][..],
+    )
+    .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("single_signature: malformed mithril.signer.v1 bytes"),
+        "{error}"
+    );
+}

@@ -1,0 +1,130 @@
+//! Golden binary fixtures.
+//!
+//! - `tests/golden/HEAD/<version>/<name>.bin` is today's encoding of each sample. A difference
+//!   fails; `UPDATE_GOLDEN=1 cargo test --test golden` rewrites them after a deliberate change.
+//! - `tests/golden/<release>/<version>/<name>.bin` are frozen encodings of released schemas
+//!   (with `image.binpb`, the schema image `buf breaking` compares against). Each must still decode
+//!   and re-encode to the same bytes. They are never rewritten.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use mithril_compat::samples;
+use mithril_compat::wire::{self, MessageKind, WireVersion};
+
+fn golden_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+fn updating() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some_and(|value| value == "1")
+}
+
+fn kind_of(name: &str) -> MessageKind {
+    MessageKind::ALL
+        .iter()
+        .copied()
+        .find(|kind| name.starts_with(kind.field_name()))
+        .unwrap_or_else(|| panic!("fixture {name} names no message kind"))
+}
+
+#[test]
+fn head_fixtures_match_todays_encoder() {
+    let mut failures = Vec::new();
+    for version in WireVersion::ALL {
+        let dir = golden_root().join("HEAD").join(version.name());
+        let mut expected_files = BTreeSet::new();
+        for (name, message) in samples::all() {
+            let path = dir.join(format!("{name}.bin"));
+            expected_files.insert(path.clone());
+            let encoded = wire::encode(*version, &message)
+                .unwrap_or_else(|error| panic!("{version}: {name}: {error}"));
+            if updating() {
+                fs::create_dir_all(&dir).unwrap();
+                fs::write(&path, &encoded).unwrap();
+                continue;
+            }
+            match fs::read(&path) {
+                Ok(golden) if golden == encoded => {}
+                Ok(golden) => failures.push(format!(
+                    "{}: today's encoder writes {} bytes that differ from the {} golden bytes",
+                    path.display(),
+                    encoded.len(),
+                    golden.len()
+                )),
+                Err(error) => failures.push(format!("{}: {error}", path.display())),
+            }
+        }
+        // A fixture no sample produces any more is a silent loss of coverage.
+        if let Ok(entries) = fs::read_dir(&dir) {
+            for entry in entries {
+                let path = entry.unwrap().path();
+                if !expected_files.contains(&path) {
+                    failures.push(format!("{}: no sample produces it", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "golden mismatch (rerun with UPDATE_GOLDEN=1 only if the change is deliberate and \
+         compatible):\n{}",
+        failures.join("\n")
+    );
+}
+
+fn releases() -> Vec<PathBuf> {
+    let mut releases: Vec<PathBuf> = fs::read_dir(golden_root())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir() && !path.ends_with("HEAD"))
+        .collect();
+    releases.sort();
+    releases
+}
+
+#[test]
+fn first_release_is_frozen() {
+    let names: Vec<_> = releases()
+        .iter()
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.contains(&"0.1.0".to_owned()), "releases: {names:?}");
+}
+
+#[test]
+fn released_fixtures_decode_and_reencode_identically() {
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for release in releases() {
+        assert!(
+            release.join("image.binpb").is_file(),
+            "{}: the schema image buf compares against is missing",
+            release.display()
+        );
+        for version in WireVersion::ALL {
+            let dir = release.join(version.name());
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+                let bytes = fs::read(&path).unwrap();
+                let outcome = wire::decode(*version, kind_of(&name), &bytes[..])
+                    .and_then(|message| wire::encode(*version, &message));
+                match outcome {
+                    Ok(reencoded) if reencoded == bytes => checked += 1,
+                    Ok(_) => failures.push(format!("{}: re-encodes differently", path.display())),
+                    Err(error) => failures.push(format!("{}: {error}", path.display())),
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        checked >= samples::all().len(),
+        "only {checked} fixtures checked"
+    );
+}
