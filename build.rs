@@ -5,13 +5,19 @@ use std::path::{Path, PathBuf};
 
 /// Every wire package this build compiles, as its directory under `proto/`.
 /// Adding a wire version starts here.
-const PACKAGES: &[&str] = &["mithril/signer/v1"];
+const PACKAGES: &[&str] = &["mithril/signer/v1", "mithril/signer/v2"];
 
 /// Messages that are implemented by hand so that they keep the variants this build does not know.
-const HAND_WRITTEN: &[(&str, &str)] = &[(
-    ".mithril.signer.v1.SignedEntityType",
-    "crate::wire::v1::pb::SignedEntityType",
-)];
+const HAND_WRITTEN: &[(&str, &str)] = &[
+    (
+        ".mithril.signer.v1.SignedEntityType",
+        "crate::wire::v1::pb::SignedEntityType",
+    ),
+    (
+        ".mithril.signer.v2.SignedEntityType",
+        "crate::wire::v2::pb::SignedEntityType",
+    ),
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = Path::new("proto");

@@ -42,6 +42,12 @@ impl FieldPath {
         self
     }
 
+    /// This path followed by another.
+    pub fn join(mut self, other: &FieldPath) -> Self {
+        self.0.extend(other.0.iter().cloned());
+        self
+    }
+
     /// The steps of the path, outermost first.
     pub fn segments(&self) -> &[Segment] {
         &self.0
@@ -291,6 +297,18 @@ pub enum WireError {
     /// The message decoded, but a value breaks an invariant of the domain model.
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    /// The bytes are not a message of the expected wire version, but decode as one of another.
+    #[error("{message}: not a {expected} message; the bytes decode as {looks_like} ({source})")]
+    WrongVersion {
+        /// The message that was being decoded.
+        message: &'static str,
+        /// The wire package the decoder expected.
+        expected: &'static str,
+        /// The wire package the bytes decode as.
+        looks_like: &'static str,
+        /// Why they are not a message of the expected version.
+        source: Box<WireError>,
+    },
     /// A domain value has a part that the target wire version cannot carry.
     #[error("{path} has no representation in {package}")]
     Unrepresentable {
@@ -307,6 +325,7 @@ impl WireError {
         match self {
             Self::Invalid(error) => Some(error.path()),
             Self::Unrepresentable { path, .. } => Some(path),
+            Self::WrongVersion { source, .. } => source.path(),
             Self::Malformed { .. } | Self::TooLarge { .. } => None,
         }
     }

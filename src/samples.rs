@@ -5,10 +5,10 @@
 //! its proof of possession is 192 bytes, a Sum6 KES signature 448), not valid cryptography.
 
 use crate::domain::{
-    BlockNumber, CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch, EpochSettings, EraName,
-    ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ProtocolParameters, SignatureBytes,
-    SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature,
-    SoftwareVersion, Stake, WireVersionId, WonIndexes,
+    BlockNumber, BlockNumberOffset, CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch,
+    EpochSettings, EraName, ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ProtocolParameters,
+    SignatureBytes, SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet,
+    SingleSignature, SoftwareVersion, Stake, WireVersionId, WonIndexes,
 };
 use crate::wire::HubMessage;
 
@@ -20,6 +20,10 @@ pub const KES_SIGNATURE_LEN: usize = 448;
 pub const OPERATIONAL_CERTIFICATE_LEN: usize = 304;
 /// Length of the sample single signatures (bytes).
 pub const SINGLE_SIGNATURE_LEN: usize = 200;
+/// Length of a SNARK (Schnorr over Jubjub) verification key (bytes).
+pub const SNARK_VERIFICATION_KEY_LEN: usize = 64;
+/// Length of the sample SNARK single signatures (bytes).
+pub const SNARK_SIGNATURE_LEN: usize = 96;
 
 /// Pseudo-random bytes from a seed (splitmix64); the same seed always gives the same bytes.
 pub fn bytes(seed: u64, len: usize) -> Vec<u8> {
@@ -50,12 +54,19 @@ fn key(seed: u64, len: usize) -> KeyBytes {
     KeyBytes::new(bytes(seed, len)).expect("sample key within bounds")
 }
 
-/// The node declaration of a node that speaks wire version 1 and supports `pythagoras`.
+/// The node declaration of a node that speaks wire versions 1 and 2 and supports `pythagoras`
+/// and `lagrange`.
 pub fn node_info() -> NodeInfo {
     NodeInfo::new(
-        SoftwareVersion::new("0.1.0").expect("valid"),
-        vec![EraName::new("pythagoras").expect("valid")],
-        vec![WireVersionId::new(1).expect("valid")],
+        SoftwareVersion::new("0.2.0").expect("valid"),
+        vec![
+            EraName::new("pythagoras").expect("valid"),
+            EraName::new("lagrange").expect("valid"),
+        ],
+        vec![
+            WireVersionId::new(1).expect("valid"),
+            WireVersionId::new(2).expect("valid"),
+        ],
     )
     .expect("valid node info")
 }
@@ -70,10 +81,13 @@ pub fn signer_registration() -> SignerRegistration {
         operational_certificate: Some(key(12, OPERATIONAL_CERTIFICATE_LEN)),
         kes_evolutions: Some(6),
         node_info: node_info(),
+        verification_key_for_snark: Some(key(13, SNARK_VERIFICATION_KEY_LEN)),
+        verification_key_signature_for_snark: Some(key(14, KES_SIGNATURE_LEN)),
     }
 }
 
-/// One signed entity type of each kind this build knows, with a name for each.
+/// One signed entity type of each kind this build knows, with a name for each (not every wire
+/// version carries every kind).
 pub fn signed_entity_types() -> Vec<(&'static str, SignedEntityType)> {
     vec![
         (
@@ -95,6 +109,21 @@ pub fn signed_entity_types() -> Vec<(&'static str, SignedEntityType)> {
             "cardano_transactions",
             SignedEntityType::CardanoTransactions(Epoch(512), BlockNumber(11_234_567)),
         ),
+        (
+            "cardano_database",
+            SignedEntityType::CardanoDatabase(CardanoDbBeacon {
+                epoch: Epoch(512),
+                immutable_file_number: ImmutableFileNumber(7_124),
+            }),
+        ),
+        (
+            "cardano_blocks_transactions",
+            SignedEntityType::CardanoBlocksTransactions(
+                Epoch(512),
+                BlockNumber(11_234_600),
+                BlockNumberOffset(15),
+            ),
+        ),
     ]
 }
 
@@ -106,6 +135,17 @@ pub fn single_signature_for(signed_entity_type: SignedEntityType) -> SingleSigna
         signature: SignatureBytes::new(bytes(20, SINGLE_SIGNATURE_LEN)).expect("within bounds"),
         won_indexes: WonIndexes::new(vec![3, 17, 204, 1_503, 9_871]).expect("increasing"),
         signed_message: SignedMessage::new(hex::encode(bytes(21, 32))).expect("hex digest"),
+        snark_signature: None,
+    }
+}
+
+/// A single signature that carries a SNARK signature too.
+pub fn single_signature_with_snark() -> SingleSignature {
+    SingleSignature {
+        snark_signature: Some(
+            SignatureBytes::new(bytes(22, SNARK_SIGNATURE_LEN)).expect("within bounds"),
+        ),
+        ..single_signature()
     }
 }
 
@@ -132,6 +172,16 @@ pub fn signer(seed: u64, stake: u64) -> Signer {
         )),
         kes_evolutions: Some(seed % 62),
         stake: Some(Stake(stake)),
+        // Every other signer takes part in SNARK proofs.
+        verification_key_for_snark: seed.is_multiple_of(2).then(|| {
+            key(
+                seed.wrapping_mul(31).wrapping_add(4),
+                SNARK_VERIFICATION_KEY_LEN,
+            )
+        }),
+        verification_key_signature_for_snark: seed
+            .is_multiple_of(2)
+            .then(|| key(seed.wrapping_mul(31).wrapping_add(5), KES_SIGNATURE_LEN)),
     }
 }
 
@@ -164,7 +214,8 @@ pub fn epoch_settings() -> EpochSettings {
     epoch_settings_with(3, 3)
 }
 
-/// Every sample, named, as the golden fixtures store them.
+/// Every sample, named, as the golden fixtures store them. Some cannot be carried by every wire
+/// version (a discontinued or a new signed entity type, a SNARK signature in v1).
 pub fn all() -> Vec<(String, HubMessage)> {
     let mut samples = vec![(
         "signer_registration".to_owned(),
@@ -176,6 +227,10 @@ pub fn all() -> Vec<(String, HubMessage)> {
             HubMessage::SingleSignature(single_signature_for(signed_entity_type)),
         ));
     }
+    samples.push((
+        "single_signature_with_snark_signature".to_owned(),
+        HubMessage::SingleSignature(single_signature_with_snark()),
+    ));
     samples.push((
         "epoch_settings".to_owned(),
         HubMessage::EpochSettings(epoch_settings()),

@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use mithril_compat::samples;
 use mithril_compat::wire::{self, MessageKind, WireVersion};
+use mithril_compat::{WireError, samples};
 
 fn golden_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -20,6 +20,19 @@ fn golden_root() -> PathBuf {
 fn updating() -> bool {
     std::env::var_os("UPDATE_GOLDEN").is_some_and(|value| value == "1")
 }
+
+/// The samples a wire version cannot carry: the expectation, stated once.
+const NOT_CARRIED: &[(&str, WireVersion)] = &[
+    (
+        "single_signature_cardano_blocks_transactions",
+        WireVersion::V1,
+    ),
+    ("single_signature_with_snark_signature", WireVersion::V1),
+    (
+        "single_signature_cardano_immutable_files_full",
+        WireVersion::V2,
+    ),
+];
 
 fn kind_of(name: &str) -> MessageKind {
     MessageKind::ALL
@@ -37,9 +50,22 @@ fn head_fixtures_match_todays_encoder() {
         let mut expected_files = BTreeSet::new();
         for (name, message) in samples::all() {
             let path = dir.join(format!("{name}.bin"));
+            let not_carried = NOT_CARRIED.contains(&(name.as_str(), *version));
+            let encoded = match wire::encode(*version, &message) {
+                Ok(encoded) if !not_carried => encoded,
+                Ok(_) => {
+                    failures.push(format!(
+                        "{version}: {name}: carried, but expected not to be"
+                    ));
+                    continue;
+                }
+                Err(WireError::Unrepresentable { .. }) if not_carried => continue,
+                Err(error) => {
+                    failures.push(format!("{version}: {name}: {error}"));
+                    continue;
+                }
+            };
             expected_files.insert(path.clone());
-            let encoded = wire::encode(*version, &message)
-                .unwrap_or_else(|error| panic!("{version}: {name}: {error}"));
             if updating() {
                 fs::create_dir_all(&dir).unwrap();
                 fs::write(&path, &encoded).unwrap();
@@ -123,8 +149,6 @@ fn released_fixtures_decode_and_reencode_identically() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(
-        checked >= samples::all().len(),
-        "only {checked} fixtures checked"
-    );
+    // Every release holds at least the fixtures of the first one.
+    assert!(checked >= 6, "only {checked} fixtures checked");
 }

@@ -22,6 +22,10 @@ pub struct Signer {
     pub kes_evolutions: Option<u64>,
     /// Stake the party signs with; absent where the aggregator does not publish it.
     pub stake: Option<Stake>,
+    /// The signer's verification key for the SNARK proof system, where it takes part in them.
+    pub verification_key_for_snark: Option<KeyBytes>,
+    /// KES signature of the SNARK verification key by the pool.
+    pub verification_key_signature_for_snark: Option<KeyBytes>,
 }
 
 /// A list of signers in which each party appears once, at most [`MAX_SIGNERS`] long.
@@ -137,6 +141,8 @@ mod tests {
             operational_certificate: None,
             kes_evolutions: None,
             stake: stake.map(Stake),
+            verification_key_for_snark: None,
+            verification_key_signature_for_snark: None,
         }
     }
 

@@ -23,7 +23,9 @@ pub use epoch_settings::{CardanoTransactionsSigningConfig, EpochSettings, Signer
 pub use node_info::NodeInfo;
 pub use protocol::ProtocolParameters;
 pub use registration::SignerRegistration;
-pub use scalars::{BlockNumber, Epoch, ImmutableFileNumber, Stake, WireVersionId};
+pub use scalars::{
+    BlockNumber, BlockNumberOffset, Epoch, ImmutableFileNumber, Stake, WireVersionId,
+};
 pub use signature::{SingleSignature, WonIndexes};
 pub use signed_entity::{CardanoDbBeacon, SignedEntityType, UnknownVariant};
 pub use text::{EraName, PartyId, SignedMessage, SoftwareVersion};

@@ -25,4 +25,8 @@ pub struct SignerRegistration {
     pub kes_evolutions: Option<u64>,
     /// What the signer's software supports.
     pub node_info: NodeInfo,
+    /// The signer's verification key for the SNARK proof system, where it takes part in them.
+    pub verification_key_for_snark: Option<KeyBytes>,
+    /// KES signature of the SNARK verification key by the pool.
+    pub verification_key_signature_for_snark: Option<KeyBytes>,
 }

@@ -34,6 +34,10 @@ number!(
     BlockNumber(u64)
 );
 number!(
+    /// A distance in blocks, counted back from a block number.
+    BlockNumberOffset(u64)
+);
+number!(
     /// The number of a Cardano immutable file.
     ImmutableFileNumber(u64)
 );

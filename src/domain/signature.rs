@@ -101,6 +101,8 @@ pub struct SingleSignature {
     pub won_indexes: WonIndexes,
     /// The message that was signed.
     pub signed_message: SignedMessage,
+    /// The single signature for the SNARK proof system, where one was produced.
+    pub snark_signature: Option<SignatureBytes>,
 }
 
 impl SingleSignature {

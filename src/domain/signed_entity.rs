@@ -5,7 +5,7 @@ use std::fmt;
 use bytes::{Buf, Bytes};
 use prost::encoding::{DecodeContext, decode_key, skip_field};
 
-use crate::domain::{BlockNumber, Epoch, ImmutableFileNumber, WireVersionId};
+use crate::domain::{BlockNumber, BlockNumberOffset, Epoch, ImmutableFileNumber, WireVersionId};
 use crate::{ValidationError, Violation};
 
 /// Beacon of an immutable Cardano database snapshot.
@@ -36,6 +36,11 @@ pub enum SignedEntityType {
     CardanoImmutableFilesFull(CardanoDbBeacon),
     /// The Cardano transactions of an epoch up to a block.
     CardanoTransactions(Epoch, BlockNumber),
+    /// The Cardano database (immutable files and ancillary data) at a beacon.
+    CardanoDatabase(CardanoDbBeacon),
+    /// The Cardano blocks and transactions of an epoch up to a block, and how far that block lies
+    /// behind the tip.
+    CardanoBlocksTransactions(Epoch, BlockNumber, BlockNumberOffset),
     /// A variant this build does not know.
     Unknown(UnknownVariant),
 }
@@ -48,6 +53,8 @@ impl SignedEntityType {
             Self::CardanoStakeDistribution(_) => "CardanoStakeDistribution",
             Self::CardanoImmutableFilesFull(_) => "CardanoImmutableFilesFull",
             Self::CardanoTransactions(..) => "CardanoTransactions",
+            Self::CardanoDatabase(_) => "CardanoDatabase",
+            Self::CardanoBlocksTransactions(..) => "CardanoBlocksTransactions",
             Self::Unknown(_) => "Unknown",
         }
     }
@@ -57,8 +64,11 @@ impl SignedEntityType {
         match self {
             Self::MithrilStakeDistribution(epoch)
             | Self::CardanoStakeDistribution(epoch)
-            | Self::CardanoTransactions(epoch, _) => Some(*epoch),
-            Self::CardanoImmutableFilesFull(beacon) => Some(beacon.epoch),
+            | Self::CardanoTransactions(epoch, _)
+            | Self::CardanoBlocksTransactions(epoch, _, _) => Some(*epoch),
+            Self::CardanoImmutableFilesFull(beacon) | Self::CardanoDatabase(beacon) => {
+                Some(beacon.epoch)
+            }
             Self::Unknown(_) => None,
         }
     }

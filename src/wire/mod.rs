@@ -19,13 +19,18 @@
 use std::fmt;
 use std::str::FromStr;
 
-use bytes::Buf;
+use bytes::{Buf, Bytes};
 
 use crate::domain::{EpochSettings, SignerRegistration, SingleSignature, WireVersionId};
-use crate::error::{Nest, WireError};
+use crate::error::{FieldPath, Nest, WireError};
 
+mod relay;
+mod shared;
 mod unknown;
 pub mod v1;
+pub mod v2;
+
+pub use relay::Relayed;
 
 pub use unknown::UnknownFields;
 pub(crate) use unknown::oneof_message;
@@ -41,19 +46,22 @@ pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
 pub enum WireVersion {
     /// `mithril.signer.v1`.
     V1,
+    /// `mithril.signer.v2`.
+    V2,
 }
 
 impl WireVersion {
     /// Every wire version this build speaks, oldest first.
-    pub const ALL: &'static [WireVersion] = &[WireVersion::V1];
+    pub const ALL: &'static [WireVersion] = &[WireVersion::V1, WireVersion::V2];
 
     /// The newest wire version this build speaks.
-    pub const LATEST: WireVersion = WireVersion::V1;
+    pub const LATEST: WireVersion = WireVersion::V2;
 
     /// The protobuf package (`mithril.signer.v1`).
     pub const fn package(self) -> &'static str {
         match self {
             Self::V1 => v1::PACKAGE,
+            Self::V2 => v2::PACKAGE,
         }
     }
 
@@ -61,6 +69,7 @@ impl WireVersion {
     pub fn id(self) -> WireVersionId {
         let number = match self {
             Self::V1 => 1,
+            Self::V2 => 2,
         };
         WireVersionId::new(number).expect("wire version numbers are in range")
     }
@@ -74,6 +83,7 @@ impl WireVersion {
     pub fn name(self) -> &'static str {
         match self {
             Self::V1 => "v1",
+            Self::V2 => "v2",
         }
     }
 }
@@ -217,6 +227,69 @@ mod sealed {
     pub trait Sealed {}
 }
 
+/// What a conversion into a wire version does with a part of a hub value that the version
+/// cannot carry.
+///
+/// Parts that a message cannot do without (the signed entity type of a signature) are never
+/// dropped: they fail under either policy. Each version's `convert` module documents, field by
+/// field, what can be dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DowngradePolicy {
+    /// Fail with [`WireError::Unrepresentable`] naming the field (the default).
+    #[default]
+    Strict,
+    /// Drop the part and report it in [`Encoded::dropped`].
+    Lossy,
+}
+
+/// The state of one conversion into a wire version: its policy and what it dropped.
+#[derive(Debug)]
+pub struct Downgrade {
+    policy: DowngradePolicy,
+    package: &'static str,
+    dropped: Vec<FieldPath>,
+}
+
+impl Downgrade {
+    fn new(policy: DowngradePolicy, version: WireVersion) -> Self {
+        Self {
+            policy,
+            package: version.package(),
+            dropped: Vec::new(),
+        }
+    }
+
+    /// Called for a present part at `path` that the version cannot carry: fails under
+    /// [`DowngradePolicy::Strict`], records the loss under [`DowngradePolicy::Lossy`].
+    pub(crate) fn drop_part(&mut self, path: FieldPath) -> Result<(), WireError> {
+        match self.policy {
+            DowngradePolicy::Strict => Err(self.unrepresentable(path)),
+            DowngradePolicy::Lossy => {
+                self.dropped.push(path);
+                Ok(())
+            }
+        }
+    }
+
+    /// The error for a part at `path` that the version cannot carry under any policy.
+    pub(crate) fn unrepresentable(&self, path: FieldPath) -> WireError {
+        WireError::Unrepresentable {
+            path,
+            package: self.package,
+        }
+    }
+}
+
+/// An encoded message and what the conversion dropped to produce it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoded {
+    /// The protobuf bytes.
+    pub bytes: Vec<u8>,
+    /// The parts of the hub value the wire version could not carry, by path (always empty under
+    /// [`DowngradePolicy::Strict`]).
+    pub dropped: Vec<FieldPath>,
+}
+
 /// One wire version's representation of a hub type: its generated protobuf type and the two
 /// conversions. Implemented by the marker type of each version (such as [`v1::V1`]).
 pub trait Spoke<T: HubType>: sealed::Sealed {
@@ -229,11 +302,31 @@ pub trait Spoke<T: HubType>: sealed::Sealed {
     /// Converts a decoded protobuf value into the hub. Error paths are relative to the message.
     fn to_hub(pb: Self::Pb) -> Result<T, WireError>;
 
-    /// Converts a hub value into this version. Error paths are relative to the message.
-    fn from_hub(value: &T) -> Result<Self::Pb, WireError>;
+    /// Converts a hub value into this version. Paths (errors and dropped parts) are relative to
+    /// the message.
+    fn from_hub(value: &T, downgrade: &mut Downgrade) -> Result<Self::Pb, WireError>;
+}
+
+/// Decodes one message of exactly this version, without looking at other versions.
+fn decode_exact<S, T>(mut bytes: Bytes) -> Result<T, WireError>
+where
+    S: Spoke<T>,
+    T: HubType,
+{
+    let message = T::KIND.field_name();
+    let pb =
+        <S::Pb as prost::Message>::decode(&mut bytes).map_err(|source| WireError::Malformed {
+            message,
+            package: S::VERSION.package(),
+            source,
+        })?;
+    S::to_hub(pb).map_err(|error| error.within(message))
 }
 
 /// Decodes one message of a given version with a size limit, and converts it into the hub.
+///
+/// Bytes that are not a valid message of this version but decode as another version this build
+/// speaks get [`WireError::WrongVersion`], naming that version.
 pub fn decode_with_limit<S, T>(mut buf: impl Buf, max_bytes: usize) -> Result<T, WireError>
 where
     S: Spoke<T>,
@@ -248,23 +341,64 @@ where
             limit: max_bytes,
         });
     }
-    let pb =
-        <S::Pb as prost::Message>::decode(&mut buf).map_err(|source| WireError::Malformed {
-            message,
-            package: S::VERSION.package(),
-            source,
-        })?;
-    S::to_hub(pb).map_err(|error| error.within(message))
+    // One copy at most (none from `Bytes`); every byte field then shares it.
+    let bytes = buf.copy_to_bytes(size);
+    match decode_exact::<S, T>(bytes.clone()) {
+        Ok(value) => Ok(value),
+        Err(error) => Err(name_the_version(error, S::VERSION, T::KIND, &bytes)),
+    }
 }
 
-/// Converts a hub value into a given version and encodes it.
-pub fn encode_with<S, T>(value: &T) -> Result<Vec<u8>, WireError>
+fn name_the_version(
+    error: WireError,
+    expected: WireVersion,
+    kind: MessageKind,
+    bytes: &Bytes,
+) -> WireError {
+    if !matches!(error, WireError::Malformed { .. } | WireError::Invalid(_)) {
+        return error;
+    }
+    let looks_like = WireVersion::ALL
+        .iter()
+        .copied()
+        .filter(|other| *other != expected)
+        .find(|other| decode_exact_dyn(*other, kind, bytes.clone()).is_ok());
+    match looks_like {
+        Some(other) => WireError::WrongVersion {
+            message: kind.field_name(),
+            expected: expected.package(),
+            looks_like: other.package(),
+            source: Box::new(error),
+        },
+        None => error,
+    }
+}
+
+/// Converts a hub value into a given version and encodes it, under a downgrade policy.
+pub fn encode_with<S, T>(value: &T, policy: DowngradePolicy) -> Result<Encoded, WireError>
 where
     S: Spoke<T>,
     T: HubType,
 {
-    let pb = S::from_hub(value).map_err(|error| error.within(T::KIND.field_name()))?;
-    Ok(prost::Message::encode_to_vec(&pb))
+    let root = T::KIND.field_name();
+    let mut downgrade = Downgrade::new(policy, S::VERSION);
+    let pb = S::from_hub(value, &mut downgrade).map_err(|error| error.within(root))?;
+    Ok(Encoded {
+        bytes: prost::Message::encode_to_vec(&pb),
+        dropped: downgrade
+            .dropped
+            .iter()
+            .map(|path| FieldPath::field(root).join(path))
+            .collect(),
+    })
+}
+
+/// A marker type that converts every message kind.
+trait AllKinds: Spoke<SignerRegistration> + Spoke<SingleSignature> + Spoke<EpochSettings> {}
+
+impl<S> AllKinds for S where
+    S: Spoke<SignerRegistration> + Spoke<SingleSignature> + Spoke<EpochSettings>
+{
 }
 
 /// Decodes a message whose version and kind are known only at run time.
@@ -273,46 +407,116 @@ pub fn decode(
     kind: MessageKind,
     buf: impl Buf,
 ) -> Result<HubMessage, WireError> {
+    fn with<S: AllKinds>(kind: MessageKind, buf: impl Buf) -> Result<HubMessage, WireError> {
+        let limit = DEFAULT_MAX_MESSAGE_BYTES;
+        Ok(match kind {
+            MessageKind::SignerRegistration => {
+                HubMessage::SignerRegistration(decode_with_limit::<S, _>(buf, limit)?)
+            }
+            MessageKind::SingleSignature => {
+                HubMessage::SingleSignature(decode_with_limit::<S, _>(buf, limit)?)
+            }
+            MessageKind::EpochSettings => {
+                HubMessage::EpochSettings(decode_with_limit::<S, _>(buf, limit)?)
+            }
+        })
+    }
     match version {
-        WireVersion::V1 => decode_kind::<v1::V1>(kind, buf),
+        WireVersion::V1 => with::<v1::V1>(kind, buf),
+        WireVersion::V2 => with::<v2::V2>(kind, buf),
     }
 }
 
-fn decode_kind<S>(kind: MessageKind, buf: impl Buf) -> Result<HubMessage, WireError>
-where
-    S: Spoke<SignerRegistration> + Spoke<SingleSignature> + Spoke<EpochSettings>,
-{
-    let limit = DEFAULT_MAX_MESSAGE_BYTES;
-    Ok(match kind {
-        MessageKind::SignerRegistration => {
-            HubMessage::SignerRegistration(decode_with_limit::<S, _>(buf, limit)?)
-        }
-        MessageKind::SingleSignature => {
-            HubMessage::SingleSignature(decode_with_limit::<S, _>(buf, limit)?)
-        }
-        MessageKind::EpochSettings => {
-            HubMessage::EpochSettings(decode_with_limit::<S, _>(buf, limit)?)
-        }
-    })
+fn decode_exact_dyn(
+    version: WireVersion,
+    kind: MessageKind,
+    bytes: Bytes,
+) -> Result<HubMessage, WireError> {
+    fn with<S: AllKinds>(kind: MessageKind, bytes: Bytes) -> Result<HubMessage, WireError> {
+        Ok(match kind {
+            MessageKind::SignerRegistration => {
+                HubMessage::SignerRegistration(decode_exact::<S, _>(bytes)?)
+            }
+            MessageKind::SingleSignature => {
+                HubMessage::SingleSignature(decode_exact::<S, _>(bytes)?)
+            }
+            MessageKind::EpochSettings => HubMessage::EpochSettings(decode_exact::<S, _>(bytes)?),
+        })
+    }
+    match version {
+        WireVersion::V1 => with::<v1::V1>(kind, bytes),
+        WireVersion::V2 => with::<v2::V2>(kind, bytes),
+    }
 }
 
-/// Encodes a message in a version known only at run time.
+/// Encodes a message in a version known only at run time; fails on any part the version cannot
+/// carry.
 pub fn encode(version: WireVersion, message: &HubMessage) -> Result<Vec<u8>, WireError> {
+    encode_with_policy(version, message, DowngradePolicy::Strict).map(|encoded| encoded.bytes)
+}
+
+/// Encodes a message in a version known only at run time, under a downgrade policy.
+pub fn encode_with_policy(
+    version: WireVersion,
+    message: &HubMessage,
+    policy: DowngradePolicy,
+) -> Result<Encoded, WireError> {
+    fn with<S: AllKinds>(
+        message: &HubMessage,
+        policy: DowngradePolicy,
+    ) -> Result<Encoded, WireError> {
+        match message {
+            HubMessage::SignerRegistration(value) => encode_with::<S, _>(value, policy),
+            HubMessage::SingleSignature(value) => encode_with::<S, _>(value, policy),
+            HubMessage::EpochSettings(value) => encode_with::<S, _>(value, policy),
+        }
+    }
     match version {
-        WireVersion::V1 => encode_any::<v1::V1>(message),
+        WireVersion::V1 => with::<v1::V1>(message, policy),
+        WireVersion::V2 => with::<v2::V2>(message, policy),
     }
 }
 
-fn encode_any<S>(message: &HubMessage) -> Result<Vec<u8>, WireError>
-where
-    S: Spoke<SignerRegistration> + Spoke<SingleSignature> + Spoke<EpochSettings>,
-{
-    match message {
-        HubMessage::SignerRegistration(value) => encode_with::<S, _>(value),
-        HubMessage::SingleSignature(value) => encode_with::<S, _>(value),
-        HubMessage::EpochSettings(value) => encode_with::<S, _>(value),
-    }
+/// Defines the typed entry points of a wire version module: `decode`, `encode` and
+/// `encode_lossy`, for the marker type `$spoke`.
+macro_rules! entry_points {
+    ($spoke:ident) => {
+        /// Decodes a message of this wire version into the hub, within
+        /// [`DEFAULT_MAX_MESSAGE_BYTES`](crate::wire::DEFAULT_MAX_MESSAGE_BYTES).
+        pub fn decode<T>(buf: impl ::bytes::Buf) -> Result<T, $crate::WireError>
+        where
+            T: $crate::wire::HubType,
+            $spoke: $crate::wire::Spoke<T>,
+        {
+            $crate::wire::decode_with_limit::<$spoke, T>(
+                buf,
+                $crate::wire::DEFAULT_MAX_MESSAGE_BYTES,
+            )
+        }
+
+        /// Encodes a hub value in this wire version; a part the version cannot carry is an error.
+        pub fn encode<T>(value: &T) -> Result<Vec<u8>, $crate::WireError>
+        where
+            T: $crate::wire::HubType,
+            $spoke: $crate::wire::Spoke<T>,
+        {
+            $crate::wire::encode_with::<$spoke, T>(value, $crate::wire::DowngradePolicy::Strict)
+                .map(|encoded| encoded.bytes)
+        }
+
+        /// Encodes a hub value in this wire version, dropping the parts it cannot carry and
+        /// saying which.
+        pub fn encode_lossy<T>(value: &T) -> Result<$crate::wire::Encoded, $crate::WireError>
+        where
+            T: $crate::wire::HubType,
+            $spoke: $crate::wire::Spoke<T>,
+        {
+            $crate::wire::encode_with::<$spoke, T>(value, $crate::wire::DowngradePolicy::Lossy)
+        }
+    };
 }
+
+pub(crate) use entry_points;
 
 #[cfg(test)]
 mod tests {

@@ -1,15 +1,56 @@
 //! proptest strategies for hub values, shared by the integration tests.
+//!
+//! `Shape` says which optional parts a generated value may have, so that tests can generate
+//! values every wire version in a set can carry.
 #![allow(dead_code)]
 
 use bytes::Bytes;
 use mithril_compat::domain::{
-    BlockNumber, CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch, EpochSettings, EraName,
-    ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ProtocolParameters, SignatureBytes,
-    SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature,
-    SoftwareVersion, Stake, UnknownVariant, WireVersionId, WonIndexes,
+    BlockNumber, BlockNumberOffset, CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch,
+    EpochSettings, EraName, ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ProtocolParameters,
+    SignatureBytes, SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet,
+    SingleSignature, SoftwareVersion, Stake, UnknownVariant, WireVersionId, WonIndexes,
 };
 use proptest::collection::{btree_map, btree_set, vec};
 use proptest::prelude::*;
+
+/// Which parts generated values may have.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    /// A single signature may carry a SNARK signature (v2 only).
+    pub snark_signature: bool,
+    /// Key material may be partial: a certificate without KES evolutions, a SNARK key signature
+    /// without its key (v1 carries it, v2 does not).
+    pub loose_keys: bool,
+    /// The discontinued Cardano immutable files full type (v1 only).
+    pub immutable_files_full: bool,
+    /// The Cardano blocks and transactions type (v2 only).
+    pub blocks_transactions: bool,
+}
+
+impl Shape {
+    /// Everything v1 carries.
+    pub const V1: Shape = Shape {
+        snark_signature: false,
+        loose_keys: true,
+        immutable_files_full: true,
+        blocks_transactions: false,
+    };
+    /// Everything v2 carries.
+    pub const V2: Shape = Shape {
+        snark_signature: true,
+        loose_keys: false,
+        immutable_files_full: false,
+        blocks_transactions: true,
+    };
+    /// What both v1 and v2 carry.
+    pub const COMMON: Shape = Shape {
+        snark_signature: false,
+        loose_keys: false,
+        immutable_files_full: false,
+        blocks_transactions: false,
+    };
+}
 
 pub fn party_id() -> impl Strategy<Value = PartyId> {
     "[!-~]{1,64}".prop_map(|text| PartyId::new(text).unwrap())
@@ -40,38 +81,85 @@ pub fn node_info() -> impl Strategy<Value = NodeInfo> {
         })
 }
 
-pub fn signer_registration() -> impl Strategy<Value = SignerRegistration> {
+/// Key material as the hub holds it, in the given shape.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    pub verification_key: KeyBytes,
+    pub verification_key_signature: Option<KeyBytes>,
+    pub operational_certificate: Option<KeyBytes>,
+    pub kes_evolutions: Option<u64>,
+    pub verification_key_for_snark: Option<KeyBytes>,
+    pub verification_key_signature_for_snark: Option<KeyBytes>,
+}
+
+pub fn keys(shape: Shape) -> impl Strategy<Value = Keys> {
     (
-        any::<u64>(),
-        party_id(),
         key_bytes(),
         proptest::option::of(key_bytes()),
+        proptest::option::of((key_bytes(), any::<u64>())),
+        proptest::option::of((key_bytes(), proptest::option::of(key_bytes()))),
+        // Loose parts, used only when the shape allows them.
         proptest::option::of(key_bytes()),
         proptest::option::of(any::<u64>()),
-        node_info(),
+        proptest::option::of(key_bytes()),
+        0..4u8,
     )
         .prop_map(
-            |(
-                epoch,
-                party_id,
-                verification_key,
-                verification_key_signature,
-                operational_certificate,
-                kes_evolutions,
-                node_info,
-            )| SignerRegistration {
-                epoch: Epoch(epoch),
-                party_id,
-                verification_key,
-                verification_key_signature,
-                operational_certificate,
-                kes_evolutions,
-                node_info,
+            move |(
+                key,
+                signature,
+                certification,
+                snark,
+                loose_cert,
+                loose_kes,
+                loose_sig,
+                pick,
+            )| {
+                let (mut certificate, mut kes) = match certification {
+                    Some((certificate, kes)) => (Some(certificate), Some(kes)),
+                    None => (None, None),
+                };
+                let (mut snark_key, mut snark_signature) = match snark {
+                    Some((key, signature)) => (Some(key), signature),
+                    None => (None, None),
+                };
+                if shape.loose_keys {
+                    match pick {
+                        0 => (certificate, kes) = (loose_cert, None),
+                        1 => (certificate, kes) = (None, loose_kes),
+                        2 => (snark_key, snark_signature) = (None, loose_sig),
+                        _ => {}
+                    }
+                }
+                Keys {
+                    verification_key: key,
+                    verification_key_signature: signature,
+                    operational_certificate: certificate,
+                    kes_evolutions: kes,
+                    verification_key_for_snark: snark_key,
+                    verification_key_signature_for_snark: snark_signature,
+                }
             },
         )
 }
 
-/// One encoded protobuf field with a number `tag` that v1 does not define.
+pub fn signer_registration(shape: Shape) -> impl Strategy<Value = SignerRegistration> {
+    (any::<u64>(), party_id(), keys(shape), node_info()).prop_map(
+        |(epoch, party_id, keys, node_info)| SignerRegistration {
+            epoch: Epoch(epoch),
+            party_id,
+            verification_key: keys.verification_key,
+            verification_key_signature: keys.verification_key_signature,
+            operational_certificate: keys.operational_certificate,
+            kes_evolutions: keys.kes_evolutions,
+            node_info,
+            verification_key_for_snark: keys.verification_key_for_snark,
+            verification_key_signature_for_snark: keys.verification_key_signature_for_snark,
+        },
+    )
+}
+
+/// One encoded protobuf field with a number at least `first_unknown_tag`.
 pub fn unknown_field(first_unknown_tag: u32) -> impl Strategy<Value = Bytes> {
     (
         first_unknown_tag..=536_870_911u32,
@@ -101,28 +189,58 @@ pub fn unknown_field(first_unknown_tag: u32) -> impl Strategy<Value = Bytes> {
         })
 }
 
-pub fn known_signed_entity_type() -> impl Strategy<Value = SignedEntityType> {
-    prop_oneof![
-        any::<u64>().prop_map(|e| SignedEntityType::MithrilStakeDistribution(Epoch(e))),
-        any::<u64>().prop_map(|e| SignedEntityType::CardanoStakeDistribution(Epoch(e))),
-        (any::<u64>(), any::<u64>()).prop_map(|(e, n)| {
-            SignedEntityType::CardanoImmutableFilesFull(CardanoDbBeacon {
-                epoch: Epoch(e),
-                immutable_file_number: ImmutableFileNumber(n),
-            })
-        }),
+pub fn known_signed_entity_type(shape: Shape) -> impl Strategy<Value = SignedEntityType> {
+    let beacon = (any::<u64>(), any::<u64>()).prop_map(|(e, n)| CardanoDbBeacon {
+        epoch: Epoch(e),
+        immutable_file_number: ImmutableFileNumber(n),
+    });
+    let mut kinds: Vec<BoxedStrategy<SignedEntityType>> = vec![
+        any::<u64>()
+            .prop_map(|e| SignedEntityType::MithrilStakeDistribution(Epoch(e)))
+            .boxed(),
+        any::<u64>()
+            .prop_map(|e| SignedEntityType::CardanoStakeDistribution(Epoch(e)))
+            .boxed(),
         (any::<u64>(), any::<u64>())
-            .prop_map(|(e, b)| SignedEntityType::CardanoTransactions(Epoch(e), BlockNumber(b))),
-    ]
+            .prop_map(|(e, b)| SignedEntityType::CardanoTransactions(Epoch(e), BlockNumber(b)))
+            .boxed(),
+        beacon
+            .clone()
+            .prop_map(SignedEntityType::CardanoDatabase)
+            .boxed(),
+    ];
+    if shape.immutable_files_full {
+        kinds.push(
+            beacon
+                .prop_map(SignedEntityType::CardanoImmutableFilesFull)
+                .boxed(),
+        );
+    }
+    if shape.blocks_transactions {
+        kinds.push(
+            (any::<u64>(), any::<u64>(), any::<u64>())
+                .prop_map(|(e, b, o)| {
+                    SignedEntityType::CardanoBlocksTransactions(
+                        Epoch(e),
+                        BlockNumber(b),
+                        BlockNumberOffset(o),
+                    )
+                })
+                .boxed(),
+        );
+    }
+    proptest::strategy::Union::new(kinds)
 }
 
-/// Known variants, and unknown ones that came from wire version `origin`.
+/// Known variants of the shape, and unknown ones that came from wire version `origin` with a
+/// field number it does not define.
 pub fn signed_entity_type(
+    shape: Shape,
     origin: u32,
     first_unknown_tag: u32,
 ) -> impl Strategy<Value = SignedEntityType> {
     prop_oneof![
-        4 => known_signed_entity_type(),
+        4 => known_signed_entity_type(shape),
         1 => unknown_field(first_unknown_tag).prop_map(move |raw| SignedEntityType::Unknown(
             UnknownVariant::new(WireVersionId::new(origin).unwrap(), raw).unwrap()
         )),
@@ -130,6 +248,7 @@ pub fn signed_entity_type(
 }
 
 pub fn single_signature_with(
+    shape: Shape,
     entity: impl Strategy<Value = SignedEntityType>,
 ) -> impl Strategy<Value = SingleSignature> {
     (
@@ -138,51 +257,44 @@ pub fn single_signature_with(
         vec(any::<u8>(), 1..2048),
         btree_set(any::<u64>(), 1..64),
         "[!-~]{1,128}",
+        proptest::option::of(vec(any::<u8>(), 1..512)),
     )
         .prop_map(
-            |(signed_entity_type, party_id, signature, indexes, message)| SingleSignature {
-                signed_entity_type,
-                party_id,
-                signature: SignatureBytes::new(signature).unwrap(),
-                won_indexes: WonIndexes::new(indexes.into_iter().collect()).unwrap(),
-                signed_message: SignedMessage::new(message).unwrap(),
+            move |(signed_entity_type, party_id, signature, indexes, message, snark)| {
+                SingleSignature {
+                    signed_entity_type,
+                    party_id,
+                    signature: SignatureBytes::new(signature).unwrap(),
+                    won_indexes: WonIndexes::new(indexes.into_iter().collect()).unwrap(),
+                    signed_message: SignedMessage::new(message).unwrap(),
+                    snark_signature: snark
+                        .filter(|_| shape.snark_signature)
+                        .map(|bytes| SignatureBytes::new(bytes).unwrap()),
+                }
             },
         )
 }
 
-pub fn signer_fields() -> impl Strategy<
-    Value = (
-        KeyBytes,
-        Option<KeyBytes>,
-        Option<KeyBytes>,
-        Option<u64>,
-        Option<u64>,
-    ),
-> {
-    (
-        key_bytes(),
-        proptest::option::of(key_bytes()),
-        proptest::option::of(key_bytes()),
-        proptest::option::of(any::<u64>()),
-        proptest::option::of(any::<u64>()),
+pub fn signer_set(shape: Shape) -> impl Strategy<Value = SignerSet> {
+    btree_map(
+        "[!-~]{1,64}",
+        (keys(shape), proptest::option::of(any::<u64>())),
+        0..6,
     )
-}
-
-pub fn signer_set() -> impl Strategy<Value = SignerSet> {
-    btree_map("[!-~]{1,64}", signer_fields(), 0..6).prop_map(|signers| {
+    .prop_map(|signers| {
         SignerSet::new(
             signers
                 .into_iter()
-                .map(
-                    |(party, (verification_key, signature, certificate, kes, stake))| Signer {
-                        party_id: PartyId::new(party).unwrap(),
-                        verification_key,
-                        verification_key_signature: signature,
-                        operational_certificate: certificate,
-                        kes_evolutions: kes,
-                        stake: stake.map(Stake),
-                    },
-                )
+                .map(|(party, (keys, stake))| Signer {
+                    party_id: PartyId::new(party).unwrap(),
+                    verification_key: keys.verification_key,
+                    verification_key_signature: keys.verification_key_signature,
+                    operational_certificate: keys.operational_certificate,
+                    kes_evolutions: keys.kes_evolutions,
+                    stake: stake.map(Stake),
+                    verification_key_for_snark: keys.verification_key_for_snark,
+                    verification_key_signature_for_snark: keys.verification_key_signature_for_snark,
+                })
                 .collect(),
         )
         .unwrap()
@@ -196,12 +308,12 @@ pub fn protocol_parameters() -> impl Strategy<Value = ProtocolParameters> {
     })
 }
 
-pub fn epoch_settings() -> impl Strategy<Value = EpochSettings> {
+pub fn epoch_settings(shape: Shape) -> impl Strategy<Value = EpochSettings> {
     (
         any::<u64>(),
         proptest::option::of(protocol_parameters()),
-        signer_set(),
-        signer_set(),
+        signer_set(shape),
+        signer_set(shape),
         proptest::option::of((any::<u64>(), any::<u64>())),
     )
         .prop_map(|(epoch, parameters, current, next, config)| EpochSettings {

@@ -9,28 +9,23 @@
 //! | `NodeInfo.wire_versions` (enum) | [`WireVersionId`] | values this build does not know are kept as numbers; `UNSPECIFIED` or negative is an error |
 //! | `SignedEntityType` unknown variant | [`SignedEntityType::Unknown`] | re-emitted as received; one from another wire version is unrepresentable |
 //! | `Signer.stake` | `Signer::stake` | optional on both sides |
+//! | — | `SingleSignature::snark_signature` | not carried: an error, or dropped and reported under [`DowngradePolicy::Lossy`] |
+//! | — | [`SignedEntityType::CardanoBlocksTransactions`] | not carried: always an error (a signature cannot lose what it is about) |
+//! | — | [`SignedEntityType::Unknown`] from another version | not carried: always an error |
+//!
+//! [`DowngradePolicy::Lossy`]: crate::wire::DowngradePolicy::Lossy
 
 use super::{V1, VERSION, pb};
 use crate::domain::Epoch;
 use crate::domain::{
-    BlockNumber, CardanoDbBeacon, CardanoTransactionsSigningConfig, EpochSettings, EraName,
+    BlockNumber, CardanoDbBeacon, CardanoTransactionsSigningConfig, EpochSettings,
     ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ProtocolParameters, SignatureBytes,
-    SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature,
-    SoftwareVersion, Stake, UnknownVariant, WireVersionId, WonIndexes,
+    SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature, Stake,
+    UnknownVariant, WonIndexes,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
-use crate::wire::Spoke;
-
-fn missing(field: &'static str) -> ValidationError {
-    ValidationError::new(FieldPath::field(field), Violation::Missing)
-}
-
-fn optional_key(
-    bytes: Option<bytes::Bytes>,
-    field: &'static str,
-) -> Result<Option<KeyBytes>, ValidationError> {
-    bytes.map(KeyBytes::new).transpose().within(field)
-}
+use crate::wire::shared::{self, missing, optional_key, optional_key_bytes};
+use crate::wire::{Downgrade, Spoke};
 
 impl Spoke<SignerRegistration> for V1 {
     type Pb = pb::SignerRegistration;
@@ -45,6 +40,8 @@ impl Spoke<SignerRegistration> for V1 {
             operational_certificate,
             kes_period,
             node_info,
+            verification_key_for_snark,
+            verification_key_signature_for_snark,
         } = pb;
         Ok(SignerRegistration {
             epoch: Epoch(epoch),
@@ -61,10 +58,18 @@ impl Spoke<SignerRegistration> for V1 {
             kes_evolutions: kes_period,
             node_info: node_info_to_hub(node_info.ok_or_else(|| missing("node_info"))?)
                 .within("node_info")?,
+            verification_key_for_snark: optional_key(
+                verification_key_for_snark,
+                "verification_key_for_snark",
+            )?,
+            verification_key_signature_for_snark: optional_key(
+                verification_key_signature_for_snark,
+                "verification_key_signature_for_snark",
+            )?,
         })
     }
 
-    fn from_hub(value: &SignerRegistration) -> Result<Self::Pb, WireError> {
+    fn from_hub(value: &SignerRegistration, _: &mut Downgrade) -> Result<Self::Pb, WireError> {
         let SignerRegistration {
             epoch,
             party_id,
@@ -73,15 +78,21 @@ impl Spoke<SignerRegistration> for V1 {
             operational_certificate,
             kes_evolutions,
             node_info,
+            verification_key_for_snark,
+            verification_key_signature_for_snark,
         } = value;
         Ok(pb::SignerRegistration {
             epoch: epoch.0,
             party_id: party_id.to_string(),
             verification_key: verification_key.to_bytes(),
-            verification_key_signature: verification_key_signature.as_ref().map(KeyBytes::to_bytes),
-            operational_certificate: operational_certificate.as_ref().map(KeyBytes::to_bytes),
+            verification_key_signature: optional_key_bytes(verification_key_signature),
+            operational_certificate: optional_key_bytes(operational_certificate),
             kes_period: *kes_evolutions,
             node_info: Some(node_info_from_hub(node_info)),
+            verification_key_for_snark: optional_key_bytes(verification_key_for_snark),
+            verification_key_signature_for_snark: optional_key_bytes(
+                verification_key_signature_for_snark,
+            ),
         })
     }
 }
@@ -92,47 +103,15 @@ fn node_info_to_hub(pb: pb::NodeInfo) -> Result<NodeInfo, ValidationError> {
         supported_eras,
         wire_versions,
     } = pb;
-    let software_version = SoftwareVersion::new(software_version).within("software_version")?;
-    let supported_eras = supported_eras
-        .into_iter()
-        .enumerate()
-        .map(|(index, name)| EraName::new(name).at_index(index))
-        .collect::<Result<Vec<_>, _>>()
-        .within("supported_eras")?;
-    let wire_versions = wire_versions
-        .into_iter()
-        .enumerate()
-        .map(|(index, number)| wire_version_to_hub(number).at_index(index))
-        .collect::<Result<Vec<_>, _>>()
-        .within("wire_versions")?;
-    NodeInfo::new(software_version, supported_eras, wire_versions)
-}
-
-/// Enum values are open in proto3: a number this build does not name is still a version.
-fn wire_version_to_hub(number: i32) -> Result<WireVersionId, ValidationError> {
-    let number = u32::try_from(number).map_err(|_| {
-        ValidationError::here(Violation::OutOfRange {
-            value: number.to_string(),
-            expected: "a positive wire version number",
-        })
-    })?;
-    WireVersionId::new(number)
+    shared::node_info_to_hub(software_version, supported_eras, wire_versions)
 }
 
 fn node_info_from_hub(value: &NodeInfo) -> pb::NodeInfo {
+    let (software_version, supported_eras, wire_versions) = shared::node_info_fields(value);
     pb::NodeInfo {
-        software_version: value.software_version().to_string(),
-        supported_eras: value
-            .supported_eras()
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
-        // In range by construction of `WireVersionId`.
-        wire_versions: value
-            .wire_versions()
-            .iter()
-            .map(|id| id.number() as i32)
-            .collect(),
+        software_version,
+        supported_eras,
+        wire_versions,
     }
 }
 
@@ -157,20 +136,26 @@ impl Spoke<SingleSignature> for V1 {
             signature: SignatureBytes::new(signature).within("signature")?,
             won_indexes: WonIndexes::new(won_indexes).within("won_indexes")?,
             signed_message: SignedMessage::new(signed_message).within("signed_message")?,
+            snark_signature: None,
         })
     }
 
-    fn from_hub(value: &SingleSignature) -> Result<Self::Pb, WireError> {
+    fn from_hub(value: &SingleSignature, downgrade: &mut Downgrade) -> Result<Self::Pb, WireError> {
         let SingleSignature {
             signed_entity_type,
             party_id,
             signature,
             won_indexes,
             signed_message,
+            snark_signature,
         } = value;
+        if snark_signature.is_some() {
+            downgrade.drop_part(FieldPath::field("snark_signature"))?;
+        }
         Ok(pb::SingleSignature {
             signed_entity_type: Some(
-                signed_entity_from_hub(signed_entity_type).within("signed_entity_type")?,
+                signed_entity_from_hub(signed_entity_type, downgrade)
+                    .within("signed_entity_type")?,
             ),
             party_id: party_id.to_string(),
             signature: signature.to_bytes(),
@@ -206,6 +191,13 @@ fn signed_entity_to_hub(pb: pb::SignedEntityType) -> Result<SignedEntityType, Va
                 epoch,
                 block_number,
             }) => SignedEntityType::CardanoTransactions(Epoch(epoch), BlockNumber(block_number)),
+            Entity::CardanoDatabase(pb::CardanoDbBeacon {
+                epoch,
+                immutable_file_number,
+            }) => SignedEntityType::CardanoDatabase(CardanoDbBeacon {
+                epoch: Epoch(epoch),
+                immutable_file_number: ImmutableFileNumber(immutable_file_number),
+            }),
         }),
         (None, 1) => {
             let raw = unknown.pop().expect("one field");
@@ -219,7 +211,10 @@ fn signed_entity_to_hub(pb: pb::SignedEntityType) -> Result<SignedEntityType, Va
     }
 }
 
-fn signed_entity_from_hub(value: &SignedEntityType) -> Result<pb::SignedEntityType, WireError> {
+fn signed_entity_from_hub(
+    value: &SignedEntityType,
+    downgrade: &Downgrade,
+) -> Result<pb::SignedEntityType, WireError> {
     use pb::Entity;
     let mut unknown_fields = crate::wire::UnknownFields::default();
     let entity = match value {
@@ -242,12 +237,19 @@ fn signed_entity_from_hub(value: &SignedEntityType) -> Result<pb::SignedEntityTy
                 block_number: block_number.0,
             }))
         }
+        SignedEntityType::CardanoDatabase(CardanoDbBeacon {
+            epoch,
+            immutable_file_number,
+        }) => Some(Entity::CardanoDatabase(pb::CardanoDbBeacon {
+            epoch: epoch.0,
+            immutable_file_number: immutable_file_number.0,
+        })),
+        SignedEntityType::CardanoBlocksTransactions(..) => {
+            return Err(downgrade.unrepresentable(FieldPath::root()));
+        }
         SignedEntityType::Unknown(variant) => {
             if variant.origin() != VERSION.id() {
-                return Err(WireError::Unrepresentable {
-                    path: FieldPath::root(),
-                    package: VERSION.package(),
-                });
+                return Err(downgrade.unrepresentable(FieldPath::root()));
             }
             unknown_fields.push_raw(variant.raw().clone());
             None
@@ -291,7 +293,7 @@ impl Spoke<EpochSettings> for V1 {
         })
     }
 
-    fn from_hub(value: &EpochSettings) -> Result<Self::Pb, WireError> {
+    fn from_hub(value: &EpochSettings, _: &mut Downgrade) -> Result<Self::Pb, WireError> {
         let EpochSettings {
             epoch,
             signer_registration_protocol_parameters,
@@ -331,7 +333,7 @@ fn protocol_parameters_to_hub(
     pb: pb::ProtocolParameters,
 ) -> Result<ProtocolParameters, ValidationError> {
     let pb::ProtocolParameters { k, m, phi_f } = pb;
-    ProtocolParameters::new(k, m, phi_f)
+    shared::protocol_parameters_to_hub(k, m, phi_f)
 }
 
 fn protocol_parameters_from_hub(value: &ProtocolParameters) -> pb::ProtocolParameters {
@@ -359,6 +361,8 @@ fn signer_to_hub(pb: pb::Signer) -> Result<Signer, ValidationError> {
         operational_certificate,
         kes_period,
         stake,
+        verification_key_for_snark,
+        verification_key_signature_for_snark,
     } = pb;
     Ok(Signer {
         party_id: PartyId::new(party_id).within("party_id")?,
@@ -370,6 +374,14 @@ fn signer_to_hub(pb: pb::Signer) -> Result<Signer, ValidationError> {
         operational_certificate: optional_key(operational_certificate, "operational_certificate")?,
         kes_evolutions: kes_period,
         stake: stake.map(Stake),
+        verification_key_for_snark: optional_key(
+            verification_key_for_snark,
+            "verification_key_for_snark",
+        )?,
+        verification_key_signature_for_snark: optional_key(
+            verification_key_signature_for_snark,
+            "verification_key_signature_for_snark",
+        )?,
     })
 }
 
@@ -381,13 +393,19 @@ fn signer_from_hub(value: &Signer) -> pb::Signer {
         operational_certificate,
         kes_evolutions,
         stake,
+        verification_key_for_snark,
+        verification_key_signature_for_snark,
     } = value;
     pb::Signer {
         party_id: party_id.to_string(),
         verification_key: verification_key.to_bytes(),
-        verification_key_signature: verification_key_signature.as_ref().map(KeyBytes::to_bytes),
-        operational_certificate: operational_certificate.as_ref().map(KeyBytes::to_bytes),
+        verification_key_signature: optional_key_bytes(verification_key_signature),
+        operational_certificate: optional_key_bytes(operational_certificate),
         kes_period: *kes_evolutions,
         stake: stake.map(|stake| stake.0),
+        verification_key_for_snark: optional_key_bytes(verification_key_for_snark),
+        verification_key_signature_for_snark: optional_key_bytes(
+            verification_key_signature_for_snark,
+        ),
     }
 }

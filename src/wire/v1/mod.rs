@@ -9,10 +9,7 @@
 //! # Ok::<(), mithril_compat::WireError>(())
 //! ```
 
-use bytes::Buf;
-
-use super::{DEFAULT_MAX_MESSAGE_BYTES, HubType, Spoke, WireVersion};
-use crate::WireError;
+use super::WireVersion;
 
 mod convert;
 
@@ -42,6 +39,7 @@ pub mod pb {
             2 => CardanoStakeDistribution(CardanoStakeDistribution),
             3 => CardanoImmutableFilesFull(CardanoDbBeacon),
             4 => CardanoTransactions(CardanoTransactions),
+            5 => CardanoDatabase(CardanoDbBeacon),
         }
     }
 }
@@ -52,22 +50,6 @@ pub struct V1;
 
 impl super::sealed::Sealed for V1 {}
 
-/// Decodes a message of wire version 1 into the hub, within [`DEFAULT_MAX_MESSAGE_BYTES`].
-pub fn decode<T>(buf: impl Buf) -> Result<T, WireError>
-where
-    T: HubType,
-    V1: Spoke<T>,
-{
-    super::decode_with_limit::<V1, T>(buf, DEFAULT_MAX_MESSAGE_BYTES)
-}
-
-/// Encodes a hub value as a message of wire version 1.
-pub fn encode<T>(value: &T) -> Result<Vec<u8>, WireError>
-where
-    T: HubType,
-    V1: Spoke<T>,
-{
-    super::encode_with::<V1, T>(value)
-}
+crate::wire::entry_points!(V1);
 
 const VERSION: WireVersion = WireVersion::V1;

@@ -1,0 +1,562 @@
+//! Conversions between `mithril.signer.v2` and the hub.
+//!
+//! Every conversion destructures its input completely, so a field added to either side stops the
+//! build here until it is mapped, defaulted or declared lossy.
+//!
+//! | v2 field | hub | notes |
+//! |---|---|---|
+//! | `concatenation_key.{key, kes_signature}` | `verification_key`, `verification_key_signature` | `concatenation_key` is required |
+//! | `snark_key.{key, kes_signature}` | `verification_key_for_snark`, `verification_key_signature_for_snark` | a SNARK key signature without its key is not carried: an error, or dropped and reported under [`DowngradePolicy::Lossy`] |
+//! | `pool_certification.{operational_certificate, kes_evolutions}` | `operational_certificate`, `kes_evolutions` | both or neither; one without the other is not carried: an error, or dropped and reported under [`DowngradePolicy::Lossy`] |
+//! | `NodeInfo.wire_versions` (enum) | [`WireVersionId`](crate::domain::WireVersionId) | as in v1 |
+//! | `SingleSignature.snark_signature` | `SingleSignature::snark_signature` | optional on both sides |
+//! | — | [`SignedEntityType::CardanoImmutableFilesFull`] | discontinued, not carried: always an error |
+//! | `SignedEntityType` unknown variant | [`SignedEntityType::Unknown`] | re-emitted as received; one from another wire version is always an error |
+//!
+//! [`DowngradePolicy::Lossy`]: crate::wire::DowngradePolicy::Lossy
+
+use super::{V2, VERSION, pb};
+use crate::domain::{
+    BlockNumber, BlockNumberOffset, CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch,
+    EpochSettings, ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, SignatureBytes,
+    SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature, Stake,
+    UnknownVariant, WonIndexes,
+};
+use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
+use crate::wire::shared::{self, missing, optional_key};
+use crate::wire::{Downgrade, Spoke};
+
+/// The key material v2 groups per proof system, as the hub holds it.
+struct KeyMaterial {
+    verification_key: KeyBytes,
+    verification_key_signature: Option<KeyBytes>,
+    operational_certificate: Option<KeyBytes>,
+    kes_evolutions: Option<u64>,
+    verification_key_for_snark: Option<KeyBytes>,
+    verification_key_signature_for_snark: Option<KeyBytes>,
+}
+
+/// The key material as v2 carries it.
+struct GroupedKeys {
+    concatenation_key: Option<pb::VerificationKey>,
+    snark_key: Option<pb::VerificationKey>,
+    pool_certification: Option<pb::PoolCertification>,
+}
+
+fn verification_key_to_hub(
+    pb: pb::VerificationKey,
+) -> Result<(KeyBytes, Option<KeyBytes>), ValidationError> {
+    let pb::VerificationKey { key, kes_signature } = pb;
+    Ok((
+        KeyBytes::new(key).within("key")?,
+        optional_key(kes_signature, "kes_signature")?,
+    ))
+}
+
+fn keys_to_hub(keys: GroupedKeys) -> Result<KeyMaterial, ValidationError> {
+    let GroupedKeys {
+        concatenation_key,
+        snark_key,
+        pool_certification,
+    } = keys;
+    let (verification_key, verification_key_signature) =
+        verification_key_to_hub(concatenation_key.ok_or_else(|| missing("concatenation_key"))?)
+            .within("concatenation_key")?;
+    let (verification_key_for_snark, verification_key_signature_for_snark) = match snark_key {
+        Some(key) => {
+            let (key, signature) = verification_key_to_hub(key).within("snark_key")?;
+            (Some(key), signature)
+        }
+        None => (None, None),
+    };
+    let (operational_certificate, kes_evolutions) = match pool_certification {
+        Some(pb::PoolCertification {
+            operational_certificate,
+            kes_evolutions,
+        }) => (
+            Some(
+                KeyBytes::new(operational_certificate)
+                    .within("operational_certificate")
+                    .within("pool_certification")?,
+            ),
+            Some(kes_evolutions),
+        ),
+        None => (None, None),
+    };
+    Ok(KeyMaterial {
+        verification_key,
+        verification_key_signature,
+        operational_certificate,
+        kes_evolutions,
+        verification_key_for_snark,
+        verification_key_signature_for_snark,
+    })
+}
+
+/// Groups the hub's key material; `base` is the path of the value that holds it.
+fn keys_from_hub(
+    keys: KeyMaterial,
+    base: &FieldPath,
+    downgrade: &mut Downgrade,
+) -> Result<GroupedKeys, WireError> {
+    let KeyMaterial {
+        verification_key,
+        verification_key_signature,
+        operational_certificate,
+        kes_evolutions,
+        verification_key_for_snark,
+        verification_key_signature_for_snark,
+    } = keys;
+    let snark_key = match (
+        verification_key_for_snark,
+        verification_key_signature_for_snark,
+    ) {
+        (Some(key), kes_signature) => Some(pb::VerificationKey {
+            key: key.into_bytes(),
+            kes_signature: kes_signature.map(KeyBytes::into_bytes),
+        }),
+        (None, Some(_)) => {
+            downgrade.drop_part(base.clone().then("verification_key_signature_for_snark"))?;
+            None
+        }
+        (None, None) => None,
+    };
+    let pool_certification = match (operational_certificate, kes_evolutions) {
+        (Some(certificate), Some(kes_evolutions)) => Some(pb::PoolCertification {
+            operational_certificate: certificate.into_bytes(),
+            kes_evolutions,
+        }),
+        (Some(_), None) => {
+            downgrade.drop_part(base.clone().then("operational_certificate"))?;
+            None
+        }
+        (None, Some(_)) => {
+            downgrade.drop_part(base.clone().then("kes_evolutions"))?;
+            None
+        }
+        (None, None) => None,
+    };
+    Ok(GroupedKeys {
+        concatenation_key: Some(pb::VerificationKey {
+            key: verification_key.into_bytes(),
+            kes_signature: verification_key_signature.map(KeyBytes::into_bytes),
+        }),
+        snark_key,
+        pool_certification,
+    })
+}
+
+impl Spoke<SignerRegistration> for V2 {
+    type Pb = pb::SignerRegistration;
+    const VERSION: crate::wire::WireVersion = VERSION;
+
+    fn to_hub(pb: Self::Pb) -> Result<SignerRegistration, WireError> {
+        let pb::SignerRegistration {
+            epoch,
+            party_id,
+            concatenation_key,
+            snark_key,
+            pool_certification,
+            node_info,
+        } = pb;
+        let KeyMaterial {
+            verification_key,
+            verification_key_signature,
+            operational_certificate,
+            kes_evolutions,
+            verification_key_for_snark,
+            verification_key_signature_for_snark,
+        } = keys_to_hub(GroupedKeys {
+            concatenation_key,
+            snark_key,
+            pool_certification,
+        })?;
+        Ok(SignerRegistration {
+            epoch: Epoch(epoch),
+            party_id: PartyId::new(party_id).within("party_id")?,
+            verification_key,
+            verification_key_signature,
+            operational_certificate,
+            kes_evolutions,
+            node_info: node_info_to_hub(node_info.ok_or_else(|| missing("node_info"))?)
+                .within("node_info")?,
+            verification_key_for_snark,
+            verification_key_signature_for_snark,
+        })
+    }
+
+    fn from_hub(
+        value: &SignerRegistration,
+        downgrade: &mut Downgrade,
+    ) -> Result<Self::Pb, WireError> {
+        let SignerRegistration {
+            epoch,
+            party_id,
+            verification_key,
+            verification_key_signature,
+            operational_certificate,
+            kes_evolutions,
+            node_info,
+            verification_key_for_snark,
+            verification_key_signature_for_snark,
+        } = value;
+        let GroupedKeys {
+            concatenation_key,
+            snark_key,
+            pool_certification,
+        } = keys_from_hub(
+            KeyMaterial {
+                verification_key: verification_key.clone(),
+                verification_key_signature: verification_key_signature.clone(),
+                operational_certificate: operational_certificate.clone(),
+                kes_evolutions: *kes_evolutions,
+                verification_key_for_snark: verification_key_for_snark.clone(),
+                verification_key_signature_for_snark: verification_key_signature_for_snark.clone(),
+            },
+            &FieldPath::root(),
+            downgrade,
+        )?;
+        Ok(pb::SignerRegistration {
+            epoch: epoch.0,
+            party_id: party_id.to_string(),
+            concatenation_key,
+            snark_key,
+            pool_certification,
+            node_info: Some(node_info_from_hub(node_info)),
+        })
+    }
+}
+
+fn node_info_to_hub(pb: pb::NodeInfo) -> Result<NodeInfo, ValidationError> {
+    let pb::NodeInfo {
+        software_version,
+        supported_eras,
+        wire_versions,
+    } = pb;
+    shared::node_info_to_hub(software_version, supported_eras, wire_versions)
+}
+
+fn node_info_from_hub(value: &NodeInfo) -> pb::NodeInfo {
+    let (software_version, supported_eras, wire_versions) = shared::node_info_fields(value);
+    pb::NodeInfo {
+        software_version,
+        supported_eras,
+        wire_versions,
+    }
+}
+
+impl Spoke<SingleSignature> for V2 {
+    type Pb = pb::SingleSignature;
+    const VERSION: crate::wire::WireVersion = VERSION;
+
+    fn to_hub(pb: Self::Pb) -> Result<SingleSignature, WireError> {
+        let pb::SingleSignature {
+            signed_entity_type,
+            party_id,
+            signature,
+            won_indexes,
+            signed_message,
+            snark_signature,
+        } = pb;
+        Ok(SingleSignature {
+            signed_entity_type: signed_entity_to_hub(
+                signed_entity_type.ok_or_else(|| missing("signed_entity_type"))?,
+            )
+            .within("signed_entity_type")?,
+            party_id: PartyId::new(party_id).within("party_id")?,
+            signature: SignatureBytes::new(signature).within("signature")?,
+            won_indexes: WonIndexes::new(won_indexes).within("won_indexes")?,
+            signed_message: SignedMessage::new(signed_message).within("signed_message")?,
+            snark_signature: snark_signature
+                .map(SignatureBytes::new)
+                .transpose()
+                .within("snark_signature")?,
+        })
+    }
+
+    fn from_hub(value: &SingleSignature, downgrade: &mut Downgrade) -> Result<Self::Pb, WireError> {
+        let SingleSignature {
+            signed_entity_type,
+            party_id,
+            signature,
+            won_indexes,
+            signed_message,
+            snark_signature,
+        } = value;
+        Ok(pb::SingleSignature {
+            signed_entity_type: Some(
+                signed_entity_from_hub(signed_entity_type, downgrade)
+                    .within("signed_entity_type")?,
+            ),
+            party_id: party_id.to_string(),
+            signature: signature.to_bytes(),
+            won_indexes: won_indexes.as_slice().to_vec(),
+            signed_message: signed_message.to_string(),
+            snark_signature: snark_signature.as_ref().map(SignatureBytes::to_bytes),
+        })
+    }
+}
+
+fn signed_entity_to_hub(pb: pb::SignedEntityType) -> Result<SignedEntityType, ValidationError> {
+    use pb::Entity;
+    let pb::SignedEntityType {
+        entity,
+        unknown_fields,
+    } = pb;
+    let mut unknown = unknown_fields.into_fields();
+    match (entity, unknown.len()) {
+        (Some(entity), 0) => Ok(match entity {
+            Entity::MithrilStakeDistribution(pb::MithrilStakeDistribution { epoch }) => {
+                SignedEntityType::MithrilStakeDistribution(Epoch(epoch))
+            }
+            Entity::CardanoStakeDistribution(pb::CardanoStakeDistribution { epoch }) => {
+                SignedEntityType::CardanoStakeDistribution(Epoch(epoch))
+            }
+            Entity::CardanoTransactions(pb::CardanoTransactions {
+                epoch,
+                block_number,
+            }) => SignedEntityType::CardanoTransactions(Epoch(epoch), BlockNumber(block_number)),
+            Entity::CardanoDatabase(pb::CardanoDbBeacon {
+                epoch,
+                immutable_file_number,
+            }) => SignedEntityType::CardanoDatabase(CardanoDbBeacon {
+                epoch: Epoch(epoch),
+                immutable_file_number: ImmutableFileNumber(immutable_file_number),
+            }),
+            Entity::CardanoBlocksTransactions(pb::CardanoBlocksTransactions {
+                epoch,
+                block_number,
+                block_number_offset,
+            }) => SignedEntityType::CardanoBlocksTransactions(
+                Epoch(epoch),
+                BlockNumber(block_number),
+                BlockNumberOffset(block_number_offset),
+            ),
+        }),
+        (None, 1) => {
+            let raw = unknown.pop().expect("one field");
+            Ok(SignedEntityType::Unknown(UnknownVariant::new(
+                VERSION.id(),
+                raw,
+            )?))
+        }
+        (None, 0) => Err(ValidationError::here(Violation::Missing)),
+        _ => Err(ValidationError::here(Violation::SeveralVariants)),
+    }
+}
+
+fn signed_entity_from_hub(
+    value: &SignedEntityType,
+    downgrade: &Downgrade,
+) -> Result<pb::SignedEntityType, WireError> {
+    use pb::Entity;
+    let mut unknown_fields = crate::wire::UnknownFields::default();
+    let entity = match value {
+        SignedEntityType::MithrilStakeDistribution(epoch) => Some(
+            Entity::MithrilStakeDistribution(pb::MithrilStakeDistribution { epoch: epoch.0 }),
+        ),
+        SignedEntityType::CardanoStakeDistribution(epoch) => Some(
+            Entity::CardanoStakeDistribution(pb::CardanoStakeDistribution { epoch: epoch.0 }),
+        ),
+        SignedEntityType::CardanoTransactions(epoch, block_number) => {
+            Some(Entity::CardanoTransactions(pb::CardanoTransactions {
+                epoch: epoch.0,
+                block_number: block_number.0,
+            }))
+        }
+        SignedEntityType::CardanoDatabase(CardanoDbBeacon {
+            epoch,
+            immutable_file_number,
+        }) => Some(Entity::CardanoDatabase(pb::CardanoDbBeacon {
+            epoch: epoch.0,
+            immutable_file_number: immutable_file_number.0,
+        })),
+        SignedEntityType::CardanoBlocksTransactions(epoch, block_number, offset) => Some(
+            Entity::CardanoBlocksTransactions(pb::CardanoBlocksTransactions {
+                epoch: epoch.0,
+                block_number: block_number.0,
+                block_number_offset: offset.0,
+            }),
+        ),
+        SignedEntityType::CardanoImmutableFilesFull(_) => {
+            return Err(downgrade.unrepresentable(FieldPath::root()));
+        }
+        SignedEntityType::Unknown(variant) => {
+            if variant.origin() != VERSION.id() {
+                return Err(downgrade.unrepresentable(FieldPath::root()));
+            }
+            unknown_fields.push_raw(variant.raw().clone());
+            None
+        }
+    };
+    Ok(pb::SignedEntityType {
+        entity,
+        unknown_fields,
+    })
+}
+
+impl Spoke<EpochSettings> for V2 {
+    type Pb = pb::EpochSettings;
+    const VERSION: crate::wire::WireVersion = VERSION;
+
+    fn to_hub(pb: Self::Pb) -> Result<EpochSettings, WireError> {
+        let pb::EpochSettings {
+            epoch,
+            signer_registration_protocol_parameters,
+            current_signers,
+            next_signers,
+            cardano_transactions_signing_config,
+        } = pb;
+        Ok(EpochSettings {
+            epoch: Epoch(epoch),
+            signer_registration_protocol_parameters: signer_registration_protocol_parameters
+                .map(|pb::ProtocolParameters { k, m, phi_f }| {
+                    shared::protocol_parameters_to_hub(k, m, phi_f)
+                })
+                .transpose()
+                .within("signer_registration_protocol_parameters")?,
+            current_signers: signers_to_hub(current_signers).within("current_signers")?,
+            next_signers: signers_to_hub(next_signers).within("next_signers")?,
+            cardano_transactions_signing_config: cardano_transactions_signing_config.map(
+                |pb::CardanoTransactionsSigningConfig {
+                     security_parameter,
+                     step,
+                 }| CardanoTransactionsSigningConfig {
+                    security_parameter,
+                    step: BlockNumber(step),
+                },
+            ),
+        })
+    }
+
+    fn from_hub(value: &EpochSettings, downgrade: &mut Downgrade) -> Result<Self::Pb, WireError> {
+        let EpochSettings {
+            epoch,
+            signer_registration_protocol_parameters,
+            current_signers,
+            next_signers,
+            cardano_transactions_signing_config,
+        } = value;
+        Ok(pb::EpochSettings {
+            epoch: epoch.0,
+            signer_registration_protocol_parameters: signer_registration_protocol_parameters
+                .as_ref()
+                .map(|parameters| pb::ProtocolParameters {
+                    k: parameters.k(),
+                    m: parameters.m(),
+                    phi_f: parameters.phi_f(),
+                }),
+            current_signers: signers_from_hub(current_signers, "current_signers", downgrade)?,
+            next_signers: signers_from_hub(next_signers, "next_signers", downgrade)?,
+            cardano_transactions_signing_config: cardano_transactions_signing_config.map(
+                |CardanoTransactionsSigningConfig {
+                     security_parameter,
+                     step,
+                 }| pb::CardanoTransactionsSigningConfig {
+                    security_parameter,
+                    step: step.0,
+                },
+            ),
+        })
+    }
+}
+
+fn signers_to_hub(signers: Vec<pb::Signer>) -> Result<SignerSet, ValidationError> {
+    let signers = signers
+        .into_iter()
+        .enumerate()
+        .map(|(index, signer)| signer_to_hub(signer).at_index(index))
+        .collect::<Result<Vec<_>, _>>()?;
+    SignerSet::new(signers)
+}
+
+fn signer_to_hub(pb: pb::Signer) -> Result<Signer, ValidationError> {
+    let pb::Signer {
+        party_id,
+        stake,
+        concatenation_key,
+        snark_key,
+        pool_certification,
+    } = pb;
+    let KeyMaterial {
+        verification_key,
+        verification_key_signature,
+        operational_certificate,
+        kes_evolutions,
+        verification_key_for_snark,
+        verification_key_signature_for_snark,
+    } = keys_to_hub(GroupedKeys {
+        concatenation_key,
+        snark_key,
+        pool_certification,
+    })?;
+    Ok(Signer {
+        party_id: PartyId::new(party_id).within("party_id")?,
+        verification_key,
+        verification_key_signature,
+        operational_certificate,
+        kes_evolutions,
+        stake: stake.map(Stake),
+        verification_key_for_snark,
+        verification_key_signature_for_snark,
+    })
+}
+
+fn signers_from_hub(
+    signers: &SignerSet,
+    field: &'static str,
+    downgrade: &mut Downgrade,
+) -> Result<Vec<pb::Signer>, WireError> {
+    signers
+        .as_slice()
+        .iter()
+        .enumerate()
+        .map(|(index, signer)| {
+            signer_from_hub(
+                signer,
+                &FieldPath::field(field).then_index(index),
+                downgrade,
+            )
+        })
+        .collect()
+}
+
+fn signer_from_hub(
+    value: &Signer,
+    path: &FieldPath,
+    downgrade: &mut Downgrade,
+) -> Result<pb::Signer, WireError> {
+    let Signer {
+        party_id,
+        verification_key,
+        verification_key_signature,
+        operational_certificate,
+        kes_evolutions,
+        stake,
+        verification_key_for_snark,
+        verification_key_signature_for_snark,
+    } = value;
+    let GroupedKeys {
+        concatenation_key,
+        snark_key,
+        pool_certification,
+    } = keys_from_hub(
+        KeyMaterial {
+            verification_key: verification_key.clone(),
+            verification_key_signature: verification_key_signature.clone(),
+            operational_certificate: operational_certificate.clone(),
+            kes_evolutions: *kes_evolutions,
+            verification_key_for_snark: verification_key_for_snark.clone(),
+            verification_key_signature_for_snark: verification_key_signature_for_snark.clone(),
+        },
+        path,
+        downgrade,
+    )?;
+    Ok(pb::Signer {
+        party_id: party_id.to_string(),
+        stake: stake.map(|stake| stake.0),
+        concatenation_key,
+        snark_key,
+        pool_certification,
+    })
+}
