@@ -1,5 +1,8 @@
 //! Compiles the wire schemas under `proto/` with protox (pure Rust: no system `protoc`) and
 //! prost-build, and writes the file descriptor set the crate embeds.
+//!
+//! It also compiles the schema image of every frozen release (`tests/golden/<release>/image.binpb`)
+//! into `OUT_DIR/frozen/<release>/`, so that tests can act as a node built on that release.
 
 use std::path::{Path, PathBuf};
 
@@ -56,5 +59,61 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         config.extern_path(*proto, *rust);
     }
     config.compile_fds(descriptor_set)?;
+
+    compile_frozen_releases(&out_dir)?;
+    Ok(())
+}
+
+/// Where the tests declare the modules of frozen release code: `crate::frozen::r0_1_0::v1`.
+fn frozen_module(release: &str, package: &str) -> String {
+    let version = package.rsplit('.').next().unwrap_or(package);
+    format!("crate::frozen::r{}::{version}", release.replace('.', "_"))
+}
+
+fn compile_frozen_releases(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let golden = Path::new("tests/golden");
+    if !golden.is_dir() {
+        // A packaged crate has no tests: nothing to compile.
+        return Ok(());
+    }
+    println!("cargo:rerun-if-changed={}", golden.display());
+    let mut releases: Vec<_> = std::fs::read_dir(golden)?
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<Result<_, _>>()?;
+    releases.sort();
+    for release_dir in releases {
+        let image = release_dir.join("image.binpb");
+        if !image.is_file() {
+            continue;
+        }
+        println!("cargo:rerun-if-changed={}", image.display());
+        let release = release_dir
+            .file_name()
+            .and_then(|name| name.to_str())
+            .ok_or("release directory name is not UTF-8")?
+            .to_owned();
+        let descriptor_set: prost_types::FileDescriptorSet =
+            prost::Message::decode(std::fs::read(&image)?.as_slice())?;
+        let target = out_dir.join("frozen").join(&release);
+        std::fs::create_dir_all(&target)?;
+        let mut config = prost_build::Config::new();
+        config.out_dir(&target);
+        config.btree_map(["."]);
+        config.bytes(["."]);
+        let mut packages: Vec<String> = descriptor_set
+            .file
+            .iter()
+            .filter_map(|file| file.package.clone())
+            .collect();
+        packages.sort();
+        packages.dedup();
+        for package in &packages {
+            config.extern_path(
+                format!(".{package}.SignedEntityType"),
+                format!("{}::SignedEntityType", frozen_module(&release, package)),
+            );
+        }
+        config.compile_fds(descriptor_set)?;
+    }
     Ok(())
 }

@@ -280,3 +280,48 @@ fn truncated_and_garbage_bytes_are_malformed() {
         "{error}"
     );
 }
+
+#[test]
+fn a_message_of_the_other_version_is_named() {
+    let registration = samples::signer_registration();
+    let v2_bytes = mithril_compat::wire::v2::encode(&registration).unwrap();
+    let error = v1::decode::<SignerRegistration>(&v2_bytes[..]).unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            WireError::WrongVersion {
+                expected: "mithril.signer.v1",
+                looks_like: "mithril.signer.v2",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("signer_registration: not a mithril.signer.v1 message; the bytes decode as mithril.signer.v2"),
+        "{error}"
+    );
+    let v1_bytes = v1::encode(&registration).unwrap();
+    let error = mithril_compat::wire::v2::decode::<SignerRegistration>(&v1_bytes[..]).unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            WireError::WrongVersion {
+                looks_like: "mithril.signer.v1",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn garbage_is_not_attributed_to_any_version() {
+    // Only a party id: a registration in neither version.
+    let error = v1::decode::<SignerRegistration>(&[0x12, 0x01, 0x41][..]).unwrap_err();
+    assert!(matches!(error, WireError::Invalid(_)), "{error:?}");
+    let error = v1::decode::<SignerRegistration>(&[0x0a, 0x01, 0x41][..]).unwrap_err();
+    assert!(matches!(error, WireError::Malformed { .. }), "{error:?}");
+}

@@ -22,7 +22,7 @@ pub use self::bytes::{BoundedBytes, KeyBytes, SignatureBytes};
 pub use epoch_settings::{CardanoTransactionsSigningConfig, EpochSettings, Signer, SignerSet};
 pub use node_info::NodeInfo;
 pub use protocol::ProtocolParameters;
-pub use registration::SignerRegistration;
+pub use registration::{ProofSystem, SignerRegistration};
 pub use scalars::{
     BlockNumber, BlockNumberOffset, Epoch, ImmutableFileNumber, Stake, WireVersionId,
 };

@@ -30,3 +30,26 @@ pub struct SignerRegistration {
     /// KES signature of the SNARK verification key by the pool.
     pub verification_key_signature_for_snark: Option<KeyBytes>,
 }
+
+/// A proof system of Mithril's STM signatures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProofSystem {
+    /// Aggregation by concatenation of BLS signatures (in use today).
+    Concatenation,
+    /// SNARK proofs (a key and a signature per signer beside the concatenation ones).
+    Snark,
+}
+
+impl SignerRegistration {
+    /// The bytes the pool's KES key signs, per proof system: the raw verification key.
+    ///
+    /// They are domain bytes, identical whichever wire version carried the registration, never
+    /// a protobuf encoding.
+    pub fn kes_signed_payloads(&self) -> Vec<(ProofSystem, &[u8])> {
+        let mut payloads = vec![(ProofSystem::Concatenation, self.verification_key.as_bytes())];
+        if let Some(key) = &self.verification_key_for_snark {
+            payloads.push((ProofSystem::Snark, key.as_bytes()));
+        }
+        payloads
+    }
+}

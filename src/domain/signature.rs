@@ -106,6 +106,12 @@ pub struct SingleSignature {
 }
 
 impl SingleSignature {
+    /// The bytes the STM signature signs: the signed message as UTF-8 text (the hex digest of
+    /// the protocol message), identical whichever wire version carried the signature.
+    pub fn signed_payload(&self) -> &[u8] {
+        self.signed_message.as_str().as_bytes()
+    }
+
     /// Checks what depends on the protocol parameters in force: every won index is below `m`.
     pub fn check_against(&self, parameters: &ProtocolParameters) -> Result<(), ValidationError> {
         self.won_indexes

@@ -33,7 +33,6 @@ pub mod v2;
 pub use relay::Relayed;
 
 pub use unknown::UnknownFields;
-pub(crate) use unknown::oneof_message;
 
 /// Default bound on the size of one encoded message accepted by the decoders (bytes).
 ///

@@ -114,6 +114,11 @@ impl UnknownFields {
 ///     }
 /// }
 /// ```
+///
+/// Exported for the code generated from frozen releases (test modules that act as an older node);
+/// not part of the supported API.
+#[doc(hidden)]
+#[macro_export]
 macro_rules! oneof_message {
     (
         $(#[$doc:meta])*
@@ -194,8 +199,6 @@ macro_rules! oneof_message {
         }
     };
 }
-
-pub(crate) use oneof_message;
 
 #[cfg(test)]
 mod tests {

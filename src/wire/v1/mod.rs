@@ -31,7 +31,7 @@ pub mod pb {
         RegisterSignerResponse, Signer, SignerRegistration, SingleSignature, WireVersion,
     };
 
-    crate::wire::oneof_message! {
+    crate::oneof_message! {
         /// The kind of artifact a single signature is about, and its beacon; variants this
         /// build does not know are kept in `unknown_fields`.
         SignedEntityType, entity: Entity {

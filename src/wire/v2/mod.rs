@@ -36,7 +36,7 @@ pub mod pb {
         SignerRegistration, SingleSignature, VerificationKey, WireVersion,
     };
 
-    crate::wire::oneof_message! {
+    crate::oneof_message! {
         /// The kind of artifact a single signature is about, and its beacon; variants this
         /// build does not know are kept in `unknown_fields`.
         SignedEntityType, entity: Entity {

@@ -1,0 +1,529 @@
+//! The wire-compat matrix: every sample, written by every node, read by every node.
+//!
+//! Nodes are today's build speaking each wire version (`v1@HEAD`, `v2@HEAD`, … from
+//! `WireVersion::ALL`) and nodes built on each frozen release (`v1@0.1.0`, …), which use the
+//! generated types of that release (see `common/frozen.rs`). A new wire version or release adds
+//! its row and column by itself; every cell not listed in [`EXPECTED`] must come out identical, so
+//! a new cell that does not is reported until its outcome is written down here.
+//!
+//! A cell's outcome is one of: the reader gets the identical hub value; it gets the value with
+//! named parts lost (a documented loss); it gets the signed entity type as an explicit unknown
+//! variant; the writer refuses the value (a typed error); the reader rejects the bytes (a typed
+//! error, which today's build says looks like another version when it does).
+
+#![cfg(feature = "serde")]
+
+#[path = "common/frozen.rs"]
+mod frozen;
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use mithril_compat::WireError;
+use mithril_compat::domain::{SignedEntityType, UnknownVariant};
+use mithril_compat::samples;
+use mithril_compat::wire::{self, DowngradePolicy, HubMessage, MessageKind, WireVersion};
+use serde_json::Value;
+
+/// What a cell is expected to give, where it is not the identical value.
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// The reader's value lacks these parts (paths as in the hub's JSON form; `[]` is any element).
+    Lost(&'static [&'static str]),
+    /// The reader gets the signed entity type as an explicit unknown variant.
+    Unknown,
+    /// The writer cannot carry the value.
+    WriterRefuses,
+    /// The reader (a frozen release) rejects the bytes with a typed error.
+    Rejected,
+    /// The reader rejects the bytes and names the package they look like.
+    RejectedAs(&'static str),
+}
+
+use Expect::*;
+
+const SNARK_KEYS: &[&str] = &[
+    "verification_key_for_snark",
+    "verification_key_signature_for_snark",
+];
+const SIGNER_SNARK_KEYS: &[&str] = &[
+    "current_signers[].verification_key_for_snark",
+    "current_signers[].verification_key_signature_for_snark",
+    "next_signers[].verification_key_for_snark",
+    "next_signers[].verification_key_signature_for_snark",
+];
+const V1: &str = "mithril.signer.v1";
+const V2: &str = "mithril.signer.v2";
+
+/// Every cell whose outcome is not the identical value: (sample, writer, reader, outcome);
+/// `*` stands for every node.
+const EXPECTED: &[(&str, &str, &str, Expect)] = &[
+    // Release 0.1.0 has no SNARK keys: it never writes them and drops them when reading.
+    ("registration", "v1@0.1.0", "v1@0.1.0", Lost(SNARK_KEYS)),
+    ("registration", "v1@0.1.0", "v1@0.2.0", Lost(SNARK_KEYS)),
+    ("registration", "v1@0.1.0", "v1@HEAD", Lost(SNARK_KEYS)),
+    ("registration", "v1@0.2.0", "v1@0.1.0", Lost(SNARK_KEYS)),
+    ("registration", "v1@HEAD", "v1@0.1.0", Lost(SNARK_KEYS)),
+    // v1 and v2 registrations are never mistaken for each other.
+    ("registration", "v1@0.1.0", "v2@HEAD", RejectedAs(V1)),
+    ("registration", "v1@0.2.0", "v2@HEAD", RejectedAs(V1)),
+    ("registration", "v1@HEAD", "v2@HEAD", RejectedAs(V1)),
+    ("registration", "v2@HEAD", "v1@0.1.0", Rejected),
+    ("registration", "v2@HEAD", "v1@0.2.0", Rejected),
+    ("registration", "v2@HEAD", "v1@HEAD", RejectedAs(V2)),
+    // Epoch settings: the same, for the signers' keys.
+    ("settings", "v1@0.1.0", "v1@0.1.0", Lost(SIGNER_SNARK_KEYS)),
+    ("settings", "v1@0.1.0", "v1@0.2.0", Lost(SIGNER_SNARK_KEYS)),
+    ("settings", "v1@0.1.0", "v1@HEAD", Lost(SIGNER_SNARK_KEYS)),
+    ("settings", "v1@0.2.0", "v1@0.1.0", Lost(SIGNER_SNARK_KEYS)),
+    ("settings", "v1@HEAD", "v1@0.1.0", Lost(SIGNER_SNARK_KEYS)),
+    ("settings", "v1@0.1.0", "v2@HEAD", RejectedAs(V1)),
+    ("settings", "v1@0.2.0", "v2@HEAD", RejectedAs(V1)),
+    ("settings", "v1@HEAD", "v2@HEAD", RejectedAs(V1)),
+    ("settings", "v2@HEAD", "v1@0.1.0", Rejected),
+    ("settings", "v2@HEAD", "v1@0.2.0", Rejected),
+    ("settings", "v2@HEAD", "v1@HEAD", RejectedAs(V2)),
+    // The discontinued type: v2 reserves its number, so it arrives as unknown; v2 cannot write it.
+    (
+        "signature/cardano_immutable_files_full",
+        "v1@0.1.0",
+        "v2@HEAD",
+        Unknown,
+    ),
+    (
+        "signature/cardano_immutable_files_full",
+        "v1@0.2.0",
+        "v2@HEAD",
+        Unknown,
+    ),
+    (
+        "signature/cardano_immutable_files_full",
+        "v1@HEAD",
+        "v2@HEAD",
+        Unknown,
+    ),
+    (
+        "signature/cardano_immutable_files_full",
+        "v2@HEAD",
+        "*",
+        WriterRefuses,
+    ),
+    // The Cardano database type is new in 0.2.0.
+    ("signature/cardano_database", "v1@0.1.0", "*", WriterRefuses),
+    (
+        "signature/cardano_database",
+        "v1@0.2.0",
+        "v1@0.1.0",
+        Unknown,
+    ),
+    ("signature/cardano_database", "v1@HEAD", "v1@0.1.0", Unknown),
+    ("signature/cardano_database", "v2@HEAD", "v1@0.1.0", Unknown),
+    // Blocks and transactions exist in v2 only.
+    (
+        "signature/cardano_blocks_transactions",
+        "v1@0.1.0",
+        "*",
+        WriterRefuses,
+    ),
+    (
+        "signature/cardano_blocks_transactions",
+        "v1@0.2.0",
+        "*",
+        WriterRefuses,
+    ),
+    (
+        "signature/cardano_blocks_transactions",
+        "v1@HEAD",
+        "*",
+        WriterRefuses,
+    ),
+    (
+        "signature/cardano_blocks_transactions",
+        "v2@HEAD",
+        "v1@0.1.0",
+        Unknown,
+    ),
+    (
+        "signature/cardano_blocks_transactions",
+        "v2@HEAD",
+        "v1@0.2.0",
+        Unknown,
+    ),
+    (
+        "signature/cardano_blocks_transactions",
+        "v2@HEAD",
+        "v1@HEAD",
+        Unknown,
+    ),
+    // The SNARK signature exists in v2 only: today's v1 refuses it (strict), older v1 nodes
+    // never had it, and v1 readers drop it.
+    (
+        "signature/with_snark",
+        "v1@0.1.0",
+        "*",
+        Lost(&["snark_signature"]),
+    ),
+    (
+        "signature/with_snark",
+        "v1@0.2.0",
+        "*",
+        Lost(&["snark_signature"]),
+    ),
+    ("signature/with_snark", "v1@HEAD", "*", WriterRefuses),
+    (
+        "signature/with_snark",
+        "v2@HEAD",
+        "v1@0.1.0",
+        Lost(&["snark_signature"]),
+    ),
+    (
+        "signature/with_snark",
+        "v2@HEAD",
+        "v1@0.2.0",
+        Lost(&["snark_signature"]),
+    ),
+    (
+        "signature/with_snark",
+        "v2@HEAD",
+        "v1@HEAD",
+        Lost(&["snark_signature"]),
+    ),
+];
+
+/// What a cell gave.
+#[derive(Clone, Debug, PartialEq)]
+enum Outcome {
+    Identical,
+    Lost(Vec<String>),
+    Unknown,
+    WriterRefuses,
+    Rejected,
+    RejectedAs(&'static str),
+}
+
+impl Outcome {
+    fn expected(expect: Option<Expect>) -> Self {
+        match expect {
+            None => Self::Identical,
+            Some(Expect::Lost(paths)) => {
+                Self::Lost(paths.iter().map(|path| (*path).to_owned()).collect())
+            }
+            Some(Expect::Unknown) => Self::Unknown,
+            Some(Expect::WriterRefuses) => Self::WriterRefuses,
+            Some(Expect::Rejected) => Self::Rejected,
+            Some(Expect::RejectedAs(package)) => Self::RejectedAs(package),
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Identical => f.write_str("identical"),
+            Self::Lost(paths) if paths.iter().all(|path| path.contains("snark")) => {
+                write!(f, "lost {} snark part(s)", paths.len())
+            }
+            Self::Lost(paths) => write!(f, "lost {}", paths.join(", ")),
+            Self::Unknown => f.write_str("unknown variant"),
+            Self::WriterRefuses => f.write_str("writer refuses"),
+            Self::Rejected => f.write_str("rejected"),
+            Self::RejectedAs(package) => write!(f, "rejected: is {}", short(package)),
+        }
+    }
+}
+
+fn short(package: &str) -> &str {
+    package.rsplit('.').next().unwrap_or(package)
+}
+
+type Write = fn(&HubMessage) -> Result<Vec<u8>, String>;
+type Read = fn(MessageKind, &[u8]) -> Result<HubMessage, WireError>;
+
+/// A node that writes and reads one wire version: today's build, or one built on a frozen
+/// release (its own write and read).
+struct Node {
+    name: String,
+    version: WireVersion,
+    frozen: Option<(Write, Read)>,
+}
+
+impl Node {
+    fn write(&self, message: &HubMessage) -> Result<Vec<u8>, String> {
+        match self.frozen {
+            Some((write, _)) => write(message),
+            None => wire::encode(self.version, message).map_err(|error| error.to_string()),
+        }
+    }
+
+    fn read(&self, kind: MessageKind, bytes: &[u8]) -> Result<HubMessage, WireError> {
+        match self.frozen {
+            Some((_, read)) => read(kind, bytes),
+            None => wire::decode(self.version, kind, bytes),
+        }
+    }
+
+    /// Today's build names the version of bytes it rejects; frozen releases are not asked to.
+    fn names_versions(&self) -> bool {
+        self.frozen.is_none()
+    }
+}
+
+fn head(version: WireVersion) -> Node {
+    Node {
+        name: format!("{}@HEAD", version.name()),
+        version,
+        frozen: None,
+    }
+}
+
+/// A node built on a frozen release: it writes what today's build writes in the same wire
+/// version, restricted to what the release's schema knows, and reads with the release's types.
+/// Its conversion to the hub is today's, except for signed entity variants the release does
+/// not know, which it keeps as unknown variants.
+macro_rules! frozen_node {
+    ($name:literal, $($module:ident)::+, $version:expr) => {{
+        fn write(message: &HubMessage) -> Result<Vec<u8>, String> {
+            use frozen::$($module)::+ as pb;
+            use prost::Message;
+            // An older node never held parts newer than its schema: drop what v-HEAD can't carry.
+            let head = wire::encode_with_policy($version, message, DowngradePolicy::Lossy)
+                .map_err(|error| error.to_string())?
+                .bytes;
+            let decode_error = |error: prost::DecodeError| error.to_string();
+            Ok(match message.kind() {
+                MessageKind::SignerRegistration => {
+                    pb::SignerRegistration::decode(&head[..]).map_err(decode_error)?.encode_to_vec()
+                }
+                MessageKind::SingleSignature => {
+                    let old = pb::SingleSignature::decode(&head[..]).map_err(decode_error)?;
+                    if old.signed_entity_type.as_ref().is_some_and(|e| e.entity.is_none()) {
+                        return Err(format!("{} does not know this signed entity type", $name));
+                    }
+                    old.encode_to_vec()
+                }
+                MessageKind::EpochSettings => {
+                    pb::EpochSettings::decode(&head[..]).map_err(decode_error)?.encode_to_vec()
+                }
+            })
+        }
+        fn read(kind: MessageKind, bytes: &[u8]) -> Result<HubMessage, WireError> {
+            use frozen::$($module)::+ as pb;
+            use prost::Message;
+            let malformed = |source| WireError::Malformed {
+                message: kind.field_name(),
+                package: $version.package(),
+                source,
+            };
+            let (kept, unknown_entity) = match kind {
+                MessageKind::SignerRegistration => (
+                    pb::SignerRegistration::decode(bytes).map_err(malformed)?.encode_to_vec(),
+                    None,
+                ),
+                MessageKind::SingleSignature => {
+                    let old = pb::SingleSignature::decode(bytes).map_err(malformed)?;
+                    let unknown = old
+                        .signed_entity_type
+                        .as_ref()
+                        .filter(|e| e.entity.is_none() && e.unknown_fields.len() == 1)
+                        .map(|e| e.unknown_fields.fields()[0].clone());
+                    (old.encode_to_vec(), unknown)
+                }
+                MessageKind::EpochSettings => (
+                    pb::EpochSettings::decode(bytes).map_err(malformed)?.encode_to_vec(),
+                    None,
+                ),
+            };
+            let mut message = wire::decode($version, kind, &kept[..])?;
+            if let (Some(raw), HubMessage::SingleSignature(signature)) =
+                (unknown_entity, &mut message)
+            {
+                signature.signed_entity_type =
+                    SignedEntityType::Unknown(UnknownVariant::new($version.id(), raw)?);
+            }
+            Ok(message)
+        }
+        Node {
+            name: $name.to_owned(),
+            version: $version,
+            frozen: Some((write as Write, read as Read)),
+        }
+    }};
+}
+
+/// Every node of the matrix: the frozen releases, then today's build in each version.
+fn nodes() -> Vec<Node> {
+    let mut nodes = vec![
+        frozen_node!("v1@0.1.0", r0_1_0::v1, WireVersion::V1),
+        frozen_node!("v1@0.2.0", r0_2_0::v1, WireVersion::V1),
+    ];
+    nodes.extend(WireVersion::ALL.iter().copied().map(head));
+    nodes
+}
+
+/// The rich values written in every cell.
+fn matrix_samples() -> Vec<(String, HubMessage)> {
+    let mut values = vec![
+        (
+            "registration".to_owned(),
+            HubMessage::SignerRegistration(samples::signer_registration()),
+        ),
+        (
+            "settings".to_owned(),
+            HubMessage::EpochSettings(samples::epoch_settings()),
+        ),
+    ];
+    for (name, entity) in samples::signed_entity_types() {
+        values.push((
+            format!("signature/{name}"),
+            HubMessage::SingleSignature(samples::single_signature_for(entity)),
+        ));
+    }
+    values.push((
+        "signature/with_snark".to_owned(),
+        HubMessage::SingleSignature(samples::single_signature_with_snark()),
+    ));
+    values
+}
+
+/// The parts of `b` that differ from `a`, by path in the hub's JSON form.
+fn diff(a: &Value, b: &Value, path: &str, out: &mut BTreeSet<String>) {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let (kx, ky) = (x.keys().next(), y.keys().next());
+            if x.len() == 1 && y.len() == 1 && kx != ky {
+                // An enum that changed variant.
+                out.insert(format!("{path}={}", ky.unwrap()));
+                return;
+            }
+            for key in x.keys().chain(y.keys()) {
+                diff(
+                    x.get(key).unwrap_or(&Value::Null),
+                    y.get(key).unwrap_or(&Value::Null),
+                    &join(key),
+                    out,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (p, q) in x.iter().zip(y) {
+                diff(p, q, &format!("{path}[]"), out);
+            }
+        }
+        _ if a != b => {
+            out.insert(path.to_owned());
+        }
+        _ => {}
+    }
+}
+
+fn inner_json(message: &HubMessage) -> Value {
+    match message {
+        HubMessage::SignerRegistration(value) => serde_json::to_value(value),
+        HubMessage::SingleSignature(value) => serde_json::to_value(value),
+        HubMessage::EpochSettings(value) => serde_json::to_value(value),
+    }
+    .unwrap()
+}
+
+fn run_cell(value: &HubMessage, writer: &Node, reader: &Node) -> Outcome {
+    let Ok(bytes) = writer.write(value) else {
+        return Outcome::WriterRefuses;
+    };
+    match reader.read(value.kind(), &bytes) {
+        Err(WireError::WrongVersion { looks_like, .. }) if reader.names_versions() => {
+            Outcome::RejectedAs(looks_like)
+        }
+        Err(_) => Outcome::Rejected,
+        Ok(read) => {
+            let mut paths = BTreeSet::new();
+            diff(&inner_json(value), &inner_json(&read), "", &mut paths);
+            if paths.is_empty() {
+                Outcome::Identical
+            } else if paths.len() == 1 && paths.contains("signed_entity_type=Unknown") {
+                Outcome::Unknown
+            } else {
+                Outcome::Lost(paths.into_iter().collect())
+            }
+        }
+    }
+}
+
+fn expectation(sample: &str, writer: &str, reader: &str) -> Option<Expect> {
+    let matching: Vec<_> = EXPECTED
+        .iter()
+        .filter(|(s, w, r, _)| {
+            *s == sample && (*w == writer || *w == "*") && (*r == reader || *r == "*")
+        })
+        .collect();
+    assert!(
+        matching.len() <= 1,
+        "several expectations for {sample} {writer} -> {reader}"
+    );
+    matching.first().map(|(_, _, _, expect)| *expect)
+}
+
+#[test]
+fn every_writer_reader_pair_gives_its_expected_outcome() {
+    let nodes = nodes();
+    let samples = matrix_samples();
+    let mut report = String::new();
+    let mut mismatches = Vec::new();
+    let mut cells = 0;
+    for (sample, value) in &samples {
+        report.push_str(&format!(
+            "\n{sample} (rows write, columns read)\n{:<10}",
+            ""
+        ));
+        for reader in &nodes {
+            report.push_str(&format!("| {:<24}", reader.name));
+        }
+        report.push('\n');
+        for writer in &nodes {
+            report.push_str(&format!("{:<10}", writer.name));
+            for reader in &nodes {
+                cells += 1;
+                let outcome = run_cell(value, writer, reader);
+                let expected = Outcome::expected(expectation(sample, &writer.name, &reader.name));
+                let mark = if outcome == expected { ' ' } else { '✗' };
+                report.push_str(&format!("|{mark}{:<24}", outcome.to_string()));
+                if outcome != expected {
+                    mismatches.push(format!(
+                        "{sample}: {} -> {}: expected {expected:?}, got {outcome:?}",
+                        writer.name, reader.name
+                    ));
+                }
+            }
+            report.push('\n');
+        }
+    }
+    assert_eq!(cells, samples.len() * nodes.len() * nodes.len());
+    assert!(
+        mismatches.is_empty(),
+        "{} of {cells} cells differ from the expected outcomes (✗):\n{report}\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+    println!("{cells} cells as expected:{report}");
+}
+
+#[test]
+fn every_expectation_names_a_real_cell() {
+    let names: Vec<String> = nodes().iter().map(|node| node.name.clone()).collect();
+    let samples: Vec<String> = matrix_samples().into_iter().map(|(name, _)| name).collect();
+    for (sample, writer, reader, _) in EXPECTED {
+        assert!(samples.iter().any(|s| s == sample), "no sample {sample}");
+        for node in [writer, reader] {
+            assert!(
+                *node == "*" || names.iter().any(|name| name == node),
+                "no node {node}"
+            );
+        }
+    }
+}

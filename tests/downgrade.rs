@@ -1,0 +1,157 @@
+//! The downgrade policy: converting a hub value into a version that cannot carry part of it
+//! fails by default, and drops the part only when asked, saying what was dropped.
+
+use mithril_compat::WireError;
+use mithril_compat::domain::{
+    BlockNumber, BlockNumberOffset, Epoch, EpochSettings, SignedEntityType, SignerRegistration,
+    SingleSignature,
+};
+use mithril_compat::samples;
+use mithril_compat::wire::{self, DowngradePolicy, HubMessage, WireVersion, v1, v2};
+
+fn unrepresentable(result: Result<impl std::fmt::Debug, WireError>) -> (String, &'static str) {
+    match result {
+        Err(WireError::Unrepresentable { path, package }) => (path.to_string(), package),
+        other => panic!("expected an unrepresentable part, got {other:?}"),
+    }
+}
+
+#[test]
+fn snark_signature_in_v1_fails_by_default_and_is_dropped_on_request() {
+    let signature = samples::single_signature_with_snark();
+    let error = v1::encode(&signature).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "single_signature.snark_signature has no representation in mithril.signer.v1"
+    );
+    let encoded = v1::encode_lossy(&signature).unwrap();
+    let dropped: Vec<String> = encoded.dropped.iter().map(ToString::to_string).collect();
+    assert_eq!(dropped, ["single_signature.snark_signature"]);
+    let read = v1::decode::<SingleSignature>(&encoded.bytes[..]).unwrap();
+    assert_eq!(
+        read,
+        SingleSignature {
+            snark_signature: None,
+            ..signature
+        }
+    );
+}
+
+#[test]
+fn lone_certification_parts_cannot_go_to_v2_unless_dropped() {
+    let mut registration = samples::signer_registration();
+    registration.kes_evolutions = None;
+    assert_eq!(
+        unrepresentable(v2::encode(&registration)),
+        (
+            "signer_registration.operational_certificate".into(),
+            "mithril.signer.v2"
+        )
+    );
+    let encoded = v2::encode_lossy(&registration).unwrap();
+    assert_eq!(
+        encoded.dropped[0].to_string(),
+        "signer_registration.operational_certificate"
+    );
+    let read = v2::decode::<SignerRegistration>(&encoded.bytes[..]).unwrap();
+    assert_eq!(read.operational_certificate, None);
+    assert_eq!(read.verification_key, registration.verification_key);
+    // v1 carries the lone part as it is.
+    assert_eq!(
+        v1::decode::<SignerRegistration>(&v1::encode(&registration).unwrap()[..]).unwrap(),
+        registration
+    );
+}
+
+#[test]
+fn dropped_parts_inside_lists_name_their_element() {
+    let mut settings = samples::epoch_settings();
+    let mut signers = settings.next_signers.clone().into_vec();
+    signers[1].operational_certificate = None;
+    signers[2].verification_key_for_snark = None;
+    signers[2].verification_key_signature_for_snark = Some(samples::signer(9, 1).verification_key);
+    settings.next_signers = mithril_compat::domain::SignerSet::new(signers).unwrap();
+    let encoded = v2::encode_lossy(&settings).unwrap();
+    let dropped: Vec<String> = encoded.dropped.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        dropped,
+        [
+            "epoch_settings.next_signers[1].kes_evolutions",
+            "epoch_settings.next_signers[2].verification_key_signature_for_snark",
+        ]
+    );
+    assert!(v2::decode::<EpochSettings>(&encoded.bytes[..]).is_ok());
+    assert_eq!(
+        unrepresentable(v2::encode(&settings)).0,
+        "epoch_settings.next_signers[1].kes_evolutions"
+    );
+}
+
+#[test]
+fn what_a_signature_is_about_is_never_dropped() {
+    let blocks = samples::single_signature_for(SignedEntityType::CardanoBlocksTransactions(
+        Epoch(1),
+        BlockNumber(2),
+        BlockNumberOffset(3),
+    ));
+    let immutable = samples::single_signature_for(
+        samples::signed_entity_types()
+            .into_iter()
+            .find(|(name, _)| *name == "cardano_immutable_files_full")
+            .unwrap()
+            .1,
+    );
+    for (value, version) in [(blocks, WireVersion::V1), (immutable, WireVersion::V2)] {
+        for policy in [DowngradePolicy::Strict, DowngradePolicy::Lossy] {
+            let result = wire::encode_with_policy(
+                version,
+                &HubMessage::SingleSignature(value.clone()),
+                policy,
+            );
+            assert_eq!(
+                unrepresentable(result),
+                (
+                    "single_signature.signed_entity_type".into(),
+                    version.package()
+                )
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unknown_variant_cannot_change_wire_version() {
+    // Field 9 of v1's signed entity type: a variant from a newer v1 release.
+    let mut bytes = Vec::new();
+    prost::encoding::encode_key(1, prost::encoding::WireType::LengthDelimited, &mut bytes);
+    prost::encoding::encode_varint(4, &mut bytes);
+    bytes.extend_from_slice(&[0x4a, 0x02, 0x08, 0x2a]);
+    let mut rest = v1::encode(&samples::single_signature()).unwrap();
+    // Drop the sample's own signed entity type (field 1, the first field written).
+    let first_len = rest[1] as usize + 2;
+    rest.drain(..first_len);
+    bytes.extend_from_slice(&rest);
+    let signature = v1::decode::<SingleSignature>(&bytes[..]).unwrap();
+    assert!(matches!(
+        signature.signed_entity_type,
+        SignedEntityType::Unknown(_)
+    ));
+    assert_eq!(v1::encode(&signature).unwrap(), bytes);
+    assert_eq!(
+        unrepresentable(v2::encode_lossy(&signature)).0,
+        "single_signature.signed_entity_type"
+    );
+}
+
+#[test]
+fn strict_conversions_drop_nothing() {
+    for (name, message) in samples::all() {
+        for version in WireVersion::ALL {
+            if let Ok(encoded) =
+                wire::encode_with_policy(*version, &message, DowngradePolicy::Strict)
+            {
+                assert!(encoded.dropped.is_empty(), "{name} {version}");
+            }
+        }
+    }
+}
