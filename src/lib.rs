@@ -2,12 +2,14 @@
 //!
 //! # Modules
 //! - [`domain`]: the hub, the version-independent model every wire version converts to.
+//! - [`era`]: eras, signed era markers, the schedule, the checker and per-era behaviour.
 //! - [`wire`]: wire versions (`mithril.signer.v1`, …), their generated types and conversions.
 //! - [`samples`]: deterministic sample messages for tests, fixtures and demos.
 //! - [`error`]: typed errors with field paths.
 #![warn(missing_docs)]
 
 pub mod domain;
+pub mod era;
 pub mod error;
 pub mod samples;
 pub mod wire;

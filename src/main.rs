@@ -1,5 +1,7 @@
 //! The `mithril-compat` command-line tool.
 
+mod cli;
+
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
@@ -39,6 +41,9 @@ enum Command {
         #[arg(long)]
         message: MessageKind,
     },
+    /// Era markers: keys, signing, verification, and what a node makes of them.
+    #[command(subcommand)]
+    Era(cli::era::EraCommand),
     /// Writes the embedded sample of a message kind to stdout, in binary.
     Sample {
         /// Wire version of the output (v1).
@@ -66,6 +71,8 @@ enum CliError {
     },
     #[error("{0}")]
     Demo(String),
+    #[error(transparent)]
+    Era(#[from] cli::era::EraCliError),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +82,9 @@ fn main() -> ExitCode {
         Command::Decode { wire, message } => decode(wire, message),
         Command::Encode { wire, message } => encode(wire, message),
         Command::Sample { wire, message } => sample(wire, message),
+        Command::Era(command) => cli::era::run(command)
+            .map_err(CliError::from)
+            .and_then(|out| write_stdout(out.as_bytes())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

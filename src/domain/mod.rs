@@ -12,6 +12,7 @@ mod bytes;
 mod epoch_settings;
 mod node_info;
 mod protocol;
+mod protocol_message;
 mod registration;
 mod scalars;
 mod signature;
@@ -22,6 +23,7 @@ pub use self::bytes::{BoundedBytes, KeyBytes, SignatureBytes};
 pub use epoch_settings::{CardanoTransactionsSigningConfig, EpochSettings, Signer, SignerSet};
 pub use node_info::NodeInfo;
 pub use protocol::ProtocolParameters;
+pub use protocol_message::ProtocolMessage;
 pub use registration::{ProofSystem, SignerRegistration};
 pub use scalars::{
     BlockNumber, BlockNumberOffset, Epoch, ImmutableFileNumber, Stake, WireVersionId,

@@ -1,0 +1,3 @@
+//! Subcommands of the command-line tool that live in their own files.
+
+pub mod era;
