@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 
 /// Every wire package this build compiles, as its directory under `proto/`.
 /// Adding a wire version starts here.
-const PACKAGES: &[&str] = &["mithril/signer/v1", "mithril/signer/v2"];
+const PACKAGES: &[&str] = &[
+    "mithril/discovery/v1",
+    "mithril/signer/v1",
+    "mithril/signer/v2",
+];
 
 /// Messages that are implemented by hand so that they keep the variants this build does not know.
 const HAND_WRITTEN: &[(&str, &str)] = &[
@@ -57,6 +61,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.bytes(["."]);
     for (proto, rust) in HAND_WRITTEN {
         config.extern_path(*proto, *rust);
+    }
+    // gRPC servers and clients only with the `server` feature, so that node crates that only
+    // convert messages do not depend on tonic.
+    if std::env::var_os("CARGO_FEATURE_SERVER").is_some() {
+        config.service_generator(
+            tonic_prost_build::configure()
+                .build_client(true)
+                .build_server(true)
+                .service_generator(),
+        );
     }
     config.compile_fds(descriptor_set)?;
 

@@ -309,6 +309,15 @@ pub enum WireError {
         /// Why they are not a message of the expected version.
         source: Box<WireError>,
     },
+    /// The text is not one well-formed JSON document (the JSON wire, [`crate::wire::json`]).
+    #[cfg(feature = "json")]
+    #[error("{message}: malformed JSON: {source}")]
+    MalformedJson {
+        /// The message that was being decoded (`register_signature`).
+        message: &'static str,
+        /// What the JSON parser said, with the line and column.
+        source: serde_json::Error,
+    },
     /// A domain value has a part that the target wire version cannot carry.
     #[error("{path} has no representation in {package}")]
     Unrepresentable {
@@ -327,6 +336,8 @@ impl WireError {
             Self::Unrepresentable { path, .. } => Some(path),
             Self::WrongVersion { source, .. } => source.path(),
             Self::Malformed { .. } | Self::TooLarge { .. } => None,
+            #[cfg(feature = "json")]
+            Self::MalformedJson { .. } => None,
         }
     }
 }

@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 //!
 //! # Modules
+//! - [`adoption`]: stake-weighted adoption tallies, the quorum model, readiness, the activation
+//!   gate and reports.
+//! - [`discovery`]: the frozen discovery handshake and the era history identifier.
 //! - [`domain`]: the hub, the version-independent model every wire version converts to.
 //! - [`era`]: eras, signed era markers, the schedule, the checker and per-era behaviour.
 //! - [`wire`]: wire versions (`mithril.signer.v1`, …), their generated types and conversions.
@@ -8,6 +11,8 @@
 //! - [`error`]: typed errors with field paths.
 #![warn(missing_docs)]
 
+pub mod adoption;
+pub mod discovery;
 pub mod domain;
 pub mod era;
 pub mod error;

@@ -4,11 +4,13 @@ mod cli;
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
+use std::str::FromStr;
 
 use clap::{Parser, Subcommand};
 use mithril_compat::domain::{EpochSettings, SignerRegistration, SingleSignature};
-use mithril_compat::wire::{self, HubMessage, MessageKind, WireVersion};
-use mithril_compat::{WireError, samples};
+use mithril_compat::wire::json::{self, JsonHeaders, JsonMessage, JsonSpoke};
+use mithril_compat::wire::{self, DowngradePolicy, HubMessage, MessageKind, WireVersion};
+use mithril_compat::{FieldPath, WireError, samples};
 
 /// Versioned wire schemas and conversions for Mithril signers and aggregators.
 #[derive(Parser)]
@@ -41,9 +43,32 @@ enum Command {
         #[arg(long)]
         message: MessageKind,
     },
+    /// Converts one message from stdin between today's JSON API and the protobuf wire versions
+    /// (binary for v1 and v2, JSON for json). Writing JSON drops what JSON cannot carry and
+    /// says so on stderr, with the HTTP headers to send beside the body.
+    Convert {
+        /// Message kind: register-signer, register-signature or epoch-settings.
+        #[arg(long)]
+        message: MessageKind,
+        /// Encoding of the input: json, v1 or v2.
+        #[arg(long)]
+        from: Format,
+        /// Encoding of the output: json, v1 or v2.
+        #[arg(long)]
+        to: Format,
+        /// The `signer-node-version` header that came with a JSON registration (absent:
+        /// the software version is "unknown").
+        #[arg(long, value_name = "VERSION")]
+        signer_node_version: Option<String>,
+    },
     /// Era markers: keys, signing, verification, and what a node makes of them.
     #[command(subcommand)]
     Era(cli::era::EraCommand),
+    /// The probability of a certificate for a stake share, or the least share for a target.
+    Quorum(cli::adoption::QuorumArgs),
+    /// Adoption reports from the aggregator's records.
+    #[command(subcommand)]
+    Adoption(cli::adoption::AdoptionCommand),
     /// Writes the embedded sample of a message kind to stdout, in binary.
     Sample {
         /// Wire version of the output (v1).
@@ -71,8 +96,12 @@ enum CliError {
     },
     #[error("{0}")]
     Demo(String),
+    #[error("{0}")]
+    Usage(&'static str),
     #[error(transparent)]
     Era(#[from] cli::era::EraCliError),
+    #[error(transparent)]
+    Adoption(#[from] cli::adoption::AdoptionCliError),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +111,18 @@ fn main() -> ExitCode {
         Command::Decode { wire, message } => decode(wire, message),
         Command::Encode { wire, message } => encode(wire, message),
         Command::Sample { wire, message } => sample(wire, message),
+        Command::Convert {
+            message,
+            from,
+            to,
+            signer_node_version,
+        } => convert(message, from, to, signer_node_version.as_deref()),
+        Command::Quorum(args) => cli::adoption::quorum(args)
+            .map_err(CliError::from)
+            .and_then(|out| write_stdout(out.as_bytes())),
+        Command::Adoption(command) => cli::adoption::run(command)
+            .map_err(CliError::from)
+            .and_then(|out| write_stdout(out.as_bytes())),
         Command::Era(command) => cli::era::run(command)
             .map_err(CliError::from)
             .and_then(|out| write_stdout(out.as_bytes())),
@@ -218,4 +259,126 @@ fn demo() -> Result<(), CliError> {
         return Err(CliError::Demo(format!("{failures} round trips failed")));
     }
     Ok(())
+}
+
+/// An encoding `convert` reads or writes: today's JSON API, or a protobuf wire version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Json,
+    Protobuf(WireVersion),
+}
+
+/// A format name `convert` does not know.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown format {0:?} (expected json, {versions})", versions = protobuf_names())]
+struct UnknownFormat(String);
+
+fn protobuf_names() -> String {
+    WireVersion::ALL
+        .iter()
+        .map(|version| version.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    /// `json`, or a wire version's short name (`v1`) or package (`mithril.signer.v1`).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text == json::NAME {
+            return Ok(Self::Json);
+        }
+        text.parse()
+            .map(Self::Protobuf)
+            .map_err(|_| UnknownFormat(text.to_owned()))
+    }
+}
+
+fn convert(
+    kind: MessageKind,
+    from: Format,
+    to: Format,
+    signer_node_version: Option<&str>,
+) -> Result<(), CliError> {
+    if signer_node_version.is_some()
+        && (from != Format::Json || kind != MessageKind::SignerRegistration)
+    {
+        return Err(CliError::Usage(
+            "--signer-node-version is a header of JSON registrations: it needs --from json \
+             --message register-signer",
+        ));
+    }
+    let headers =
+        JsonHeaders::from_signer_node_version(signer_node_version).map_err(WireError::from)?;
+    let input = read_stdin()?;
+    let message = match from {
+        Format::Json => {
+            let (message, unknown) = decode_json(kind, &input, &headers)?;
+            for path in unknown {
+                eprintln!("not converted: {path} (a member this build does not know)");
+            }
+            message
+        }
+        Format::Protobuf(version) => wire::decode(version, kind, &input[..])?,
+    };
+    match to {
+        Format::Json => {
+            let (body, headers, dropped) = encode_json(&message)?;
+            for path in dropped {
+                eprintln!("dropped: {path} (no representation in json)");
+            }
+            for (name, value) in headers.pairs() {
+                eprintln!("header: {name}: {value}");
+            }
+            write_stdout(body.as_bytes())
+        }
+        Format::Protobuf(version) => write_stdout(&wire::encode(version, &message)?),
+    }
+}
+
+/// Decodes a JSON body into the hub, with the paths of the members it does not know.
+fn decode_json(
+    kind: MessageKind,
+    input: &[u8],
+    headers: &JsonHeaders,
+) -> Result<(HubMessage, Vec<String>), WireError> {
+    fn with<T: JsonSpoke>(
+        input: &[u8],
+        headers: &JsonHeaders,
+    ) -> Result<(T, Vec<String>), WireError> {
+        let message = json::parse::<T::Message>(input)?;
+        let unknown = message.unknown_fields();
+        Ok((json::from_message(&message, headers)?, unknown))
+    }
+    Ok(match kind {
+        MessageKind::SignerRegistration => {
+            let (value, unknown) = with(input, headers)?;
+            (HubMessage::SignerRegistration(value), unknown)
+        }
+        MessageKind::SingleSignature => {
+            let (value, unknown) = with(input, headers)?;
+            (HubMessage::SingleSignature(value), unknown)
+        }
+        MessageKind::EpochSettings => {
+            let (value, unknown) = with(input, headers)?;
+            (HubMessage::EpochSettings(value), unknown)
+        }
+    })
+}
+
+/// Encodes a hub value as a pretty JSON body (members in the order today's nodes write them),
+/// dropping what JSON cannot carry; also returns the headers to send and what was dropped.
+fn encode_json(message: &HubMessage) -> Result<(String, JsonHeaders, Vec<FieldPath>), WireError> {
+    fn with<T: JsonSpoke>(value: &T) -> Result<(String, JsonHeaders, Vec<FieldPath>), WireError> {
+        let converted = json::to_message(value, DowngradePolicy::Lossy)?;
+        let body =
+            serde_json::to_string_pretty(&converted.message).expect("body types always serialize");
+        Ok((format!("{body}\n"), converted.headers, converted.dropped))
+    }
+    match message {
+        HubMessage::SignerRegistration(value) => with(value),
+        HubMessage::SingleSignature(value) => with(value),
+        HubMessage::EpochSettings(value) => with(value),
+    }
 }

@@ -88,3 +88,302 @@ fn bad_input_exits_non_zero_with_a_clear_message() {
         "clap reports usage errors with status 2"
     );
 }
+
+fn golden_json(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden/json")
+            .join(format!("{name}.json")),
+    )
+    .unwrap()
+}
+
+fn json_of(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes).expect("JSON")
+}
+
+#[test]
+fn convert_takes_json_bodies_through_every_wire_version_and_back() {
+    let cases = [
+        ("register_signer_with_snark", "register-signer"),
+        ("register_signature_cardano_database", "register-signature"),
+        ("epoch_settings", "epoch-settings"),
+    ];
+    for (fixture, message) in cases {
+        let body = golden_json(fixture);
+        for wire in ["v1", "v2"] {
+            let binary = run(
+                &[
+                    "convert",
+                    "--message",
+                    message,
+                    "--from",
+                    "json",
+                    "--to",
+                    wire,
+                ],
+                &body,
+            );
+            assert!(binary.status.success(), "{fixture} to {wire}: {binary:?}");
+            let back = run(
+                &[
+                    "convert",
+                    "--message",
+                    message,
+                    "--from",
+                    wire,
+                    "--to",
+                    "json",
+                ],
+                &binary.stdout,
+            );
+            assert!(back.status.success(), "{fixture} from {wire}: {back:?}");
+            assert!(
+                back.stderr.is_empty(),
+                "{}",
+                String::from_utf8_lossy(&back.stderr)
+            );
+            // Pretty JSON, members in today's order: the fixture's very bytes.
+            assert_eq!(back.stdout, body, "{fixture} through {wire}");
+        }
+        // Between protobuf versions too.
+        let v1 = run(
+            &[
+                "convert",
+                "--message",
+                message,
+                "--from",
+                "json",
+                "--to",
+                "v1",
+            ],
+            &body,
+        );
+        let v2 = run(
+            &[
+                "convert",
+                "--message",
+                message,
+                "--from",
+                "v1",
+                "--to",
+                "v2",
+            ],
+            &v1.stdout,
+        );
+        let again = run(
+            &[
+                "convert",
+                "--message",
+                message,
+                "--from",
+                "mithril.signer.v2",
+                "--to",
+                "json",
+            ],
+            &v2.stdout,
+        );
+        assert_eq!(json_of(&again.stdout), json_of(&body), "{fixture}");
+    }
+}
+
+#[test]
+fn convert_to_json_reports_what_it_drops_and_the_headers_to_send() {
+    let binary = run(
+        &["sample", "--wire", "v2", "--message", "register-signer"],
+        b"",
+    );
+    let output = run(
+        &[
+            "convert",
+            "--message",
+            "register-signer",
+            "--from",
+            "v2",
+            "--to",
+            "json",
+        ],
+        &binary.stdout,
+    );
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        [
+            "dropped: signer_registration.node_info.supported_eras (no representation in json)",
+            "dropped: signer_registration.node_info.wire_versions (no representation in json)",
+            "header: signer-node-version: 0.2.0",
+        ]
+    );
+    let body = json_of(&output.stdout);
+    assert_eq!(body["epoch"], 512);
+    assert!(body.get("node_info").is_none());
+
+    // The header comes back in with --signer-node-version.
+    let v1 = run(
+        &[
+            "convert",
+            "--message",
+            "register-signer",
+            "--from",
+            "json",
+            "--to",
+            "v1",
+            "--signer-node-version",
+            "0.2.0",
+        ],
+        &output.stdout,
+    );
+    assert!(v1.status.success(), "{v1:?}");
+    let decoded = run(
+        &["decode", "--wire", "v1", "--message", "register-signer"],
+        &v1.stdout,
+    );
+    let hub = json_of(&decoded.stdout);
+    assert_eq!(hub["node_info"]["software_version"], "0.2.0");
+    assert_eq!(hub["node_info"]["supported_eras"], serde_json::json!([]));
+}
+
+#[test]
+fn convert_names_members_it_does_not_convert() {
+    let mut body = json_of(&golden_json("register_signer"));
+    body["proof_of_bound_possession_for_snark"] = "00".into();
+    let output = run(
+        &[
+            "convert",
+            "--message",
+            "register-signer",
+            "--from",
+            "json",
+            "--to",
+            "v2",
+        ],
+        body.to_string().as_bytes(),
+    );
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "not converted: register_signer.proof_of_bound_possession_for_snark (a member this build \
+         does not know)\n"
+    );
+}
+
+#[test]
+fn convert_refuses_bad_input_with_a_clear_message() {
+    let mut body = json_of(&golden_json("register_signature_cardano_transactions"));
+    body["indexes"][2] = "17".into();
+    let output = run(
+        &[
+            "convert",
+            "--message",
+            "register-signature",
+            "--from",
+            "json",
+            "--to",
+            "v1",
+        ],
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "error: register_signature.indexes[2]: malformed (expected an unsigned 64-bit integer)\n"
+    );
+
+    let output = run(
+        &[
+            "convert",
+            "--message",
+            "register-signature",
+            "--from",
+            "json",
+            "--to",
+            "v2",
+        ],
+        b"{\"entity_type\":",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .starts_with("error: register_signature: malformed JSON: EOF while parsing"),
+    );
+
+    let output = run(
+        &[
+            "convert",
+            "--message",
+            "register-signature",
+            "--from",
+            "json",
+            "--to",
+            "v1",
+        ],
+        &golden_json("register_signature_unknown_entity_type"),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "error: single_signature.signed_entity_type has no representation in mithril.signer.v1\n"
+    );
+
+    let output = run(
+        &[
+            "convert",
+            "--message",
+            "register-signer",
+            "--from",
+            "json",
+            "--to",
+            "v1",
+            "--signer-node-version",
+            "0.2 beta",
+        ],
+        &golden_json("register_signer"),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "error: signer-node-version: invalid character ' ' (allowed: visible ASCII)\n"
+    );
+
+    let output = run(
+        &[
+            "convert",
+            "--message",
+            "epoch-settings",
+            "--from",
+            "v1",
+            "--to",
+            "json",
+            "--signer-node-version",
+            "1.0",
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .starts_with("error: --signer-node-version is a header of JSON registrations")
+    );
+
+    let output = run(
+        &[
+            "convert",
+            "--message",
+            "epoch-settings",
+            "--from",
+            "xml",
+            "--to",
+            "json",
+        ],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2), "clap reports usage errors");
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("unknown format \"xml\" (expected json, v1, v2)")
+    );
+}

@@ -104,7 +104,14 @@ fn releases() -> Vec<PathBuf> {
     let mut releases: Vec<PathBuf> = fs::read_dir(golden_root())
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir() && !path.ends_with("HEAD"))
+        // Releases are named by their version (`0.1.0`); `HEAD` and `json` hold today's fixtures.
+        .filter(|path| {
+            path.is_dir()
+                && path
+                    .file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| name.starts_with(|c: char| c.is_ascii_digit()))
+        })
         .collect();
     releases.sort();
     releases

@@ -1,3 +1,4 @@
 //! Subcommands of the command-line tool that live in their own files.
 
+pub mod adoption;
 pub mod era;

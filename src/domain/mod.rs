@@ -29,7 +29,7 @@ pub use scalars::{
     BlockNumber, BlockNumberOffset, Epoch, ImmutableFileNumber, Stake, WireVersionId,
 };
 pub use signature::{SingleSignature, WonIndexes};
-pub use signed_entity::{CardanoDbBeacon, SignedEntityType, UnknownVariant};
+pub use signed_entity::{CardanoDbBeacon, SignedEntityType, UnknownOrigin, UnknownVariant};
 pub use text::{EraName, PartyId, SignedMessage, SoftwareVersion};
 
 /// The bounds the domain model enforces on values that come from the network.

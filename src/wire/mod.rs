@@ -24,6 +24,8 @@ use bytes::{Buf, Bytes};
 use crate::domain::{EpochSettings, SignerRegistration, SingleSignature, WireVersionId};
 use crate::error::{FieldPath, Nest, WireError};
 
+#[cfg(feature = "json")]
+pub mod json;
 mod relay;
 mod shared;
 mod unknown;

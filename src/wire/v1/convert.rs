@@ -11,7 +11,7 @@
 //! | `Signer.stake` | `Signer::stake` | optional on both sides |
 //! | — | `SingleSignature::snark_signature` | not carried: an error, or dropped and reported under [`DowngradePolicy::Lossy`] |
 //! | — | [`SignedEntityType::CardanoBlocksTransactions`] | not carried: always an error (a signature cannot lose what it is about) |
-//! | — | [`SignedEntityType::Unknown`] from another version | not carried: always an error |
+//! | — | [`SignedEntityType::Unknown`] from another version or from JSON | not carried: always an error |
 //!
 //! [`DowngradePolicy::Lossy`]: crate::wire::DowngradePolicy::Lossy
 
@@ -21,7 +21,7 @@ use crate::domain::{
     BlockNumber, CardanoDbBeacon, CardanoTransactionsSigningConfig, EpochSettings,
     ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ProtocolParameters, SignatureBytes,
     SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature, Stake,
-    UnknownVariant, WonIndexes,
+    UnknownOrigin, UnknownVariant, WonIndexes,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
 use crate::wire::shared::{self, missing, optional_key, optional_key_bytes};
@@ -248,7 +248,7 @@ fn signed_entity_from_hub(
             return Err(downgrade.unrepresentable(FieldPath::root()));
         }
         SignedEntityType::Unknown(variant) => {
-            if variant.origin() != VERSION.id() {
+            if variant.origin() != UnknownOrigin::Protobuf(VERSION.id()) {
                 return Err(downgrade.unrepresentable(FieldPath::root()));
             }
             unknown_fields.push_raw(variant.raw().clone());

@@ -31,6 +31,9 @@ pub mod pb {
         RegisterSignerResponse, Signer, SignerRegistration, SingleSignature, WireVersion,
     };
 
+    #[cfg(feature = "server")]
+    pub use super::generated::{signer_service_client, signer_service_server};
+
     crate::oneof_message! {
         /// The kind of artifact a single signature is about, and its beacon; variants this
         /// build does not know are kept in `unknown_fields`.

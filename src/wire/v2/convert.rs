@@ -11,7 +11,7 @@
 //! | `NodeInfo.wire_versions` (enum) | [`WireVersionId`](crate::domain::WireVersionId) | as in v1 |
 //! | `SingleSignature.snark_signature` | `SingleSignature::snark_signature` | optional on both sides |
 //! | — | [`SignedEntityType::CardanoImmutableFilesFull`] | discontinued, not carried: always an error |
-//! | `SignedEntityType` unknown variant | [`SignedEntityType::Unknown`] | re-emitted as received; one from another wire version is always an error |
+//! | `SignedEntityType` unknown variant | [`SignedEntityType::Unknown`] | re-emitted as received; one from another wire version or from JSON is always an error |
 //!
 //! [`DowngradePolicy::Lossy`]: crate::wire::DowngradePolicy::Lossy
 
@@ -20,7 +20,7 @@ use crate::domain::{
     BlockNumber, BlockNumberOffset, CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch,
     EpochSettings, ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, SignatureBytes,
     SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature, Stake,
-    UnknownVariant, WonIndexes,
+    UnknownOrigin, UnknownVariant, WonIndexes,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
 use crate::wire::shared::{self, missing, optional_key};
@@ -382,7 +382,7 @@ fn signed_entity_from_hub(
             return Err(downgrade.unrepresentable(FieldPath::root()));
         }
         SignedEntityType::Unknown(variant) => {
-            if variant.origin() != VERSION.id() {
+            if variant.origin() != UnknownOrigin::Protobuf(VERSION.id()) {
                 return Err(downgrade.unrepresentable(FieldPath::root()));
             }
             unknown_fields.push_raw(variant.raw().clone());

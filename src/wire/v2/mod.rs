@@ -35,6 +35,13 @@ pub mod pb {
         RegisterSignerRequest, RegisterSignerResponse, SignatureRejection, Signer,
         SignerRegistration, SingleSignature, VerificationKey, WireVersion,
     };
+    pub use super::generated::{
+        EraAnnouncement, StreamSignaturesRequest, StreamSignaturesResponse,
+        WatchEpochSettingsRequest, WatchEpochSettingsResponse,
+    };
+
+    #[cfg(feature = "server")]
+    pub use super::generated::{signer_service_client, signer_service_server};
 
     crate::oneof_message! {
         /// The kind of artifact a single signature is about, and its beacon; variants this

@@ -1,0 +1,178 @@
+//! Adoption monitoring: which software, wire versions and eras the registered stake runs, whether
+//! enough of it is ready for the next era to keep reaching the quorum, and when to activate it.
+//!
+//! - [`RegistrationRecord`] and [`RecordStore`] ([`MemoryStore`], and a crash-safe `FileStore`
+//!   with the `serde` feature): what each registration declared, with its stake, and how many
+//!   signatures each party sent.
+//! - [`Tally`]: stake shares per software version, wire and era, with configurable [`Exclusions`].
+//! - [`certificate_odds`] and [`minimum_stake_share`]: the exact binomial quorum model.
+//! - [`Readiness`]: stake floor and quorum target, counting only stake that declared the era and
+//!   signed recently.
+//! - [`Gate`]: the activation state machine (defined, started, locked in, active, failed).
+//! - [`AdoptionReport`]: serde, a table ([`std::fmt::Display`]) and Prometheus text.
+//! - [`AdoptionMonitor`]: all of the above over one store.
+
+mod gate;
+mod quorum;
+mod readiness;
+mod report;
+mod store;
+mod tally;
+
+pub use gate::{EraSignal, Gate, GateConfig, GateError, GateState, Transition};
+pub use quorum::{
+    CertificateOdds, QuorumError, binomial_tails, certificate_odds, index_win_probability,
+    minimum_stake_share,
+};
+pub use readiness::{Readiness, ReadinessConfig};
+pub use report::{AdoptionReport, GateSnapshot, format_probability};
+#[cfg(feature = "serde")]
+pub use store::FileStore;
+pub use store::{MemoryStore, RecordStore, RegistrationRecord, RegistrationWire, StoreError};
+pub use tally::{Exclusion, ExclusionReason, Exclusions, Share, Tally, TallyError};
+
+use crate::domain::{Epoch, EraName, PartyId, ProtocolParameters, SignerRegistration, Stake};
+use crate::era::EraEpochs;
+
+/// Why the monitor could not report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdoptionError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No tally for the epoch.
+    #[error(transparent)]
+    Tally(#[from] TallyError),
+    /// The quorum model refused its input.
+    #[error(transparent)]
+    Quorum(#[from] QuorumError),
+    /// Epochs went backwards.
+    #[error(transparent)]
+    Gate(#[from] GateError),
+}
+
+/// The adoption monitor of an aggregator: records, tallies, readiness and the gate of one target
+/// era.
+#[derive(Debug)]
+pub struct AdoptionMonitor<S> {
+    store: S,
+    parameters: ProtocolParameters,
+    exclusions: Exclusions,
+    readiness: ReadinessConfig,
+    gate: Gate,
+}
+
+impl<S: RecordStore> AdoptionMonitor<S> {
+    /// A monitor of `target` era over `store`, with default settings.
+    pub fn new(store: S, parameters: ProtocolParameters, target: EraName) -> Self {
+        Self {
+            store,
+            parameters,
+            exclusions: Exclusions::default(),
+            readiness: ReadinessConfig::default(),
+            gate: Gate::new(target, GateConfig::default()),
+        }
+    }
+
+    /// Sets the exclusions.
+    pub fn with_exclusions(mut self, exclusions: Exclusions) -> Self {
+        self.exclusions = exclusions;
+        self
+    }
+
+    /// Sets what ready means.
+    pub fn with_readiness(mut self, readiness: ReadinessConfig) -> Self {
+        self.readiness = readiness;
+        self
+    }
+
+    /// Sets the gate's settings (the gate starts again in state `defined`).
+    pub fn with_gate(mut self, config: GateConfig) -> Self {
+        self.gate = Gate::new(self.gate.era().clone(), config);
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The gate.
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
+    /// Records a registration that arrived on `wire`, with the party's stake.
+    pub fn record_registration(
+        &mut self,
+        registration: &SignerRegistration,
+        stake: Stake,
+        wire: RegistrationWire,
+    ) -> Result<(), StoreError> {
+        self.store
+            .put_registration(RegistrationRecord::new(registration, stake, wire))
+    }
+
+    /// Records single signatures received from a party during an epoch.
+    pub fn record_signatures(
+        &mut self,
+        epoch: Epoch,
+        party_id: &PartyId,
+        count: u64,
+    ) -> Result<(), StoreError> {
+        self.store.put_signatures(epoch, party_id, count)
+    }
+
+    /// The report of `epoch` without moving the gate.
+    pub fn report(&self, epoch: Epoch) -> Result<AdoptionReport, AdoptionError> {
+        let tally = Tally::compute(&self.store, epoch, &self.exclusions)?;
+        let readiness = Readiness::compute(
+            &tally,
+            &self.store,
+            self.gate.era(),
+            &self.parameters,
+            &self.readiness,
+        )?;
+        Ok(AdoptionReport {
+            tally,
+            readiness: Some(readiness),
+            gate: Some(GateSnapshot::from(&self.gate)),
+        })
+    }
+
+    /// The report of `epoch`, after moving the gate with it and with what the schedule says
+    /// about the target era (`epochs` is the schedule at `epoch`, with all markers).
+    pub fn advance(
+        &mut self,
+        epoch: Epoch,
+        signal: EraSignal,
+    ) -> Result<(AdoptionReport, Vec<Transition>), AdoptionError> {
+        let mut report = self.report(epoch)?;
+        let ready = report.readiness.as_ref().is_some_and(Readiness::is_ready);
+        let transitions = self.gate.observe(epoch, signal, ready)?;
+        report.gate = Some(GateSnapshot::from(&self.gate));
+        Ok((report, transitions))
+    }
+}
+
+/// What a schedule point says about `era`, for [`AdoptionMonitor::advance`].
+pub fn era_signal(
+    epochs: &EraEpochs,
+    markers: &[crate::era::EraMarker],
+    era: &EraName,
+) -> EraSignal {
+    if epochs
+        .current
+        .as_ref()
+        .is_some_and(|current| &current.name == era)
+    {
+        return EraSignal::Scheduled(epochs.current.as_ref().map_or(epochs.epoch, |c| c.since));
+    }
+    match markers.iter().find(|marker| &marker.name == era) {
+        Some(marker) => marker
+            .epoch
+            .map_or(EraSignal::Announced, EraSignal::Scheduled),
+        None => EraSignal::NotAnnounced,
+    }
+}

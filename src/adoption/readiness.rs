@@ -1,0 +1,108 @@
+//! Whether enough stake is ready for an era: a stake floor and a quorum safety target.
+
+use std::collections::BTreeSet;
+
+use super::quorum::{CertificateOdds, QuorumError, certificate_odds};
+use super::store::RecordStore;
+use super::tally::Tally;
+use crate::domain::{Epoch, EraName, PartyId, ProtocolParameters};
+
+/// What "ready" means.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ReadinessConfig {
+    /// Least share of registered stake whose signers declare support for the era and signed
+    /// recently (default 0.95).
+    pub stake_floor: f64,
+    /// Greatest probability that an epoch ends without a certificate if only the ready stake
+    /// signs (default 1e-9).
+    pub max_failure: f64,
+    /// Share of the ready stake assumed not to sign anyway, taken off before the quorum check
+    /// (default 0.1).
+    pub safety_margin: f64,
+    /// Epochs, ending with the epoch looked at, in which a signer must have sent at least one
+    /// single signature to count as ready (default 2).
+    pub participation_window: u64,
+}
+
+impl Default for ReadinessConfig {
+    fn default() -> Self {
+        Self {
+            stake_floor: 0.95,
+            max_failure: 1e-9,
+            safety_margin: 0.1,
+            participation_window: 2,
+        }
+    }
+}
+
+/// Readiness of one era at one epoch.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Readiness {
+    /// The era.
+    pub era: EraName,
+    /// Share of registered stake whose signers declare support for the era.
+    pub declared_share: f64,
+    /// Share of registered stake whose signers declare support and signed recently (and are not
+    /// excluded): the ready stake.
+    pub ready_share: f64,
+    /// The ready share less the safety margin: what the quorum check assumes signs.
+    pub effective_share: f64,
+    /// Odds of a certificate if only the effective share signs.
+    pub odds: CertificateOdds,
+    /// Whether the stake floor is met.
+    pub meets_floor: bool,
+    /// Whether the quorum target is met.
+    pub meets_quorum: bool,
+}
+
+impl Readiness {
+    /// Whether both the floor and the quorum target are met.
+    pub fn is_ready(&self) -> bool {
+        self.meets_floor && self.meets_quorum
+    }
+
+    /// Computes readiness for `era` from a tally and the signatures recorded in the
+    /// participation window.
+    pub fn compute(
+        tally: &Tally,
+        store: &impl RecordStore,
+        era: &EraName,
+        parameters: &ProtocolParameters,
+        config: &ReadinessConfig,
+    ) -> Result<Self, QuorumError> {
+        let window_start = tally
+            .epoch
+            .0
+            .saturating_sub(config.participation_window.saturating_sub(1));
+        let signed: BTreeSet<PartyId> = (window_start..=tally.epoch.0)
+            .flat_map(|epoch| store.signatures(Epoch(epoch)).into_iter())
+            .filter(|(_, count)| *count > 0)
+            .map(|(party, _)| party)
+            .collect();
+        let declared: u128 = tally
+            .by_era
+            .get(era.as_str())
+            .map_or(0, |share| share.stake);
+        let ready: u128 = tally
+            .counted
+            .iter()
+            .filter(|record| record.supports(era.as_str()) && signed.contains(&record.party_id))
+            .map(|record| u128::from(record.stake.0))
+            .sum();
+        let ready_share = tally.share_of(ready);
+        let margin = config.safety_margin.clamp(0.0, 1.0);
+        let effective_share = (ready_share * (1.0 - margin)).clamp(0.0, 1.0);
+        let odds = certificate_odds(parameters, effective_share)?;
+        Ok(Self {
+            era: era.clone(),
+            declared_share: tally.share_of(declared),
+            ready_share,
+            effective_share,
+            odds,
+            meets_floor: ready_share >= config.stake_floor,
+            meets_quorum: odds.failure <= config.max_failure,
+        })
+    }
+}

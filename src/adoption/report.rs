@@ -1,0 +1,277 @@
+//! Reports: a serde value, a table for people, and Prometheus text exposition.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use super::gate::{Gate, GateState};
+use super::readiness::Readiness;
+use super::tally::{ExclusionReason, Share, Tally};
+use crate::domain::{Epoch, EraName};
+
+/// The gate's state, as reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct GateSnapshot {
+    /// The era.
+    pub era: EraName,
+    /// The state.
+    pub state: GateState,
+    /// Consecutive ready epochs.
+    pub ready_streak: u32,
+    /// The earliest activation epoch proposed, once locked in.
+    pub proposed_activation: Option<Epoch>,
+    /// The activation epoch the schedule set.
+    pub activation: Option<Epoch>,
+    /// A locked-in era that was not ready at this epoch.
+    pub at_risk: bool,
+}
+
+impl From<&Gate> for GateSnapshot {
+    fn from(gate: &Gate) -> Self {
+        Self {
+            era: gate.era().clone(),
+            state: gate.state(),
+            ready_streak: gate.ready_streak(),
+            proposed_activation: gate.proposed_activation(),
+            activation: gate.activation(),
+            at_risk: gate.at_risk(),
+        }
+    }
+}
+
+/// Everything the adoption monitor says about one epoch.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct AdoptionReport {
+    /// Shares per software version, wire and era, and exclusions.
+    pub tally: Tally,
+    /// Readiness of the target era, when one is given.
+    pub readiness: Option<Readiness>,
+    /// The gate of the target era, when it is tracked.
+    pub gate: Option<GateSnapshot>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ShareLabels {
+    dimension: String,
+    value: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EraLabels {
+    era: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    era: String,
+    state: String,
+}
+
+type FloatGauge = Gauge<f64, AtomicU64>;
+
+impl AdoptionReport {
+    /// The report in the Prometheus text exposition format.
+    pub fn to_prometheus(&self) -> String {
+        let mut registry = Registry::with_prefix("mithril_compat_adoption");
+        let share = Family::<ShareLabels, FloatGauge>::default();
+        let signers = Family::<ShareLabels, FloatGauge>::default();
+        registry.register(
+            "stake_share",
+            "Share of the epoch's registered stake, by software version, wire and era",
+            share.clone(),
+        );
+        registry.register(
+            "signers",
+            "Registered signers, by software version, wire and era",
+            signers.clone(),
+        );
+        let dimensions: [(&str, &BTreeMap<String, Share>); 3] = [
+            ("software_version", &self.tally.by_software_version),
+            ("wire", &self.tally.by_wire),
+            ("era", &self.tally.by_era),
+        ];
+        for (dimension, values) in dimensions {
+            for (value, entry) in values {
+                let labels = ShareLabels {
+                    dimension: dimension.to_owned(),
+                    value: value.clone(),
+                };
+                share.get_or_create(&labels).set(entry.share);
+                signers.get_or_create(&labels).set(entry.signers as f64);
+            }
+        }
+        let epoch = FloatGauge::default();
+        epoch.set(self.tally.epoch.0 as f64);
+        registry.register("epoch", "Epoch of the registrations reported", epoch);
+        let excluded = FloatGauge::default();
+        excluded.set(self.tally.excluded.len() as f64);
+        registry.register(
+            "excluded_signers",
+            "Registrations left out of the ready stake",
+            excluded,
+        );
+        if let Some(readiness) = &self.readiness {
+            let labels = EraLabels {
+                era: readiness.era.to_string(),
+            };
+            for (name, help, value) in [
+                (
+                    "ready_stake_share",
+                    "Share of stake that declares the era and signed recently",
+                    readiness.ready_share,
+                ),
+                (
+                    "effective_stake_share",
+                    "Ready share less the safety margin",
+                    readiness.effective_share,
+                ),
+                (
+                    "certificate_failure_probability",
+                    "Probability of an epoch without certificate if only the effective share signs",
+                    readiness.odds.failure,
+                ),
+            ] {
+                let family = Family::<EraLabels, FloatGauge>::default();
+                family.get_or_create(&labels).set(value);
+                registry.register(name, help, family);
+            }
+        }
+        if let Some(gate) = &self.gate {
+            let state = Family::<StateLabels, FloatGauge>::default();
+            for candidate in [
+                GateState::Defined,
+                GateState::Started,
+                GateState::LockedIn,
+                GateState::Active,
+                GateState::Failed,
+            ] {
+                state
+                    .get_or_create(&StateLabels {
+                        era: gate.era.to_string(),
+                        state: candidate.name().to_owned(),
+                    })
+                    .set(if candidate == gate.state { 1.0 } else { 0.0 });
+            }
+            registry.register("gate_state", "1 for the gate's current state", state);
+            if let Some(epoch) = gate.proposed_activation {
+                let proposed = Family::<EraLabels, FloatGauge>::default();
+                proposed
+                    .get_or_create(&EraLabels {
+                        era: gate.era.to_string(),
+                    })
+                    .set(epoch.0 as f64);
+                registry.register(
+                    "proposed_activation_epoch",
+                    "Earliest activation epoch the gate proposes",
+                    proposed,
+                );
+            }
+        }
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+/// `P(certificate)` for people: close to one, the distance to one says more.
+pub fn format_probability(success: f64, failure: f64) -> String {
+    if failure == 0.0 {
+        "1 - <1e-300".to_owned()
+    } else if failure < 1e-3 {
+        format!("1 - {failure:.1e}")
+    } else {
+        format!("{success:.4}")
+    }
+}
+
+impl fmt::Display for AdoptionReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tally = &self.tally;
+        writeln!(
+            f,
+            "adoption at epoch {}: {} signers, {} lovelace registered",
+            tally.epoch, tally.signers, tally.total_stake
+        )?;
+        let dimensions: [(&str, &BTreeMap<String, Share>); 3] = [
+            ("software version", &tally.by_software_version),
+            ("wire", &tally.by_wire),
+            ("supported era", &tally.by_era),
+        ];
+        for (title, values) in dimensions {
+            writeln!(f, "  {title:<18} {:>8} {:>8}", "signers", "stake")?;
+            for (value, share) in values {
+                writeln!(
+                    f,
+                    "    {value:<16} {:>8} {:>8}",
+                    share.signers,
+                    percent(share.share)
+                )?;
+            }
+        }
+        if !tally.excluded.is_empty() {
+            let mut reasons: BTreeMap<ExclusionReason, usize> = BTreeMap::new();
+            for exclusion in &tally.excluded {
+                *reasons.entry(exclusion.reason).or_default() += 1;
+            }
+            let stake: u128 = tally.excluded.iter().map(|e| u128::from(e.stake.0)).sum();
+            writeln!(
+                f,
+                "  excluded from the ready stake: {} signers ({}): {reasons:?}",
+                tally.excluded.len(),
+                percent(tally.share_of(stake))
+            )?;
+        }
+        if let Some(readiness) = &self.readiness {
+            writeln!(
+                f,
+                "  era {}: declared {}, ready {}, effective {}, P(certificate) {}; floor {}, quorum {} -> {}",
+                readiness.era,
+                percent(readiness.declared_share),
+                percent(readiness.ready_share),
+                percent(readiness.effective_share),
+                format_probability(readiness.odds.success, readiness.odds.failure),
+                if readiness.meets_floor {
+                    "met"
+                } else {
+                    "not met"
+                },
+                if readiness.meets_quorum {
+                    "met"
+                } else {
+                    "not met"
+                },
+                if readiness.is_ready() {
+                    "ready"
+                } else {
+                    "not ready"
+                },
+            )?;
+        }
+        if let Some(gate) = &self.gate {
+            write!(f, "  gate {}: {}", gate.era, gate.state)?;
+            if let Some(epoch) = gate.proposed_activation {
+                write!(f, ", proposed activation at epoch {epoch}")?;
+            }
+            if let Some(epoch) = gate.activation {
+                write!(f, ", scheduled at epoch {epoch}")?;
+            }
+            if gate.at_risk {
+                write!(f, " (AT RISK: not ready this epoch)")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}

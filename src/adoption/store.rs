@@ -1,0 +1,378 @@
+//! Adoption records and where they are kept.
+
+use std::collections::BTreeMap;
+#[cfg(feature = "serde")]
+use std::io::Write;
+#[cfg(feature = "serde")]
+use std::path::{Path, PathBuf};
+
+use crate::domain::{
+    Epoch, EraName, PartyId, SignerRegistration, SoftwareVersion, Stake, WireVersionId,
+};
+
+/// The wire a registration arrived on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum RegistrationWire {
+    /// A protobuf wire version (`mithril.signer.vN`).
+    Protobuf(WireVersionId),
+    /// Today's JSON API.
+    Json,
+}
+
+impl std::fmt::Display for RegistrationWire {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Protobuf(id) => write!(f, "{id}"),
+            Self::Json => f.write_str("json"),
+        }
+    }
+}
+
+/// What the aggregator keeps of one registration: who, with how much stake, running what. No
+/// network address or anything else personal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RegistrationRecord {
+    /// Epoch at which the registration was made.
+    pub epoch: Epoch,
+    /// The registering party.
+    pub party_id: PartyId,
+    /// The stake it registers with.
+    pub stake: Stake,
+    /// Its software version, as declared inside the signed registration.
+    pub software_version: SoftwareVersion,
+    /// The wire the registration arrived on.
+    pub wire: RegistrationWire,
+    /// The eras its software supports, as declared.
+    pub supported_eras: Vec<EraName>,
+}
+
+impl RegistrationRecord {
+    /// The record of a registration that arrived on `wire`, with the party's `stake`.
+    pub fn new(registration: &SignerRegistration, stake: Stake, wire: RegistrationWire) -> Self {
+        Self {
+            epoch: registration.epoch,
+            party_id: registration.party_id.clone(),
+            stake,
+            software_version: registration.node_info.software_version().clone(),
+            wire,
+            supported_eras: registration.node_info.supported_eras().to_vec(),
+        }
+    }
+
+    /// Whether the party declared support for an era.
+    pub fn supports(&self, era: &str) -> bool {
+        self.supported_eras.iter().any(|name| name.as_str() == era)
+    }
+}
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The file could not be read or written.
+    #[error("adoption store {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// A line in the middle of the file is not a record: the file was damaged.
+    #[error("adoption store {path}, line {line}: not a record: {reason}")]
+    Corrupt {
+        /// The file.
+        path: String,
+        /// The line number (from 1).
+        line: usize,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// Where adoption records are kept.
+///
+/// A registration replaces an earlier one of the same party in the same epoch (the last one
+/// wins, counted once); signature counts add up.
+pub trait RecordStore {
+    /// Records a registration.
+    fn put_registration(&mut self, record: RegistrationRecord) -> Result<(), StoreError>;
+    /// Records `count` single signatures received from a party during an epoch.
+    fn put_signatures(
+        &mut self,
+        epoch: Epoch,
+        party_id: &PartyId,
+        count: u64,
+    ) -> Result<(), StoreError>;
+    /// The registrations made at an epoch, one per party, by party id.
+    fn registrations(&self, epoch: Epoch) -> Vec<RegistrationRecord>;
+    /// The signatures received during an epoch, by party.
+    fn signatures(&self, epoch: Epoch) -> BTreeMap<PartyId, u64>;
+    /// The first epoch a party registered at.
+    fn first_registration(&self, party_id: &PartyId) -> Option<Epoch>;
+    /// The epochs with at least one registration, in order.
+    fn epochs(&self) -> Vec<Epoch>;
+}
+
+/// Records in memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemoryStore {
+    registrations: BTreeMap<Epoch, BTreeMap<PartyId, RegistrationRecord>>,
+    signatures: BTreeMap<Epoch, BTreeMap<PartyId, u64>>,
+    first: BTreeMap<PartyId, Epoch>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn insert_registration(&mut self, record: RegistrationRecord) {
+        let first = self
+            .first
+            .entry(record.party_id.clone())
+            .or_insert(record.epoch);
+        *first = (*first).min(record.epoch);
+        self.registrations
+            .entry(record.epoch)
+            .or_default()
+            .insert(record.party_id.clone(), record);
+    }
+
+    fn add_signatures(&mut self, epoch: Epoch, party_id: &PartyId, count: u64) {
+        let total = self
+            .signatures
+            .entry(epoch)
+            .or_default()
+            .entry(party_id.clone())
+            .or_insert(0);
+        *total = total.saturating_add(count);
+    }
+}
+
+impl RecordStore for MemoryStore {
+    fn put_registration(&mut self, record: RegistrationRecord) -> Result<(), StoreError> {
+        self.insert_registration(record);
+        Ok(())
+    }
+
+    fn put_signatures(
+        &mut self,
+        epoch: Epoch,
+        party_id: &PartyId,
+        count: u64,
+    ) -> Result<(), StoreError> {
+        self.add_signatures(epoch, party_id, count);
+        Ok(())
+    }
+
+    fn registrations(&self, epoch: Epoch) -> Vec<RegistrationRecord> {
+        self.registrations
+            .get(&epoch)
+            .map(|records| records.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn signatures(&self, epoch: Epoch) -> BTreeMap<PartyId, u64> {
+        self.signatures.get(&epoch).cloned().unwrap_or_default()
+    }
+
+    fn first_registration(&self, party_id: &PartyId) -> Option<Epoch> {
+        self.first.get(party_id).copied()
+    }
+
+    fn epochs(&self) -> Vec<Epoch> {
+        self.registrations.keys().copied().collect()
+    }
+}
+
+/// One line of the file store.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Entry {
+    Registration(RegistrationRecord),
+    Signatures {
+        epoch: Epoch,
+        party_id: PartyId,
+        count: u64,
+    },
+}
+
+/// Records in an append-only file of JSON lines that survives a restart.
+///
+/// Every record is written and flushed to the disk (`fsync`) before `put_*` returns, so an
+/// acknowledged record is never lost. A last line cut short by a crash (written but never
+/// acknowledged) is dropped when the file is opened, and [`FileStore::recovered_torn_line`] says
+/// so; a damaged line anywhere else is an error. [`FileStore::compact`] rewrites the file
+/// atomically (a new file, flushed, then renamed over the old one).
+#[cfg(feature = "serde")]
+#[derive(Debug)]
+pub struct FileStore {
+    path: PathBuf,
+    file: std::fs::File,
+    memory: MemoryStore,
+    recovered_torn_line: bool,
+}
+
+#[cfg(feature = "serde")]
+impl FileStore {
+    /// Opens (or creates) the store at `path` and loads its records.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_owned();
+        let io = |source| StoreError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(error) => return Err(io(error)),
+        };
+        let mut memory = MemoryStore::new();
+        let mut recovered_torn_line = false;
+        let mut valid_len = 0usize;
+        let lines: Vec<&[u8]> = text.split_inclusive(|byte| *byte == b'\n').collect();
+        for (number, line) in lines.iter().enumerate() {
+            let complete = line.ends_with(b"\n");
+            match serde_json::from_slice::<Entry>(line) {
+                Ok(entry) if complete => {
+                    match entry {
+                        Entry::Registration(record) => memory.insert_registration(record),
+                        Entry::Signatures {
+                            epoch,
+                            party_id,
+                            count,
+                        } => memory.add_signatures(epoch, &party_id, count),
+                    }
+                    valid_len += line.len();
+                }
+                _ if !complete && number + 1 == lines.len() => recovered_torn_line = true,
+                Ok(_) => unreachable!("a complete line is handled above"),
+                Err(error) => {
+                    return Err(StoreError::Corrupt {
+                        path: path.display().to_string(),
+                        line: number + 1,
+                        reason: error.to_string(),
+                    });
+                }
+            }
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        if recovered_torn_line {
+            // Cut the torn line so that the next append starts on a line of its own.
+            file.set_len(valid_len as u64).map_err(io)?;
+            file.sync_all().map_err(io)?;
+        }
+        Ok(Self {
+            path,
+            file,
+            memory,
+            recovered_torn_line,
+        })
+    }
+
+    /// Whether opening dropped a last line cut short by a crash.
+    pub fn recovered_torn_line(&self) -> bool {
+        self.recovered_torn_line
+    }
+
+    fn io_error(&self, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            path: self.path.display().to_string(),
+            source,
+        }
+    }
+
+    fn append(&mut self, entry: &Entry) -> Result<(), StoreError> {
+        let mut line = serde_json::to_vec(entry).expect("records always serialize");
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .and_then(|()| self.file.sync_data())
+            .map_err(|error| self.io_error(error))
+    }
+
+    /// Rewrites the file with one line per record, atomically.
+    pub fn compact(&mut self) -> Result<(), StoreError> {
+        let temporary = self.path.with_extension("compacting");
+        let mut out = Vec::new();
+        for records in self.memory.registrations.values() {
+            for record in records.values() {
+                serde_json::to_writer(&mut out, &Entry::Registration(record.clone()))
+                    .expect("records always serialize");
+                out.push(b'\n');
+            }
+        }
+        for (epoch, parties) in &self.memory.signatures {
+            for (party_id, count) in parties {
+                let entry = Entry::Signatures {
+                    epoch: *epoch,
+                    party_id: party_id.clone(),
+                    count: *count,
+                };
+                serde_json::to_writer(&mut out, &entry).expect("records always serialize");
+                out.push(b'\n');
+            }
+        }
+        let write = || -> std::io::Result<std::fs::File> {
+            let mut file = std::fs::File::create(&temporary)?;
+            file.write_all(&out)?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, &self.path)?;
+            if let Some(dir) = self.path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
+            std::fs::OpenOptions::new().append(true).open(&self.path)
+        };
+        self.file = write().map_err(|error| self.io_error(error))?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl RecordStore for FileStore {
+    fn put_registration(&mut self, record: RegistrationRecord) -> Result<(), StoreError> {
+        self.append(&Entry::Registration(record.clone()))?;
+        self.memory.insert_registration(record);
+        Ok(())
+    }
+
+    fn put_signatures(
+        &mut self,
+        epoch: Epoch,
+        party_id: &PartyId,
+        count: u64,
+    ) -> Result<(), StoreError> {
+        self.append(&Entry::Signatures {
+            epoch,
+            party_id: party_id.clone(),
+            count,
+        })?;
+        self.memory.add_signatures(epoch, party_id, count);
+        Ok(())
+    }
+
+    fn registrations(&self, epoch: Epoch) -> Vec<RegistrationRecord> {
+        self.memory.registrations(epoch)
+    }
+
+    fn signatures(&self, epoch: Epoch) -> BTreeMap<PartyId, u64> {
+        self.memory.signatures(epoch)
+    }
+
+    fn first_registration(&self, party_id: &PartyId) -> Option<Epoch> {
+        self.memory.first_registration(party_id)
+    }
+
+    fn epochs(&self) -> Vec<Epoch> {
+        self.memory.epochs()
+    }
+}

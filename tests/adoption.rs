@@ -1,0 +1,487 @@
+//! Adoption monitoring: the quorum model against independent computations, tallies and
+//! exclusions, readiness, every edge of the gate, persistence, and the reports.
+
+#![cfg(feature = "serde")]
+
+use mithril_compat::adoption::*;
+use mithril_compat::domain::{
+    Epoch, EraName, PartyId, ProtocolParameters, SoftwareVersion, Stake, WireVersionId,
+};
+use num_bigint::BigUint;
+
+fn mainnet() -> ProtocolParameters {
+    ProtocolParameters::new(1944, 16948, 0.2).unwrap()
+}
+
+/// `num / den` as a float, from the top bits of each (relative error about 2^-52).
+fn ratio(num: &BigUint, den: &BigUint) -> f64 {
+    let top = |n: &BigUint| -> (f64, i64) {
+        let bits = n.bits() as i64;
+        let shift = (bits - 64).max(0);
+        let mantissa: u64 = (n >> shift as usize).try_into().unwrap();
+        (mantissa as f64, shift)
+    };
+    let ((n, ns), (d, ds)) = (top(num), top(den));
+    (n / d) * 2f64.powi((ns - ds) as i32)
+}
+
+/// `P[Binomial(m, a/b) < k]` exactly, with big integers: the sum over i < k of
+/// C(m, i) a^i (b - a)^(m - i), divided by b^m.
+fn exact_failure(m: u64, k: u64, a: u64, b: u64) -> f64 {
+    let mut term = BigUint::from(b - a).pow(m as u32);
+    let mut sum = BigUint::from(0u32);
+    for i in 0..k {
+        sum += &term;
+        // T(i + 1) = T(i) (m - i) a / ((i + 1) (b - a)), an exact division.
+        term = term * BigUint::from((m - i) * a) / BigUint::from((i + 1) * (b - a));
+    }
+    ratio(&sum, &BigUint::from(b).pow(m as u32))
+}
+
+fn relative_error(actual: f64, expected: f64) -> f64 {
+    ((actual - expected) / expected).abs()
+}
+
+#[test]
+fn binomial_tail_matches_exact_big_integer_sums() {
+    // Small, moderate and tiny failure probabilities at mainnet size, and a small case.
+    for (m, k, a, b) in [
+        (200, 60, 1, 4),
+        (16948, 1944, 125, 1000),
+        (16948, 1944, 130, 1000),
+        (16948, 1944, 133, 1000),
+        (16948, 1944, 140, 1000),
+    ] {
+        let expected = exact_failure(m, k, a, b);
+        let odds = binomial_tails(m, k, a as f64 / b as f64);
+        assert!(
+            relative_error(odds.failure, expected) < 1e-6,
+            "m={m} k={k} p={a}/{b}: {} vs exact {expected}",
+            odds.failure
+        );
+        assert!(relative_error(odds.success, 1.0 - expected) < 1e-9 || expected > 0.5);
+    }
+    // The case around 1e-12 is really that small.
+    let tiny = exact_failure(16948, 1944, 133, 1000);
+    assert!(tiny < 1e-10 && tiny > 1e-14, "{tiny}");
+}
+
+#[test]
+fn lower_tail_respects_the_chernoff_bound() {
+    // P[X < k] <= exp(-(mu - k)^2 / (2 mu)) for k < mu.
+    for share in [0.6, 0.7, 0.8, 0.9, 1.0] {
+        let p = index_win_probability(&mainnet(), share).unwrap();
+        let mu = 16948.0 * p;
+        let bound = (-(mu - 1944.0).powi(2) / (2.0 * mu)).exp();
+        let odds = certificate_odds(&mainnet(), share).unwrap();
+        assert!(
+            odds.failure <= bound,
+            "share {share}: {} > {bound}",
+            odds.failure
+        );
+        assert!((odds.success + odds.failure - 1.0).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn minimum_share_for_mainnet_is_consistent_with_the_odds() {
+    let share = minimum_stake_share(&mainnet(), 1e-9).unwrap().unwrap();
+    assert!(share > 0.3 && share < 0.9, "{share}");
+    assert!(certificate_odds(&mainnet(), share).unwrap().failure <= 1e-9);
+    assert!(certificate_odds(&mainnet(), share - 1e-4).unwrap().failure > 1e-9);
+}
+
+fn record(
+    party: &str,
+    epoch: u64,
+    stake: u64,
+    version: &str,
+    wire: u32,
+    eras: &[&str],
+) -> RegistrationRecord {
+    RegistrationRecord {
+        epoch: Epoch(epoch),
+        party_id: PartyId::new(party).unwrap(),
+        stake: Stake(stake),
+        software_version: SoftwareVersion::new(version).unwrap(),
+        wire: RegistrationWire::Protobuf(WireVersionId::new(wire).unwrap()),
+        supported_eras: eras.iter().map(|e| EraName::new(*e).unwrap()).collect(),
+    }
+}
+
+fn lagrange() -> EraName {
+    EraName::new("lagrange").unwrap()
+}
+
+#[test]
+fn tallies_count_each_party_once_and_report_exclusions() {
+    let mut store = MemoryStore::new();
+    store
+        .put_registration(record("a", 10, 600, "0.1.0", 1, &["pythagoras"]))
+        .unwrap();
+    store
+        .put_registration(record("b", 10, 300, "0.1.0", 1, &["pythagoras"]))
+        .unwrap();
+    // b upgrades and registers again in the same epoch: the last one wins, counted once.
+    store
+        .put_registration(record(
+            "b",
+            10,
+            300,
+            "0.2.0",
+            2,
+            &["pythagoras", "lagrange"],
+        ))
+        .unwrap();
+    store
+        .put_registration(record("z", 10, 0, "0.2.0", 2, &["pythagoras", "lagrange"]))
+        .unwrap();
+    store
+        .put_registration(record(
+            "n",
+            10,
+            100,
+            "0.2.0",
+            2,
+            &["pythagoras", "lagrange"],
+        ))
+        .unwrap();
+
+    let tally = Tally::compute(&store, Epoch(10), &Exclusions::default()).unwrap();
+    assert_eq!(tally.signers, 4);
+    assert_eq!(tally.total_stake, 1000);
+    assert_eq!(tally.by_software_version["0.1.0"].stake, 600);
+    assert_eq!(tally.by_software_version["0.2.0"].signers, 3);
+    assert!((tally.by_era["lagrange"].share - 0.4).abs() < 1e-12);
+    assert!((tally.by_wire["v2"].share - 0.4).abs() < 1e-12);
+    assert_eq!(
+        tally.excluded,
+        [Exclusion {
+            party_id: PartyId::new("z").unwrap(),
+            stake: Stake(0),
+            reason: ExclusionReason::ZeroStake
+        }]
+    );
+
+    // New parties, and parties missing from the next epoch, can be left out too.
+    store
+        .put_registration(record("a", 11, 600, "0.1.0", 1, &["pythagoras"]))
+        .unwrap();
+    store
+        .put_registration(record("b", 11, 300, "0.2.0", 2, &["lagrange"]))
+        .unwrap();
+    store
+        .put_registration(record("n", 8, 100, "0.2.0", 2, &["lagrange"]))
+        .unwrap();
+    let strict = Exclusions {
+        zero_stake: true,
+        min_registered_epochs: 2,
+        require_next_epoch: true,
+    };
+    let tally = Tally::compute(&store, Epoch(10), &strict).unwrap();
+    let reasons: Vec<(String, ExclusionReason)> = tally
+        .excluded
+        .iter()
+        .map(|e| (e.party_id.to_string(), e.reason))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("a".into(), ExclusionReason::TooRecent),
+            ("b".into(), ExclusionReason::TooRecent),
+            ("n".into(), ExclusionReason::NotRegisteredNext),
+            ("z".into(), ExclusionReason::ZeroStake),
+        ]
+    );
+
+    assert_eq!(
+        Tally::compute(&store, Epoch(99), &Exclusions::default()),
+        Err(TallyError::NoRegistrations(Epoch(99)))
+    );
+    let mut empty = MemoryStore::new();
+    empty
+        .put_registration(record("z", 1, 0, "0.1.0", 1, &[]))
+        .unwrap();
+    assert_eq!(
+        Tally::compute(&empty, Epoch(1), &Exclusions::default()),
+        Err(TallyError::ZeroTotalStake(Epoch(1)))
+    );
+}
+
+/// 100 parties of equal stake; the first `upgraded` declare lagrange; the first `signing` of
+/// those sent signatures.
+fn population(upgraded: usize, signing: usize) -> MemoryStore {
+    let mut store = MemoryStore::new();
+    for index in 0..100 {
+        let eras: &[&str] = if index < upgraded {
+            &["pythagoras", "lagrange"]
+        } else {
+            &["pythagoras"]
+        };
+        let party = format!("pool{index}");
+        store
+            .put_registration(record(&party, 20, 1_000, "x", 1, eras))
+            .unwrap();
+        if index < signing || index >= upgraded {
+            store
+                .put_signatures(Epoch(20), &PartyId::new(party).unwrap(), 3)
+                .unwrap();
+        }
+    }
+    store
+}
+
+#[test]
+fn only_stake_that_declares_and_signs_is_ready() {
+    let store = population(98, 90);
+    let tally = Tally::compute(&store, Epoch(20), &Exclusions::default()).unwrap();
+    let readiness = Readiness::compute(
+        &tally,
+        &store,
+        &lagrange(),
+        &mainnet(),
+        &ReadinessConfig::default(),
+    )
+    .unwrap();
+    assert!((readiness.declared_share - 0.98).abs() < 1e-12);
+    // 8 upgraded parties registered but never signed: not ready stake.
+    assert!((readiness.ready_share - 0.90).abs() < 1e-12);
+    assert!(!readiness.meets_floor);
+    assert!(readiness.meets_quorum);
+    assert!(!readiness.is_ready());
+
+    let store = population(98, 98);
+    let tally = Tally::compute(&store, Epoch(20), &Exclusions::default()).unwrap();
+    let readiness = Readiness::compute(
+        &tally,
+        &store,
+        &lagrange(),
+        &mainnet(),
+        &ReadinessConfig::default(),
+    )
+    .unwrap();
+    assert!(readiness.is_ready(), "{readiness:?}");
+    assert!((readiness.effective_share - 0.98 * 0.9).abs() < 1e-12);
+
+    // A quorum target no share can meet keeps the gate closed whatever the floor says.
+    let strict = ReadinessConfig {
+        max_failure: 1e-300,
+        ..ReadinessConfig::default()
+    };
+    let small = ProtocolParameters::new(90, 100, 0.2).unwrap();
+    let readiness = Readiness::compute(&tally, &store, &lagrange(), &small, &strict).unwrap();
+    assert!(readiness.meets_floor && !readiness.meets_quorum);
+}
+
+fn gate(consecutive: u32, timeout: u64) -> Gate {
+    Gate::new(
+        lagrange(),
+        GateConfig {
+            consecutive_ready: consecutive,
+            timeout_epochs: timeout,
+            minimum_notice: 2,
+        },
+    )
+}
+
+fn states(transitions: &[Transition]) -> Vec<(u64, GateState, GateState)> {
+    transitions
+        .iter()
+        .map(|t| (t.epoch.0, t.from, t.to))
+        .collect()
+}
+
+#[test]
+fn gate_moves_at_every_edge() {
+    use GateState::*;
+    let mut g = gate(2, 10);
+    assert_eq!(
+        g.observe(Epoch(1), EraSignal::NotAnnounced, true).unwrap(),
+        []
+    );
+    assert_eq!(
+        g.state(),
+        Defined,
+        "ready stake alone does not start an era"
+    );
+    assert_eq!(
+        states(&g.observe(Epoch(2), EraSignal::Announced, true).unwrap()),
+        [(2, Defined, Started)]
+    );
+    assert_eq!(g.ready_streak(), 1);
+    assert_eq!(
+        g.observe(Epoch(3), EraSignal::Announced, false).unwrap(),
+        []
+    );
+    assert_eq!(g.ready_streak(), 0, "a not-ready epoch resets the streak");
+    assert_eq!(g.observe(Epoch(4), EraSignal::Announced, true).unwrap(), []);
+    assert_eq!(
+        states(&g.observe(Epoch(5), EraSignal::Announced, true).unwrap()),
+        [(5, Started, LockedIn)]
+    );
+    assert_eq!(g.proposed_activation(), Some(Epoch(7)));
+    assert_eq!(g.locked_in_at(), Some(Epoch(5)));
+    g.observe(Epoch(6), EraSignal::Scheduled(Epoch(7)), false)
+        .unwrap();
+    assert!(g.at_risk());
+    assert_eq!(g.activation(), Some(Epoch(7)));
+    assert_eq!(
+        states(
+            &g.observe(Epoch(7), EraSignal::Scheduled(Epoch(7)), true)
+                .unwrap()
+        ),
+        [(7, LockedIn, Active)]
+    );
+    assert!(!g.at_risk());
+    assert_eq!(
+        g.observe(Epoch(8), EraSignal::Scheduled(Epoch(7)), false)
+            .unwrap(),
+        [],
+        "active is final"
+    );
+    assert_eq!(
+        g.observe(Epoch(8), EraSignal::Scheduled(Epoch(7)), true),
+        Err(GateError {
+            epoch: Epoch(8),
+            last: Epoch(8)
+        })
+    );
+}
+
+#[test]
+fn gate_fails_on_timeout_and_follows_the_schedule() {
+    use GateState::*;
+    let mut g = gate(2, 3);
+    g.observe(Epoch(10), EraSignal::Announced, false).unwrap();
+    assert_eq!(
+        g.observe(Epoch(12), EraSignal::Announced, true).unwrap(),
+        []
+    );
+    assert_eq!(
+        states(&g.observe(Epoch(13), EraSignal::Announced, false).unwrap()),
+        [(13, Started, Failed)]
+    );
+    assert_eq!(
+        g.observe(Epoch(14), EraSignal::Announced, true).unwrap(),
+        [],
+        "failed is final"
+    );
+
+    // Scheduled by the release team before lock-in: active at the scheduled epoch all the same.
+    let mut g = gate(2, 30);
+    assert_eq!(
+        states(
+            &g.observe(Epoch(1), EraSignal::Scheduled(Epoch(3)), false)
+                .unwrap()
+        ),
+        [(1, Defined, Started)]
+    );
+    assert_eq!(
+        states(
+            &g.observe(Epoch(3), EraSignal::Scheduled(Epoch(3)), false)
+                .unwrap()
+        ),
+        [(3, Started, Active)]
+    );
+
+    // Lock-in with a single ready epoch when configured so, straight from defined.
+    let mut g = gate(1, 30);
+    assert_eq!(
+        states(&g.observe(Epoch(5), EraSignal::Announced, true).unwrap()),
+        [(5, Defined, Started), (5, Started, LockedIn)]
+    );
+}
+
+#[test]
+fn monitor_reports_in_json_table_and_prometheus() {
+    let mut monitor = AdoptionMonitor::new(population(100, 100), mainnet(), lagrange());
+    let (report, transitions) = monitor.advance(Epoch(20), EraSignal::Announced).unwrap();
+    assert_eq!(
+        states(&transitions),
+        [(20, GateState::Defined, GateState::Started)]
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["tally"]["signers"], 100);
+    assert_eq!(json["gate"]["state"], "started");
+    assert!(json["readiness"]["odds"]["failure"].as_f64().unwrap() < 1e-9);
+    let table = report.to_string();
+    assert!(
+        table.contains("adoption at epoch 20: 100 signers"),
+        "{table}"
+    );
+    assert!(
+        table.contains("era lagrange: declared 100.0%, ready 100.0%"),
+        "{table}"
+    );
+    let metrics = report.to_prometheus();
+    assert!(
+        metrics.contains(
+            "mithril_compat_adoption_stake_share{dimension=\"era\",value=\"lagrange\"} 1.0"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics
+            .contains("mithril_compat_adoption_gate_state{era=\"lagrange\",state=\"started\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("# TYPE mithril_compat_adoption_certificate_failure_probability gauge")
+    );
+    assert!(metrics.ends_with("# EOF\n"));
+}
+
+#[test]
+fn file_store_survives_a_restart_and_a_torn_write() {
+    let dir = std::env::temp_dir().join(format!("adoption-store-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("records.jsonl");
+    let _ = std::fs::remove_file(&path);
+    {
+        let mut store = FileStore::open(&path).unwrap();
+        store
+            .put_registration(record("a", 1, 10, "0.1.0", 1, &["pythagoras"]))
+            .unwrap();
+        store
+            .put_registration(record("b", 1, 20, "0.2.0", 2, &["lagrange"]))
+            .unwrap();
+        store
+            .put_signatures(Epoch(1), &PartyId::new("a").unwrap(), 2)
+            .unwrap();
+        store
+            .put_signatures(Epoch(1), &PartyId::new("a").unwrap(), 3)
+            .unwrap();
+    }
+    // A crash in the middle of the next write.
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"{\"registration\":{\"epoch\":1,\"party");
+    std::fs::write(&path, &bytes).unwrap();
+
+    let mut store = FileStore::open(&path).unwrap();
+    assert!(store.recovered_torn_line());
+    assert_eq!(store.registrations(Epoch(1)).len(), 2);
+    assert_eq!(store.signatures(Epoch(1))[&PartyId::new("a").unwrap()], 5);
+    store
+        .put_registration(record("c", 2, 5, "0.2.0", 2, &[]))
+        .unwrap();
+    store.compact().unwrap();
+    drop(store);
+
+    let store = FileStore::open(&path).unwrap();
+    assert!(!store.recovered_torn_line());
+    assert_eq!(store.epochs(), [Epoch(1), Epoch(2)]);
+    assert_eq!(
+        store.first_registration(&PartyId::new("c").unwrap()),
+        Some(Epoch(2))
+    );
+    assert_eq!(store.signatures(Epoch(1))[&PartyId::new("a").unwrap()], 5);
+
+    // Damage in the middle is an error, not a silent loss.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("garbage\n{text}")).unwrap();
+    assert!(matches!(
+        FileStore::open(&path),
+        Err(StoreError::Corrupt { line: 1, .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
