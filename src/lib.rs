@@ -7,6 +7,8 @@
 //! - [`domain`]: the hub, the version-independent model every wire version converts to.
 //! - [`era`]: eras, signed era markers, the schedule, the checker and per-era behaviour.
 //! - [`wire`]: wire versions (`mithril.signer.v1`, …), their generated types and conversions.
+//! - `service` (feature `server`): the gRPC endpoint, the signer client, version metadata and
+//!   the era policy at the door.
 //! - [`samples`]: deterministic sample messages for tests, fixtures and demos.
 //! - [`error`]: typed errors with field paths.
 #![warn(missing_docs)]
@@ -17,6 +19,8 @@ pub mod domain;
 pub mod era;
 pub mod error;
 pub mod samples;
+#[cfg(feature = "server")]
+pub mod service;
 pub mod wire;
 
 pub use error::{FieldPath, Segment, ValidationError, Violation, WireError};

@@ -64,6 +64,9 @@ enum Command {
     /// Era markers: keys, signing, verification, and what a node makes of them.
     #[command(subcommand)]
     Era(cli::era::EraCommand),
+    /// Runs an aggregator endpoint (v1 and v2 signer services, discovery, health, reflection)
+    /// with an in-memory backend, and prints what it receives.
+    Serve(cli::serve::ServeArgs),
     /// The probability of a certificate for a stake share, or the least share for a target.
     Quorum(cli::adoption::QuorumArgs),
     /// Adoption reports from the aggregator's records.
@@ -102,6 +105,8 @@ enum CliError {
     Era(#[from] cli::era::EraCliError),
     #[error(transparent)]
     Adoption(#[from] cli::adoption::AdoptionCliError),
+    #[error(transparent)]
+    Serve(#[from] cli::serve::ServeCliError),
 }
 
 fn main() -> ExitCode {
@@ -117,6 +122,7 @@ fn main() -> ExitCode {
             to,
             signer_node_version,
         } => convert(message, from, to, signer_node_version.as_deref()),
+        Command::Serve(args) => cli::serve::run(args).map_err(CliError::from),
         Command::Quorum(args) => cli::adoption::quorum(args)
             .map_err(CliError::from)
             .and_then(|out| write_stdout(out.as_bytes())),

@@ -2,3 +2,4 @@
 
 pub mod adoption;
 pub mod era;
+pub mod serve;

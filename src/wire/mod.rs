@@ -252,7 +252,7 @@ pub struct Downgrade {
 }
 
 impl Downgrade {
-    fn new(policy: DowngradePolicy, version: WireVersion) -> Self {
+    pub(crate) fn new(policy: DowngradePolicy, version: WireVersion) -> Self {
         Self {
             policy,
             package: version.package(),
@@ -306,6 +306,15 @@ pub trait Spoke<T: HubType>: sealed::Sealed {
     /// Converts a hub value into this version. Paths (errors and dropped parts) are relative to
     /// the message.
     fn from_hub(value: &T, downgrade: &mut Downgrade) -> Result<Self::Pb, WireError>;
+
+    /// Converts a hub value into this version, failing on any part it cannot carry (for code that
+    /// builds generated messages itself, such as gRPC requests).
+    fn from_hub_strict(value: &T) -> Result<Self::Pb, WireError> {
+        Self::from_hub(
+            value,
+            &mut Downgrade::new(DowngradePolicy::Strict, Self::VERSION),
+        )
+    }
 }
 
 /// Decodes one message of exactly this version, without looking at other versions.

@@ -1,0 +1,131 @@
+//! `mithril-compat serve`: an aggregator endpoint with the in-memory backend.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use mithril_compat::domain::{Epoch, EraName, SoftwareVersion, Stake};
+use mithril_compat::era::{
+    Era, EraMarker, EraReader, EraVerificationKey, FileSource, NetworkMagic, ReaderState,
+};
+use mithril_compat::samples;
+use mithril_compat::service::{AggregatorState, InMemoryBackend, serve};
+use mithril_compat::wire::WireVersion;
+
+/// Arguments of `serve`.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    listen: SocketAddr,
+    /// Wire versions to serve, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "v1,v2")]
+    wire: Vec<WireVersion>,
+    /// The aggregator's current epoch.
+    #[arg(long, default_value_t = 0)]
+    epoch: u64,
+    /// A file of era marker payloads (default: pythagoras from epoch 0).
+    #[arg(long, requires = "era_key")]
+    era_markers: Option<PathBuf>,
+    /// The era verification key file, for `--era-markers`.
+    #[arg(long)]
+    era_key: Option<PathBuf>,
+    /// Network magic.
+    #[arg(long, default_value_t = 1)]
+    network: u32,
+}
+
+/// A failure of `serve`.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeCliError {
+    #[error("{0}")]
+    Setup(String),
+    #[error(transparent)]
+    Serve(#[from] mithril_compat::service::ServeError),
+}
+
+fn markers(args: &ServeArgs) -> Result<Vec<EraMarker>, ServeCliError> {
+    let (Some(file), Some(key)) = (&args.era_markers, &args.era_key) else {
+        return Ok(vec![EraMarker::scheduled(
+            Era::Pythagoras.era_name(),
+            Epoch(0),
+        )]);
+    };
+    let key = std::fs::read_to_string(key)
+        .map_err(|error| ServeCliError::Setup(format!("{}: {error}", key.display())))?;
+    let key = EraVerificationKey::from_hex(&key)
+        .map_err(|error| ServeCliError::Setup(error.to_string()))?;
+    let report = EraReader::new(NetworkMagic(args.network), key).read(
+        &FileSource::new(file),
+        &ReaderState::new(),
+        Epoch(args.epoch),
+    );
+    if let Some(error) = report.source_error {
+        return Err(ServeCliError::Setup(error.to_string()));
+    }
+    for rejection in &report.rejected {
+        eprintln!(
+            "era payload #{} rejected: {}",
+            rejection.index, rejection.reason
+        );
+    }
+    Ok(report.state.markers().to_vec())
+}
+
+/// Runs the endpoint until Ctrl-C.
+pub fn run(args: ServeArgs) -> Result<(), ServeCliError> {
+    let markers = markers(&args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| ServeCliError::Setup(error.to_string()))?;
+    runtime.block_on(async move {
+        let parameters = samples::epoch_settings()
+            .signer_registration_protocol_parameters
+            .expect("the sample has parameters");
+        let backend = Arc::new(
+            InMemoryBackend::new(parameters, EraName::new("lagrange").expect("valid"))
+                .with_default_stake(Stake(1))
+                .echo(),
+        );
+        backend.set_epoch(Epoch(args.epoch));
+        backend.set_stakes(BTreeMap::new());
+        backend.set_epoch_settings(samples::epoch_settings());
+        let state = Arc::new(AggregatorState::new(
+            backend,
+            SoftwareVersion::new(env!("CARGO_PKG_VERSION")).expect("valid"),
+            args.wire.clone(),
+            NetworkMagic(args.network),
+        ));
+        state.set_epoch(Epoch(args.epoch), markers);
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|error| ServeCliError::Setup(format!("{}: {error}", args.listen)))?;
+        let address = listener
+            .local_addr()
+            .map_err(|error| ServeCliError::Setup(error.to_string()))?;
+        let view = state.era_view();
+        println!(
+            "listening on {address}: {} + discovery, health, reflection; epoch {}, era {}",
+            args.wire
+                .iter()
+                .map(|version| version.package())
+                .collect::<Vec<_>>()
+                .join(", "),
+            view.epoch,
+            view.epochs
+                .current
+                .as_ref()
+                .map_or_else(|| "none".to_owned(), |current| current.name.to_string())
+        );
+        let _ = std::io::stdout().flush();
+        serve(listener, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,362 @@
+//! The gRPC services: thin adapters that decode, convert to the hub, apply the era policy and
+//! call the backend. One per wire version, plus discovery.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio_stream::{Stream, StreamExt, wrappers::WatchStream};
+use tonic::{Request, Response, Status, Streaming};
+
+use super::admission::{admit, backend, invalid, with_warning};
+use super::metadata::SignerIdentity;
+use super::state::AggregatorState;
+use crate::adoption::RegistrationWire;
+use crate::discovery::pb as discovery_pb;
+use crate::domain::{EpochSettings, SignerRegistration, SingleSignature};
+use crate::error::{FieldPath, Nest, ValidationError, Violation, WireError};
+use crate::wire::{HubType, Spoke, WireVersion, v1, v2};
+
+/// Reads the signer's identity and checks it names the version of the call.
+fn identity<T>(request: &Request<T>, version: WireVersion) -> Result<SignerIdentity, Status> {
+    let identity = SignerIdentity::from_metadata(request.metadata())
+        .map_err(|error| Status::invalid_argument(error.to_string()))?;
+    if identity.wire_version != version {
+        return Err(Status::invalid_argument(format!(
+            "metadata {} says {} but the call is {}",
+            super::metadata::WIRE_VERSION,
+            identity.wire_version.name(),
+            version.package()
+        )));
+    }
+    Ok(identity)
+}
+
+/// Converts a request's message into the hub; errors name the field path.
+fn to_hub<S, T>(pb: Option<S::Pb>, field: &'static str) -> Result<T, Status>
+where
+    S: Spoke<T>,
+    T: HubType,
+{
+    let pb = pb.ok_or_else(|| {
+        invalid(WireError::Invalid(ValidationError::new(
+            FieldPath::field(field),
+            Violation::Missing,
+        )))
+    })?;
+    S::to_hub(pb).map_err(|error| invalid(error.within(field)))
+}
+
+/// Converts a hub value for a response (strict: what the version cannot carry is an error).
+fn from_hub<S, T>(value: &T) -> Result<S::Pb, Status>
+where
+    S: Spoke<T>,
+    T: HubType,
+{
+    S::from_hub_strict(value).map_err(|error| Status::internal(error.to_string()))
+}
+
+fn wire_of(version: WireVersion) -> RegistrationWire {
+    RegistrationWire::Protobuf(version.id())
+}
+
+async fn register_signer<S: Spoke<SignerRegistration>>(
+    state: &AggregatorState,
+    identity: &SignerIdentity,
+    pb: Option<S::Pb>,
+) -> Result<Option<String>, Status> {
+    let registration: SignerRegistration = to_hub::<S, _>(pb, "registration")?;
+    // The registration's own declaration prevails over the metadata: it is signed.
+    let _ = identity;
+    let warning = admit(
+        &state.era_view(),
+        S::VERSION,
+        registration.node_info.supported_eras(),
+    )?;
+    state
+        .backend
+        .register_signer(registration, wire_of(S::VERSION))
+        .await
+        .map_err(backend)?;
+    Ok(warning)
+}
+
+async fn register_signature<S: Spoke<SingleSignature>>(
+    state: &AggregatorState,
+    pb: Option<S::Pb>,
+    field: &'static str,
+) -> Result<(), Status> {
+    let signature: SingleSignature = to_hub::<S, _>(pb, field)?;
+    state
+        .backend
+        .register_signature(signature, wire_of(S::VERSION))
+        .await
+        .map_err(backend)
+}
+
+async fn epoch_settings<S: Spoke<EpochSettings>>(state: &AggregatorState) -> Result<S::Pb, Status> {
+    let settings = state.backend.epoch_settings().await.map_err(backend)?;
+    from_hub::<S, _>(&settings)
+}
+
+/// The `mithril.signer.v1` service.
+#[derive(Clone, Debug)]
+pub struct V1Adapter {
+    pub(crate) state: Arc<AggregatorState>,
+}
+
+impl V1Adapter {
+    /// The service over `state`, to mount on a tonic router.
+    pub fn new(state: Arc<AggregatorState>) -> Self {
+        Self { state }
+    }
+}
+
+#[tonic::async_trait]
+impl v1::pb::signer_service_server::SignerService for V1Adapter {
+    async fn register_signer(
+        &self,
+        request: Request<v1::pb::RegisterSignerRequest>,
+    ) -> Result<Response<v1::pb::RegisterSignerResponse>, Status> {
+        let identity = identity(&request, WireVersion::V1)?;
+        let v1::pb::RegisterSignerRequest { registration } = request.into_inner();
+        let warning = register_signer::<v1::V1>(&self.state, &identity, registration).await?;
+        Ok(with_warning(
+            Response::new(v1::pb::RegisterSignerResponse {}),
+            warning,
+        ))
+    }
+
+    async fn register_signature(
+        &self,
+        request: Request<v1::pb::RegisterSignatureRequest>,
+    ) -> Result<Response<v1::pb::RegisterSignatureResponse>, Status> {
+        let identity = identity(&request, WireVersion::V1)?;
+        let warning = admit(
+            &self.state.era_view(),
+            WireVersion::V1,
+            &identity.supported_eras,
+        )?;
+        let v1::pb::RegisterSignatureRequest { signature } = request.into_inner();
+        register_signature::<v1::V1>(&self.state, signature, "signature").await?;
+        Ok(with_warning(
+            Response::new(v1::pb::RegisterSignatureResponse {}),
+            warning,
+        ))
+    }
+
+    async fn get_epoch_settings(
+        &self,
+        _request: Request<v1::pb::GetEpochSettingsRequest>,
+    ) -> Result<Response<v1::pb::GetEpochSettingsResponse>, Status> {
+        let view = self.state.era_view();
+        if let Some((era, since)) = view
+            .current_era()
+            .filter(|(era, _)| !era.accepts(WireVersion::V1))
+        {
+            return Err(Status::failed_precondition(format!(
+                "era {era} (since epoch {since}) requires mithril.signer.v2; this signer speaks v1: upgrade"
+            )));
+        }
+        Ok(Response::new(v1::pb::GetEpochSettingsResponse {
+            epoch_settings: Some(epoch_settings::<v1::V1>(&self.state).await?),
+        }))
+    }
+}
+
+/// The `mithril.signer.v2` service.
+#[derive(Clone, Debug)]
+pub struct V2Adapter {
+    pub(crate) state: Arc<AggregatorState>,
+}
+
+/// Registers each signature on its own; a refused one does not stop the others.
+async fn register_batch(
+    state: &AggregatorState,
+    signatures: impl IntoIterator<Item = Option<v2::pb::SingleSignature>>,
+) -> (u32, Vec<v2::pb::SignatureRejection>) {
+    let mut accepted = 0u32;
+    let mut rejections = Vec::new();
+    for (index, pb) in signatures.into_iter().enumerate() {
+        match register_signature::<v2::V2>(state, pb, "signature").await {
+            Ok(()) => accepted += 1,
+            Err(status) => rejections.push(v2::pb::SignatureRejection {
+                index: index as u32,
+                reason: status.message().to_owned(),
+            }),
+        }
+    }
+    (accepted, rejections)
+}
+
+type WatchStreamOf =
+    Pin<Box<dyn Stream<Item = Result<v2::pb::WatchEpochSettingsResponse, Status>> + Send>>;
+
+fn announcement(state: &AggregatorState) -> v2::pb::EraAnnouncement {
+    let view = state.era_view();
+    let (current, since) = view
+        .epochs
+        .current
+        .as_ref()
+        .map_or((String::new(), 0), |current| {
+            (current.name.to_string(), current.since.0)
+        });
+    let (next, next_epoch) = view.next_era().map_or((String::new(), None), |(name, at)| {
+        (name.to_string(), at.map(|epoch| epoch.0))
+    });
+    v2::pb::EraAnnouncement {
+        current_era: current,
+        current_era_since: since,
+        next_era: next,
+        next_era_epoch: next_epoch,
+    }
+}
+
+impl V2Adapter {
+    /// The service over `state`, to mount on a tonic router.
+    pub fn new(state: Arc<AggregatorState>) -> Self {
+        Self { state }
+    }
+}
+
+#[tonic::async_trait]
+impl v2::pb::signer_service_server::SignerService for V2Adapter {
+    async fn register_signer(
+        &self,
+        request: Request<v2::pb::RegisterSignerRequest>,
+    ) -> Result<Response<v2::pb::RegisterSignerResponse>, Status> {
+        let identity = identity(&request, WireVersion::V2)?;
+        let v2::pb::RegisterSignerRequest { registration } = request.into_inner();
+        let warning = register_signer::<v2::V2>(&self.state, &identity, registration).await?;
+        Ok(with_warning(
+            Response::new(v2::pb::RegisterSignerResponse {}),
+            warning,
+        ))
+    }
+
+    async fn register_signatures(
+        &self,
+        request: Request<v2::pb::RegisterSignaturesRequest>,
+    ) -> Result<Response<v2::pb::RegisterSignaturesResponse>, Status> {
+        let identity = identity(&request, WireVersion::V2)?;
+        let warning = admit(
+            &self.state.era_view(),
+            WireVersion::V2,
+            &identity.supported_eras,
+        )?;
+        let v2::pb::RegisterSignaturesRequest { signatures } = request.into_inner();
+        let (accepted, rejections) =
+            register_batch(&self.state, signatures.into_iter().map(Some)).await;
+        Ok(with_warning(
+            Response::new(v2::pb::RegisterSignaturesResponse {
+                accepted,
+                rejections,
+            }),
+            warning,
+        ))
+    }
+
+    async fn get_epoch_settings(
+        &self,
+        _request: Request<v2::pb::GetEpochSettingsRequest>,
+    ) -> Result<Response<v2::pb::GetEpochSettingsResponse>, Status> {
+        Ok(Response::new(v2::pb::GetEpochSettingsResponse {
+            epoch_settings: Some(epoch_settings::<v2::V2>(&self.state).await?),
+        }))
+    }
+
+    async fn stream_signatures(
+        &self,
+        request: Request<Streaming<v2::pb::StreamSignaturesRequest>>,
+    ) -> Result<Response<v2::pb::StreamSignaturesResponse>, Status> {
+        let identity = identity(&request, WireVersion::V2)?;
+        let warning = admit(
+            &self.state.era_view(),
+            WireVersion::V2,
+            &identity.supported_eras,
+        )?;
+        let mut stream = request.into_inner();
+        let (mut accepted, mut rejections) = (0u32, Vec::new());
+        let mut index = 0u32;
+        // A signer that disconnects ends the stream with an error: what arrived before it is
+        // kept, once.
+        while let Some(message) = stream.message().await? {
+            let (ok, mut refused) =
+                register_batch(&self.state, std::iter::once(message.signature)).await;
+            accepted += ok;
+            for rejection in &mut refused {
+                rejection.index = index;
+            }
+            rejections.extend(refused);
+            index += 1;
+        }
+        Ok(with_warning(
+            Response::new(v2::pb::StreamSignaturesResponse {
+                accepted,
+                rejections,
+            }),
+            warning,
+        ))
+    }
+
+    type WatchEpochSettingsStream = WatchStreamOf;
+
+    async fn watch_epoch_settings(
+        &self,
+        _request: Request<v2::pb::WatchEpochSettingsRequest>,
+    ) -> Result<Response<Self::WatchEpochSettingsStream>, Status> {
+        let state = self.state.clone();
+        let changes = WatchStream::new(self.state.changes.subscribe());
+        let stream = changes.then(move |_| {
+            let state = state.clone();
+            async move {
+                Ok(v2::pb::WatchEpochSettingsResponse {
+                    epoch_settings: Some(epoch_settings::<v2::V2>(&state).await?),
+                    era: Some(announcement(&state)),
+                })
+            }
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+/// The discovery service.
+#[derive(Clone, Debug)]
+pub struct DiscoveryAdapter {
+    pub(crate) state: Arc<AggregatorState>,
+}
+
+impl DiscoveryAdapter {
+    /// The service over `state`, to mount on a tonic router.
+    pub fn new(state: Arc<AggregatorState>) -> Self {
+        Self { state }
+    }
+}
+
+#[tonic::async_trait]
+impl discovery_pb::discovery_service_server::DiscoveryService for DiscoveryAdapter {
+    async fn discover(
+        &self,
+        _request: Request<discovery_pb::DiscoverRequest>,
+    ) -> Result<Response<discovery_pb::DiscoverResponse>, Status> {
+        let announcement = announcement(&self.state);
+        let view = self.state.era_view();
+        let history = self.state.history_id();
+        Ok(Response::new(discovery_pb::DiscoverResponse {
+            wire_versions: self
+                .state
+                .served
+                .iter()
+                .map(|version| version.id().number())
+                .collect(),
+            software_version: self.state.software_version.to_string(),
+            epoch: view.epoch.0,
+            current_era: announcement.current_era,
+            current_era_since: announcement.current_era_since,
+            next_era: announcement.next_era,
+            next_era_epoch: announcement.next_era_epoch,
+            era_history_hash: history.hash.to_vec().into(),
+            era_history_next: history.next.map(|epoch| epoch.0),
+            network: self.state.network.0,
+        }))
+    }
+}

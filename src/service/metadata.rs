@@ -1,0 +1,188 @@
+//! Version metadata: what requests and responses say about the software on each side.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::HeaderValue;
+use tonic::metadata::MetadataMap;
+
+use super::state::AggregatorState;
+use crate::domain::{EraName, SoftwareVersion};
+use crate::wire::WireVersion;
+
+/// Request header: the signer's software version.
+pub const SIGNER_VERSION: &str = "mithril-signer-version";
+/// Request header: the wire version the signer speaks on this call (`v1`, `v2`).
+pub const WIRE_VERSION: &str = "mithril-wire-version";
+/// Request header: the eras the signer supports, comma-separated.
+pub const SUPPORTED_ERAS: &str = "mithril-supported-eras";
+/// Response header: the aggregator's software version.
+pub const AGGREGATOR_VERSION: &str = "mithril-aggregator-version";
+/// Response header: the era in force at the aggregator.
+pub const CURRENT_ERA: &str = "mithril-current-era";
+/// Response header: a warning for the signer's operator (an era it must upgrade for).
+pub const ERA_WARNING: &str = "mithril-era-warning";
+
+/// What a signer says about itself in request metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignerIdentity {
+    /// Its software version.
+    pub software_version: SoftwareVersion,
+    /// The wire version of the call.
+    pub wire_version: WireVersion,
+    /// The eras it supports.
+    pub supported_eras: Vec<EraName>,
+}
+
+/// Why request metadata is not acceptable.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MetadataError {
+    /// A required header is absent.
+    #[error("missing metadata {0}")]
+    Missing(&'static str),
+    /// A header's value is not acceptable.
+    #[error("metadata {header}: {reason}")]
+    Invalid {
+        /// The header.
+        header: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+fn text<'a>(metadata: &'a MetadataMap, header: &'static str) -> Result<&'a str, MetadataError> {
+    metadata
+        .get(header)
+        .ok_or(MetadataError::Missing(header))?
+        .to_str()
+        .map_err(|_| MetadataError::Invalid {
+            header,
+            reason: "not visible ASCII".into(),
+        })
+}
+
+impl SignerIdentity {
+    /// Reads the identity from request metadata. Every header is required.
+    pub fn from_metadata(metadata: &MetadataMap) -> Result<Self, MetadataError> {
+        let software_version =
+            SoftwareVersion::new(text(metadata, SIGNER_VERSION)?).map_err(|error| {
+                MetadataError::Invalid {
+                    header: SIGNER_VERSION,
+                    reason: error.violation().to_string(),
+                }
+            })?;
+        let wire_version = text(metadata, WIRE_VERSION)?
+            .parse::<WireVersion>()
+            .map_err(|error| MetadataError::Invalid {
+                header: WIRE_VERSION,
+                reason: error.to_string(),
+            })?;
+        let eras = text(metadata, SUPPORTED_ERAS)?;
+        let supported_eras = eras
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(|name| {
+                EraName::new(name).map_err(|error| MetadataError::Invalid {
+                    header: SUPPORTED_ERAS,
+                    reason: format!("{name:?}: {}", error.violation()),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            software_version,
+            wire_version,
+            supported_eras,
+        })
+    }
+
+    /// Writes the identity into request metadata.
+    pub fn write(&self, metadata: &mut MetadataMap) {
+        let eras = self
+            .supported_eras
+            .iter()
+            .map(EraName::as_str)
+            .collect::<Vec<_>>()
+            .join(",");
+        for (header, value) in [
+            (SIGNER_VERSION, self.software_version.to_string()),
+            (WIRE_VERSION, self.wire_version.name().to_owned()),
+            (SUPPORTED_ERAS, eras),
+        ] {
+            if let Ok(value) = value.parse() {
+                metadata.insert(header, value);
+            }
+        }
+    }
+}
+
+/// A tower layer that adds the aggregator's version and current era to every response of every
+/// service (signer services, discovery, health, reflection): an interceptor sees requests only.
+#[derive(Clone, Debug)]
+pub struct VersionLayer {
+    state: Arc<AggregatorState>,
+}
+
+impl VersionLayer {
+    /// A layer reading `state`.
+    pub fn new(state: Arc<AggregatorState>) -> Self {
+        Self { state }
+    }
+}
+
+impl<S> tower::Layer<S> for VersionLayer {
+    type Service = VersionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        VersionService {
+            inner,
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// The service [`VersionLayer`] wraps.
+#[derive(Clone, Debug)]
+pub struct VersionService<S> {
+    inner: S,
+    state: Arc<AggregatorState>,
+}
+
+impl<S, Request, Body> tower::Service<Request> for VersionService<S>
+where
+    S: tower::Service<Request, Response = http::Response<Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, context: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(context)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let version = HeaderValue::from_str(self.state.software_version.as_str()).ok();
+        let era = self
+            .state
+            .era_view()
+            .epochs
+            .current
+            .and_then(|current| HeaderValue::from_str(current.name.as_str()).ok());
+        let future = self.inner.call(request);
+        Box::pin(async move {
+            let mut response = future.await?;
+            let headers = response.headers_mut();
+            if let Some(version) = version {
+                headers.insert(AGGREGATOR_VERSION, version);
+            }
+            if let Some(era) = era {
+                headers.insert(CURRENT_ERA, era);
+            }
+            Ok(response)
+        })
+    }
+}

@@ -1,0 +1,30 @@
+//! gRPC transport (feature `server`): the aggregator's endpoint with the v1 and v2 signer
+//! services side by side, discovery, health and reflection; the signer's client with version
+//! negotiation; version metadata; and the era policy at the door.
+//!
+//! - [`SignerBackend`]: what the node crate implements (in hub types); [`InMemoryBackend`] for
+//!   tests and demos, feeding an adoption monitor.
+//! - [`AggregatorState`]: the backend, the versions served and the era schedule, shared by
+//!   every adapter; [`serve`] runs the endpoint.
+//! - The era policy: a call of a wire version the current era no longer accepts, or from a signer
+//!   that does not support the current era, gets FAILED_PRECONDITION with a message for the
+//!   operator and structured details; before the switch, responses carry a warning
+//!   ([`metadata::ERA_WARNING`]). Messages that do not convert get INVALID_ARGUMENT with the
+//!   field path.
+//! - [`SignerClient`]: asks discovery, negotiates the highest common wire version (v1 when the
+//!   aggregator has no discovery), sends the version metadata and reads warnings.
+
+mod adapters;
+mod admission;
+mod backend;
+mod client;
+pub mod metadata;
+mod server;
+mod state;
+
+pub use adapters::{DiscoveryAdapter, V1Adapter, V2Adapter};
+pub use backend::{BackendError, InMemoryBackend, Received, SignerBackend};
+pub use client::{BatchReply, ClientError, Discovered, Reply, SignerClient};
+pub use metadata::{MetadataError, SignerIdentity, VersionLayer};
+pub use server::{ServeError, serve};
+pub use state::{AggregatorState, EraView};

@@ -1,0 +1,128 @@
+//! The state every adapter shares: the backend, what is served, and the era schedule.
+
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::watch;
+
+use super::backend::SignerBackend;
+use crate::discovery::EraHistoryId;
+use crate::domain::{Epoch, EraName, SoftwareVersion};
+use crate::era::{Era, EraEpochs, EraMarker, NetworkMagic, schedule};
+use crate::wire::WireVersion;
+
+/// The era schedule as the aggregator applies it at its current epoch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EraView {
+    /// The aggregator's current epoch.
+    pub epoch: Epoch,
+    /// The verified markers.
+    pub markers: Vec<EraMarker>,
+    /// The schedule at `epoch`.
+    pub epochs: EraEpochs,
+}
+
+impl EraView {
+    /// The view of `markers` at `epoch` (markers that describe no single history give no era).
+    pub fn new(epoch: Epoch, markers: Vec<EraMarker>) -> Self {
+        let epochs = schedule(&markers, epoch).unwrap_or(EraEpochs {
+            epoch,
+            current: None,
+            next: None,
+        });
+        Self {
+            epoch,
+            markers,
+            epochs,
+        }
+    }
+
+    /// The current era, when this build supports it.
+    pub fn current_era(&self) -> Option<(Era, Epoch)> {
+        let current = self.epochs.current.as_ref()?;
+        Era::from_name(current.name.as_str())
+            .ok()
+            .map(|era| (era, current.since))
+    }
+
+    /// The next era's name and activation epoch, when there is one.
+    pub fn next_era(&self) -> Option<(EraName, Option<Epoch>)> {
+        self.epochs
+            .next
+            .as_ref()
+            .map(|next| (next.name.clone(), next.epoch))
+    }
+}
+
+/// What the aggregator's gRPC endpoint shares between its services.
+pub struct AggregatorState {
+    pub(crate) backend: Arc<dyn SignerBackend>,
+    pub(crate) software_version: SoftwareVersion,
+    pub(crate) served: Vec<WireVersion>,
+    pub(crate) network: NetworkMagic,
+    era: RwLock<EraView>,
+    pub(crate) changes: watch::Sender<u64>,
+}
+
+impl std::fmt::Debug for AggregatorState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AggregatorState")
+            .field("software_version", &self.software_version)
+            .field("served", &self.served)
+            .field("network", &self.network)
+            .field("era", &self.era_view())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AggregatorState {
+    /// State over `backend`, serving `served` wire versions, on `network`.
+    pub fn new(
+        backend: Arc<dyn SignerBackend>,
+        software_version: SoftwareVersion,
+        served: Vec<WireVersion>,
+        network: NetworkMagic,
+    ) -> Self {
+        let (changes, _) = watch::channel(0);
+        Self {
+            backend,
+            software_version,
+            served,
+            network,
+            era: RwLock::new(EraView::new(Epoch(0), Vec::new())),
+            changes,
+        }
+    }
+
+    /// The era view now.
+    pub fn era_view(&self) -> EraView {
+        self.era
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Moves to `epoch` with the verified `markers`; watchers of the epoch settings are told.
+    pub fn set_epoch(&self, epoch: Epoch, markers: Vec<EraMarker>) {
+        *self
+            .era
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = EraView::new(epoch, markers);
+        self.notify();
+    }
+
+    /// Tells watchers that the epoch settings changed.
+    pub fn notify(&self) {
+        self.changes.send_modify(|version| *version += 1);
+    }
+
+    /// The wire versions served.
+    pub fn served(&self) -> &[WireVersion] {
+        &self.served
+    }
+
+    /// The era history identifier now.
+    pub fn history_id(&self) -> EraHistoryId {
+        let view = self.era_view();
+        EraHistoryId::compute(self.network, &view.markers, view.epoch)
+    }
+}

@@ -1,0 +1,577 @@
+//! The gRPC transport over real loopback TCP: the (client × server × era) matrix, discovery and
+//! fallback, metadata, rejections with details, bad input, streaming, health and reflection.
+#![cfg(feature = "server")]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use mithril_compat::domain::{
+    Epoch, EraName, NodeInfo, SignerRegistration, SoftwareVersion, Stake, WireVersionId,
+};
+use mithril_compat::era::{Era, EraMarker, NetworkMagic};
+use mithril_compat::samples;
+use mithril_compat::service::metadata::{AGGREGATOR_VERSION, CURRENT_ERA, ERA_WARNING};
+use mithril_compat::service::{
+    AggregatorState, ClientError, InMemoryBackend, SignerClient, SignerIdentity, V1Adapter, serve,
+};
+use mithril_compat::wire::{Spoke, WireVersion, v1, v2};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::Code;
+use tonic_types::StatusExt;
+
+const PYTHAGORAS_EPOCH: u64 = 500;
+const LAGRANGE_AT: u64 = 512;
+const LAGRANGE_EPOCH: u64 = 520;
+
+struct Aggregator {
+    address: SocketAddr,
+    backend: Arc<InMemoryBackend>,
+    state: Arc<AggregatorState>,
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl Aggregator {
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+}
+
+fn markers() -> Vec<EraMarker> {
+    vec![
+        EraMarker::scheduled(Era::Pythagoras.era_name(), Epoch(0)),
+        EraMarker::scheduled(Era::Lagrange.era_name(), Epoch(LAGRANGE_AT)),
+    ]
+}
+
+async fn aggregator(served: &[WireVersion], epoch: u64) -> Aggregator {
+    let backend = Arc::new(InMemoryBackend::new(
+        samples::epoch_settings()
+            .signer_registration_protocol_parameters
+            .unwrap(),
+        Era::Lagrange.era_name(),
+    ));
+    backend.set_stakes(BTreeMap::from([(samples::pool_id(1), Stake(1_000))]));
+    backend.set_epoch_settings(samples::epoch_settings());
+    backend.set_epoch(Epoch(epoch));
+    let state = Arc::new(AggregatorState::new(
+        backend.clone(),
+        SoftwareVersion::new("0.3.0").unwrap(),
+        served.to_vec(),
+        NetworkMagic::PREPROD,
+    ));
+    state.set_epoch(Epoch(epoch), markers());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    tokio::spawn(serve(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+    Aggregator {
+        address,
+        backend,
+        state,
+        _shutdown: shutdown,
+    }
+}
+
+fn node_info(version: &str, eras: &[Era], wires: &[u32]) -> NodeInfo {
+    NodeInfo::new(
+        SoftwareVersion::new(version).unwrap(),
+        eras.iter().map(|era| era.era_name()).collect(),
+        wires
+            .iter()
+            .map(|n| WireVersionId::new(*n).unwrap())
+            .collect(),
+    )
+    .unwrap()
+}
+
+/// A signer of the given generation: v1 software knows pythagoras only; v2 software both.
+fn signer(generation: u32) -> (NodeInfo, Vec<WireVersion>) {
+    match generation {
+        1 => (
+            node_info("0.1.0", &[Era::Pythagoras], &[1]),
+            vec![WireVersion::V1],
+        ),
+        _ => (
+            node_info("0.2.0", &[Era::Pythagoras, Era::Lagrange], &[1, 2]),
+            vec![WireVersion::V1, WireVersion::V2],
+        ),
+    }
+}
+
+fn registration(node_info: NodeInfo) -> SignerRegistration {
+    SignerRegistration {
+        node_info,
+        ..samples::signer_registration()
+    }
+}
+
+/// What one cell gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Registered, signed and read the settings on this version; with or without a warning.
+    Served(WireVersion, bool),
+    /// Refused by the era policy (FAILED_PRECONDITION, "upgrade").
+    Refused,
+    /// No wire version in common.
+    NoCommonVersion,
+}
+
+async fn run_cell(generation: u32, served: &[WireVersion], epoch: u64) -> (Outcome, Aggregator) {
+    let aggregator = aggregator(served, epoch).await;
+    let (info, speaks) = signer(generation);
+    let client = match SignerClient::connect(aggregator.endpoint(), &info, &speaks).await {
+        Ok(client) => client,
+        Err(ClientError::NoCommonVersion { .. }) => return (Outcome::NoCommonVersion, aggregator),
+        Err(error) => panic!("connect: {error}"),
+    };
+    let reply = match client.register_signer(&registration(info)).await {
+        Ok(reply) => reply,
+        Err(error) => {
+            assert!(error.requires_upgrade(), "{error}");
+            let ClientError::Status(status) = &error else {
+                panic!("{error}")
+            };
+            assert!(
+                status.message().ends_with(": upgrade"),
+                "{}",
+                status.message()
+            );
+            let details = status.get_error_details();
+            let failure = details.precondition_failure().expect("structured details");
+            assert_eq!(failure.violations[0].r#type, "ERA");
+            return (Outcome::Refused, aggregator);
+        }
+    };
+    let batch = client
+        .register_signatures(&[samples::single_signature()])
+        .await
+        .unwrap();
+    assert_eq!((batch.accepted, batch.rejected.len()), (1, 0));
+    let (settings, _) = client.epoch_settings().await.unwrap();
+    assert_eq!(settings, samples::epoch_settings());
+    assert_eq!(reply.aggregator_version.as_deref(), Some("0.3.0"));
+    assert!(reply.current_era.is_some());
+    (
+        Outcome::Served(client.negotiated(), reply.warning.is_some()),
+        aggregator,
+    )
+}
+
+#[tokio::test]
+async fn client_server_era_matrix_over_loopback() {
+    use Outcome::*;
+    use WireVersion::{V1, V2};
+    let served: [(&str, Vec<WireVersion>); 3] =
+        [("v1", vec![V1]), ("v1+v2", vec![V1, V2]), ("v2", vec![V2])];
+    // (client generation, server, era) -> expected outcome.
+    let expected = |client: u32, server: &str, lagrange: bool| match (client, server, lagrange) {
+        (1, "v2", _) => NoCommonVersion,
+        (1, _, false) => Served(V1, true),
+        (1, _, true) => Refused,
+        (_, "v1", false) => Served(V1, true),
+        (_, "v1", true) => Refused,
+        _ => Served(V2, false),
+    };
+    let mut report = Vec::new();
+    let mut failures = 0;
+    for client in [1, 2] {
+        for (server, versions) in &served {
+            for lagrange in [false, true] {
+                let epoch = if lagrange {
+                    LAGRANGE_EPOCH
+                } else {
+                    PYTHAGORAS_EPOCH
+                };
+                let (outcome, aggregator) = run_cell(client, versions, epoch).await;
+                let want = expected(client, server, lagrange);
+                let received = aggregator.backend.received().len();
+                // Served cells deliver one registration and one signature; refused ones nothing.
+                let delivered = if matches!(outcome, Served(..)) { 2 } else { 0 };
+                let ok = outcome == want && received == delivered;
+                failures += usize::from(!ok);
+                report.push(format!(
+                    "{} client v{client} | server {server:<6} | era {:<10} | {outcome:?}{}",
+                    if ok { " " } else { "✗" },
+                    if lagrange { "lagrange" } else { "pythagoras" },
+                    if ok {
+                        String::new()
+                    } else {
+                        format!(" (expected {want:?}, {received} received)")
+                    }
+                ));
+            }
+        }
+    }
+    assert_eq!(report.len(), 12);
+    assert_eq!(failures, 0, "\n{}", report.join("\n"));
+}
+
+#[tokio::test]
+async fn refusal_and_warning_messages_speak_to_the_operator() {
+    let lagrange = aggregator(&[WireVersion::V1, WireVersion::V2], LAGRANGE_EPOCH).await;
+    let (info, _) = signer(1);
+    let client = SignerClient::connect(lagrange.endpoint(), &info, &[WireVersion::V1])
+        .await
+        .unwrap();
+    let error = client
+        .register_signer(&registration(info.clone()))
+        .await
+        .unwrap_err();
+    let ClientError::Status(status) = error else {
+        panic!()
+    };
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert_eq!(
+        status.message(),
+        "era lagrange (since epoch 512) requires mithril.signer.v2; this signer speaks v1: upgrade"
+    );
+
+    let pythagoras = aggregator(&[WireVersion::V1, WireVersion::V2], PYTHAGORAS_EPOCH).await;
+    let client = SignerClient::connect(pythagoras.endpoint(), &info, &[WireVersion::V1])
+        .await
+        .unwrap();
+    let reply = client.register_signer(&registration(info)).await.unwrap();
+    assert_eq!(
+        reply.warning.as_deref(),
+        Some(
+            "era lagrange starts at epoch 512 and this signer does not support it (it declares \
+             pythagoras): upgrade before epoch 512"
+        )
+    );
+    assert_eq!(reply.current_era.as_deref(), Some("pythagoras"));
+
+    // A v2 signer negotiates v2 and learns the schedule at connection time.
+    let (info, speaks) = signer(2);
+    let client = SignerClient::connect(pythagoras.endpoint(), &info, &speaks)
+        .await
+        .unwrap();
+    assert_eq!(client.negotiated(), WireVersion::V2);
+    let discovered = client.discovered().unwrap();
+    assert_eq!(discovered.wire_versions, [1, 2]);
+    assert_eq!(discovered.current_era.as_deref(), Some("pythagoras"));
+    assert_eq!(
+        discovered.next_era,
+        Some(("lagrange".into(), Some(Epoch(LAGRANGE_AT))))
+    );
+    let local = mithril_compat::discovery::EraHistoryId::compute(
+        NetworkMagic::PREPROD,
+        &markers(),
+        Epoch(PYTHAGORAS_EPOCH),
+    );
+    assert_eq!(client.check_history(&local), Ok(()));
+    let foreign = mithril_compat::discovery::EraHistoryId::compute(
+        NetworkMagic::MAINNET,
+        &markers(),
+        Epoch(PYTHAGORAS_EPOCH),
+    );
+    assert!(client.check_history(&foreign).is_err());
+}
+
+#[tokio::test]
+async fn client_falls_back_to_v1_without_discovery() {
+    // An aggregator of an older build: the v1 service only, no discovery.
+    let backend = Arc::new(InMemoryBackend::new(
+        samples::epoch_settings()
+            .signer_registration_protocol_parameters
+            .unwrap(),
+        Era::Lagrange.era_name(),
+    ));
+    backend.set_stakes(BTreeMap::from([(samples::pool_id(1), Stake(1))]));
+    let state = Arc::new(AggregatorState::new(
+        backend.clone(),
+        SoftwareVersion::new("0.1.0").unwrap(),
+        vec![WireVersion::V1],
+        NetworkMagic::PREPROD,
+    ));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(v1::pb::signer_service_server::SignerServiceServer::new(
+                V1Adapter::new(state),
+            ))
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    let (info, speaks) = signer(2);
+    let client = SignerClient::connect(format!("http://{address}"), &info, &speaks)
+        .await
+        .unwrap();
+    assert_eq!(client.negotiated(), WireVersion::V1);
+    assert!(client.discovered().is_none());
+    client.register_signer(&registration(info)).await.unwrap();
+    assert_eq!(
+        backend
+            .registrations(samples::signer_registration().epoch)
+            .len(),
+        1
+    );
+}
+
+fn identity(version: WireVersion) -> SignerIdentity {
+    SignerIdentity {
+        software_version: SoftwareVersion::new("0.2.0").unwrap(),
+        wire_version: version,
+        supported_eras: vec![
+            EraName::new("pythagoras").unwrap(),
+            EraName::new("lagrange").unwrap(),
+        ],
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_statuses_and_the_server_keeps_serving() {
+    let aggregator = aggregator(&[WireVersion::V1, WireVersion::V2], PYTHAGORAS_EPOCH).await;
+    let channel = tonic::transport::Endpoint::from_shared(aggregator.endpoint())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut raw = v2::pb::signer_service_client::SignerServiceClient::new(channel.clone())
+        .max_encoding_message_size(64 * 1024 * 1024);
+    let good =
+        <v2::V2 as Spoke<SignerRegistration>>::from_hub_strict(&registration(signer(2).0)).unwrap();
+
+    // Missing metadata.
+    let status = raw
+        .register_signer(v2::pb::RegisterSignerRequest {
+            registration: Some(good.clone()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(status.message(), "missing metadata mithril-signer-version");
+
+    // Metadata of the other version.
+    let mut request = tonic::Request::new(v2::pb::RegisterSignerRequest {
+        registration: Some(good.clone()),
+    });
+    identity(WireVersion::V1).write(request.metadata_mut());
+    let status = raw.register_signer(request).await.unwrap_err();
+    assert!(
+        status
+            .message()
+            .contains("says v1 but the call is mithril.signer.v2"),
+        "{status:?}"
+    );
+
+    // An invalid message: the field path, and a bad-request detail.
+    let mut invalid = good.clone();
+    invalid.party_id.clear();
+    let mut request = tonic::Request::new(v2::pb::RegisterSignerRequest {
+        registration: Some(invalid),
+    });
+    identity(WireVersion::V2).write(request.metadata_mut());
+    let status = raw.register_signer(request).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(status.message(), "registration.party_id: empty");
+    let details = status.get_error_details();
+    assert_eq!(
+        details.bad_request().unwrap().field_violations[0].field,
+        "registration.party_id"
+    );
+
+    // An oversized message.
+    let mut huge = good.clone();
+    huge.party_id = "p".repeat(40 * 1024 * 1024);
+    let mut request = tonic::Request::new(v2::pb::RegisterSignerRequest {
+        registration: Some(huge),
+    });
+    identity(WireVersion::V2).write(request.metadata_mut());
+    let status = raw.register_signer(request).await.unwrap_err();
+    assert_eq!(status.code(), Code::OutOfRange, "{status:?}");
+    assert!(status.message().contains("the limit is: 33554432 bytes"));
+
+    // A signer registering twice: kept once.
+    for _ in 0..2 {
+        let mut request = tonic::Request::new(v2::pb::RegisterSignerRequest {
+            registration: Some(good.clone()),
+        });
+        identity(WireVersion::V2).write(request.metadata_mut());
+        raw.register_signer(request).await.unwrap();
+    }
+    assert_eq!(
+        aggregator
+            .backend
+            .registrations(samples::signer_registration().epoch)
+            .len(),
+        1
+    );
+
+    // An unknown party is refused by the backend; a bad signature in a batch does not stop the
+    // others.
+    let mut stranger = good.clone();
+    stranger.party_id = "pool1stranger".into();
+    let mut request = tonic::Request::new(v2::pb::RegisterSignerRequest {
+        registration: Some(stranger),
+    });
+    identity(WireVersion::V2).write(request.metadata_mut());
+    assert_eq!(
+        raw.register_signer(request).await.unwrap_err().code(),
+        Code::FailedPrecondition
+    );
+    let signature = <v2::V2 as Spoke<_>>::from_hub_strict(&samples::single_signature()).unwrap();
+    let mut broken = signature.clone();
+    broken.won_indexes = vec![5, 1];
+    let mut request = tonic::Request::new(v2::pb::RegisterSignaturesRequest {
+        signatures: vec![signature.clone(), broken, signature],
+    });
+    identity(WireVersion::V2).write(request.metadata_mut());
+    let batch = raw.register_signatures(request).await.unwrap().into_inner();
+    assert_eq!(batch.accepted, 2);
+    assert_eq!(batch.rejections.len(), 1);
+    assert_eq!(batch.rejections[0].index, 1);
+    assert!(
+        batch.rejections[0]
+            .reason
+            .starts_with("signature.won_indexes[1]"),
+        "{:?}",
+        batch.rejections
+    );
+
+    // Still serving, with the version headers on every response.
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let response = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "mithril.signer.v2.SignerService".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        response.get_ref().status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+    assert_eq!(
+        response.metadata().get(AGGREGATOR_VERSION).unwrap(),
+        "0.3.0"
+    );
+    assert_eq!(response.metadata().get(CURRENT_ERA).unwrap(), "pythagoras");
+    assert!(response.metadata().get(ERA_WARNING).is_none());
+}
+
+#[tokio::test]
+async fn signatures_stream_in_and_settings_stream_out() {
+    use tokio_stream::StreamExt;
+    let aggregator = aggregator(&[WireVersion::V2], PYTHAGORAS_EPOCH).await;
+    let (info, speaks) = signer(2);
+    let client = SignerClient::connect(aggregator.endpoint(), &info, &speaks)
+        .await
+        .unwrap();
+    let signatures = vec![samples::single_signature(); 5];
+    let batch = client.stream_signatures(&signatures).await.unwrap();
+    assert_eq!((batch.accepted, batch.rejected.len()), (5, 0));
+    assert_eq!(aggregator.backend.signatures().len(), 5);
+
+    // Epoch settings and the schedule are pushed, now and on change.
+    let channel = tonic::transport::Endpoint::from_shared(aggregator.endpoint())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut raw = v2::pb::signer_service_client::SignerServiceClient::new(channel.clone());
+    let mut updates = raw
+        .watch_epoch_settings(v2::pb::WatchEpochSettingsRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let first = updates.next().await.unwrap().unwrap();
+    assert_eq!(first.era.unwrap().next_era_epoch, Some(LAGRANGE_AT));
+    aggregator.state.set_epoch(Epoch(LAGRANGE_EPOCH), markers());
+    let second = updates.next().await.unwrap().unwrap();
+    let era = second.era.unwrap();
+    assert_eq!(
+        (era.current_era.as_str(), era.current_era_since),
+        ("lagrange", LAGRANGE_AT)
+    );
+
+    // A signer that disconnects in the middle of its stream: what arrived is kept once, and the
+    // aggregator keeps serving.
+    let before = aggregator.backend.signatures().len();
+    let one = <v2::V2 as Spoke<_>>::from_hub_strict(&samples::single_signature()).unwrap();
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    for _ in 0..2 {
+        sender
+            .send(v2::pb::StreamSignaturesRequest {
+                signature: Some(one.clone()),
+            })
+            .await
+            .unwrap();
+    }
+    let mut request = tonic::Request::new(tokio_stream::wrappers::ReceiverStream::new(receiver));
+    identity(WireVersion::V2).write(request.metadata_mut());
+    let mut streaming = v2::pb::signer_service_client::SignerServiceClient::new(channel);
+    let call = tokio::spawn(async move { streaming.stream_signatures(request).await });
+    // Wait until the two signatures arrived, then drop the call.
+    for _ in 0..200 {
+        if aggregator.backend.signatures().len() == before + 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    call.abort();
+    drop(sender);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(aggregator.backend.signatures().len(), before + 2);
+    let (settings, _) = client.epoch_settings().await.unwrap();
+    assert_eq!(settings.epoch, samples::epoch_settings().epoch);
+}
+
+#[tokio::test]
+async fn reflection_lists_every_service() {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+    let aggregator = aggregator(&[WireVersion::V1, WireVersion::V2], PYTHAGORAS_EPOCH).await;
+    let channel = tonic::transport::Endpoint::from_shared(aggregator.endpoint())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut client = ServerReflectionClient::new(channel);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = client
+        .server_reflection_info(tokio_stream::iter(vec![request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let response = responses.message().await.unwrap().unwrap();
+    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+        panic!("{response:?}")
+    };
+    let names: Vec<String> = list
+        .service
+        .into_iter()
+        .map(|service| service.name)
+        .collect();
+    for expected in [
+        "mithril.discovery.v1.DiscoveryService",
+        "mithril.signer.v1.SignerService",
+        "mithril.signer.v2.SignerService",
+    ] {
+        assert!(names.iter().any(|name| name == expected), "{names:?}");
+    }
+    // And a service can be described from the embedded descriptors.
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::FileContainingSymbol(
+            "mithril.signer.v2.SignerService".into(),
+        )),
+    };
+    let mut responses = client
+        .server_reflection_info(tokio_stream::iter(vec![request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let response = responses.message().await.unwrap().unwrap();
+    assert!(matches!(
+        response.message_response,
+        Some(MessageResponse::FileDescriptorResponse(_))
+    ));
+}
