@@ -3,6 +3,7 @@
 //! # Modules
 //! - [`adoption`]: stake-weighted adoption tallies, the quorum model, readiness, the activation
 //!   gate and reports.
+//! - `demo` (feature `demo`): the rolling-upgrade demo with real STM signatures over gRPC.
 //! - [`discovery`]: the frozen discovery handshake and the era history identifier.
 //! - [`domain`]: the hub, the version-independent model every wire version converts to.
 //! - [`era`]: eras, signed era markers, the schedule, the checker and per-era behaviour.
@@ -14,6 +15,8 @@
 #![warn(missing_docs)]
 
 pub mod adoption;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod discovery;
 pub mod domain;
 pub mod era;

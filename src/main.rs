@@ -22,9 +22,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Round-trips every embedded sample through every wire version and shows the result
-    /// (the default command).
-    Demo,
+    /// The rolling upgrade (the default command): an aggregator and signers over loopback gRPC
+    /// with real STM signatures, a soft update rolling out, the adoption gate, a signed era
+    /// marker and the switch to lagrange, with a certificate every epoch.
+    Demo(cli::demo::DemoArgs),
+    /// Round-trips every embedded sample through every wire version and shows the result.
+    Roundtrip,
     /// Reads one binary message from stdin and prints it as JSON.
     Decode {
         /// Wire version of the input (v1).
@@ -107,12 +110,20 @@ enum CliError {
     Adoption(#[from] cli::adoption::AdoptionCliError),
     #[error(transparent)]
     Serve(#[from] cli::serve::ServeCliError),
+    #[error(transparent)]
+    RollingUpgrade(#[from] mithril_compat::demo::DemoError),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Demo) {
-        Command::Demo => demo(),
+    let result = match cli
+        .command
+        .unwrap_or_else(|| Command::Demo(cli::demo::DemoArgs::default()))
+    {
+        Command::Demo(args) => cli::demo::run(args)
+            .map_err(CliError::from)
+            .and_then(|out| write_stdout(out.as_bytes())),
+        Command::Roundtrip => roundtrip(),
         Command::Decode { wire, message } => decode(wire, message),
         Command::Encode { wire, message } => encode(wire, message),
         Command::Sample { wire, message } => sample(wire, message),
@@ -211,7 +222,7 @@ fn sample(version: WireVersion, kind: MessageKind) -> Result<(), CliError> {
     write_stdout(&wire::encode(version, &sample_of(kind))?)
 }
 
-fn demo() -> Result<(), CliError> {
+fn roundtrip() -> Result<(), CliError> {
     println!(
         "mithril-compat {}: every embedded sample through every wire version\n",
         env!("CARGO_PKG_VERSION")

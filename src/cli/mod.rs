@@ -1,5 +1,6 @@
 //! Subcommands of the command-line tool that live in their own files.
 
 pub mod adoption;
+pub mod demo;
 pub mod era;
 pub mod serve;

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
+use tokio_stream::StreamExt;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
@@ -80,7 +81,12 @@ pub async fn serve(
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(
+            // Small request-response messages: no Nagle delay on accepted connections.
+            TcpListenerStream::new(listener)
+                .map(|stream| stream.and_then(|stream| stream.set_nodelay(true).map(|()| stream))),
+            shutdown,
+        )
         .await?;
     Ok(())
 }

@@ -1,0 +1,68 @@
+//! `mithril-compat demo`, the default command.
+
+use clap::Args;
+use mithril_compat::demo::{Curve, DemoConfig, DemoError, run as run_demo};
+
+/// Arguments of `demo`.
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Number of signers (heavy-tailed stake, like real pools).
+    #[arg(long, default_value_t = 60)]
+    signers: usize,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Number of epochs.
+    #[arg(long, default_value_t = 14)]
+    epochs: u64,
+    /// Adoption curve of the v2-capable release: fast, steady or slow.
+    #[arg(long, default_value = "steady")]
+    curve: Curve,
+    /// Share of signers (the smallest pools) that never upgrade.
+    #[arg(long, default_value_t = 0.08)]
+    never_upgrade: f64,
+    /// Machine-readable JSON instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Default for DemoArgs {
+    fn default() -> Self {
+        let config = DemoConfig::default();
+        Self {
+            signers: config.signers,
+            seed: config.seed,
+            epochs: config.epochs,
+            curve: config.curve,
+            never_upgrade: config.never_upgrade,
+            json: false,
+        }
+    }
+}
+
+/// Runs the demo; returns what to print.
+pub fn run(args: DemoArgs) -> Result<String, DemoError> {
+    let config = DemoConfig {
+        signers: args.signers.max(2),
+        seed: args.seed,
+        epochs: args.epochs.max(1),
+        curve: args.curve,
+        never_upgrade: args.never_upgrade.clamp(0.0, 1.0),
+    };
+    let report = run_demo(&config)?;
+    Ok(if args.json {
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report).expect("reports serialize")
+        )
+    } else {
+        format!(
+            "Rolling upgrade: {} signers, {} epochs, {:?} adoption, seed {}\n\n{}",
+            config.signers,
+            config.epochs,
+            config.curve,
+            config.seed,
+            report.table()
+        )
+    })
+}
