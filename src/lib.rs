@@ -10,6 +10,8 @@
 //! - [`wire`]: wire versions (`mithril.signer.v1`, …), their generated types and conversions.
 //! - `service` (feature `server`): the gRPC endpoint, the signer client, version metadata and
 //!   the era policy at the door.
+//! - `simulate` (feature `demo`): the mainnet-size rollout simulation, quorum-aware gate
+//!   against a flat 95% rule.
 //! - [`samples`]: deterministic sample messages for tests, fixtures and demos.
 //! - [`error`]: typed errors with field paths.
 #![warn(missing_docs)]
@@ -24,6 +26,8 @@ pub mod error;
 pub mod samples;
 #[cfg(feature = "server")]
 pub mod service;
+#[cfg(feature = "demo")]
+pub mod simulate;
 pub mod wire;
 
 pub use error::{FieldPath, Segment, ValidationError, Violation, WireError};

@@ -26,6 +26,9 @@ enum Command {
     /// with real STM signatures, a soft update rolling out, the adoption gate, a signed era
     /// marker and the switch to lagrange, with a certificate every epoch.
     Demo(cli::demo::DemoArgs),
+    /// Simulates an era rollout at mainnet size over many seeds: the quorum-aware gate against a
+    /// flat 95% rule, on epochs without a certificate and on the activation epoch.
+    Simulate(cli::simulate::SimulateArgs),
     /// Round-trips every embedded sample through every wire version and shows the result.
     Roundtrip,
     /// Reads one binary message from stdin and prints it as JSON.
@@ -124,6 +127,7 @@ fn main() -> ExitCode {
             .map_err(CliError::from)
             .and_then(|out| write_stdout(out.as_bytes())),
         Command::Roundtrip => roundtrip(),
+        Command::Simulate(args) => write_stdout(cli::simulate::run(args).as_bytes()),
         Command::Decode { wire, message } => decode(wire, message),
         Command::Encode { wire, message } => encode(wire, message),
         Command::Sample { wire, message } => sample(wire, message),

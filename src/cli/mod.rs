@@ -4,3 +4,4 @@ pub mod adoption;
 pub mod demo;
 pub mod era;
 pub mod serve;
+pub mod simulate;
