@@ -21,7 +21,13 @@ fn check_text(
             max,
         }));
     }
-    if let Some(character) = text.chars().find(|c| !allowed(*c)) {
+    // Every allowed character is ASCII: one pass over the bytes, and a character only for the
+    // error.
+    if let Some(position) = text
+        .bytes()
+        .position(|byte| !(byte.is_ascii() && allowed(char::from(byte))))
+    {
+        let character = text[position..].chars().next().unwrap_or('\u{fffd}');
         return Err(ValidationError::here(Violation::InvalidCharacter {
             character,
             allowed: allowed_words,
