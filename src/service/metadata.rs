@@ -5,7 +5,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::HeaderValue;
 use tonic::metadata::MetadataMap;
 
 use super::state::AggregatorState;
@@ -165,22 +164,16 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let version = HeaderValue::from_str(self.state.software_version.as_str()).ok();
-        let era = self
-            .state
-            .era_view()
-            .epochs
-            .current
-            .and_then(|current| HeaderValue::from_str(current.name.as_str()).ok());
+        let values = self.state.response_headers();
         let future = self.inner.call(request);
         Box::pin(async move {
             let mut response = future.await?;
             let headers = response.headers_mut();
-            if let Some(version) = version {
-                headers.insert(AGGREGATOR_VERSION, version);
+            if let Some(version) = &values.aggregator_version {
+                headers.insert(AGGREGATOR_VERSION, version.clone());
             }
-            if let Some(era) = era {
-                headers.insert(CURRENT_ERA, era);
+            if let Some(era) = &values.current_era {
+                headers.insert(CURRENT_ERA, era.clone());
             }
             Ok(response)
         })

@@ -59,8 +59,30 @@ pub struct AggregatorState {
     pub(crate) software_version: SoftwareVersion,
     pub(crate) served: Vec<WireVersion>,
     pub(crate) network: NetworkMagic,
-    era: RwLock<EraView>,
+    era: RwLock<Arc<EraView>>,
+    /// The response headers of the version layer, computed once per schedule change.
+    headers: RwLock<Arc<ResponseHeaders>>,
     pub(crate) changes: watch::Sender<u64>,
+}
+
+/// The values the version layer puts on every response.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ResponseHeaders {
+    pub(crate) aggregator_version: Option<http::HeaderValue>,
+    pub(crate) current_era: Option<http::HeaderValue>,
+}
+
+impl ResponseHeaders {
+    fn new(software_version: &SoftwareVersion, view: &EraView) -> Self {
+        Self {
+            aggregator_version: http::HeaderValue::from_str(software_version.as_str()).ok(),
+            current_era: view
+                .epochs
+                .current
+                .as_ref()
+                .and_then(|current| http::HeaderValue::from_str(current.name.as_str()).ok()),
+        }
+    }
 }
 
 impl std::fmt::Debug for AggregatorState {
@@ -83,19 +105,29 @@ impl AggregatorState {
         network: NetworkMagic,
     ) -> Self {
         let (changes, _) = watch::channel(0);
+        let view = EraView::new(Epoch(0), Vec::new());
+        let headers = ResponseHeaders::new(&software_version, &view);
         Self {
             backend,
             software_version,
             served,
             network,
-            era: RwLock::new(EraView::new(Epoch(0), Vec::new())),
+            era: RwLock::new(Arc::new(view)),
+            headers: RwLock::new(Arc::new(headers)),
             changes,
         }
     }
 
-    /// The era view now.
-    pub fn era_view(&self) -> EraView {
+    /// The era view now (shared: cheap to take on every call).
+    pub fn era_view(&self) -> Arc<EraView> {
         self.era
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn response_headers(&self) -> Arc<ResponseHeaders> {
+        self.headers
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
@@ -103,10 +135,16 @@ impl AggregatorState {
 
     /// Moves to `epoch` with the verified `markers`; watchers of the epoch settings are told.
     pub fn set_epoch(&self, epoch: Epoch, markers: Vec<EraMarker>) {
+        let view = EraView::new(epoch, markers);
+        *self
+            .headers
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Arc::new(ResponseHeaders::new(&self.software_version, &view));
         *self
             .era
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = EraView::new(epoch, markers);
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(view);
         self.notify();
     }
 
