@@ -18,6 +18,9 @@ use mithril_compat::samples;
 use mithril_compat::service::{AggregatorState, BackendError, SignerBackend, SignerClient, serve};
 use mithril_compat::wire::WireVersion;
 use mithril_compat::wire::json::{self, JsonHeaders};
+use mithril_compat::wire::v2::pb::{self as v2pb, signer_service_client, signer_service_server};
+use mithril_compat::wire::{Spoke, v2::V2};
+use tokio_stream::StreamExt;
 
 /// Counts what arrives; nothing else.
 #[derive(Default)]
@@ -93,6 +96,71 @@ async fn json_server(backend: Arc<Counting>) -> SocketAddr {
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     address
+}
+
+/// tonic's own floor: the generated v2 service with a trivial handler that only decodes and
+/// counts, no version layer, no admission, no conversion; the same transport otherwise.
+struct Bare(Arc<Counting>);
+
+#[tonic::async_trait]
+impl signer_service_server::SignerService for Bare {
+    async fn register_signer(
+        &self,
+        _: tonic::Request<v2pb::RegisterSignerRequest>,
+    ) -> Result<tonic::Response<v2pb::RegisterSignerResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("bare"))
+    }
+
+    async fn register_signatures(
+        &self,
+        request: tonic::Request<v2pb::RegisterSignaturesRequest>,
+    ) -> Result<tonic::Response<v2pb::RegisterSignaturesResponse>, tonic::Status> {
+        let count = request.into_inner().signatures.len() as u64;
+        self.0.signatures.fetch_add(count, Ordering::Relaxed);
+        Ok(tonic::Response::new(v2pb::RegisterSignaturesResponse {
+            accepted: count as u32,
+            rejections: Vec::new(),
+        }))
+    }
+
+    async fn get_epoch_settings(
+        &self,
+        _: tonic::Request<v2pb::GetEpochSettingsRequest>,
+    ) -> Result<tonic::Response<v2pb::GetEpochSettingsResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("bare"))
+    }
+
+    async fn stream_signatures(
+        &self,
+        _: tonic::Request<tonic::Streaming<v2pb::StreamSignaturesRequest>>,
+    ) -> Result<tonic::Response<v2pb::StreamSignaturesResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("bare"))
+    }
+
+    type WatchEpochSettingsStream =
+        tokio_stream::Empty<Result<v2pb::WatchEpochSettingsResponse, tonic::Status>>;
+
+    async fn watch_epoch_settings(
+        &self,
+        _: tonic::Request<v2pb::WatchEpochSettingsRequest>,
+    ) -> Result<tonic::Response<Self::WatchEpochSettingsStream>, tonic::Status> {
+        Err(tonic::Status::unimplemented("bare"))
+    }
+}
+
+async fn bare_server(backend: Arc<Counting>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener)
+        .map(|stream| stream.and_then(|stream| stream.set_nodelay(true).map(|()| stream)));
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(signer_service_server::SignerServiceServer::new(Bare(
+                backend,
+            )))
+            .serve_with_incoming(incoming),
+    );
+    format!("http://{address}")
 }
 
 type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
@@ -204,32 +272,48 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("grpc_unary_v2_4_channels", |b| {
         b.to_async(&runtime).iter_custom(|iterations| {
-            let clients = v2.clone();
             let signature = signature.clone();
-            async move {
-                let start = Instant::now();
-                for _ in 0..iterations {
-                    let tasks: Vec<_> = clients
-                        .iter()
-                        .cloned()
-                        .map(|client| {
-                            let signature = signature.clone();
-                            tokio::spawn(async move {
-                                for _ in 0..PER_ITERATION / CHANNELS as u64 {
-                                    client
-                                        .register_signatures(std::slice::from_ref(&signature))
-                                        .await
-                                        .unwrap();
-                                }
-                            })
-                        })
-                        .collect();
-                    for task in tasks {
-                        task.await.unwrap();
+            on_each(v2.clone(), iterations, move |client| {
+                let signature = signature.clone();
+                async move {
+                    for _ in 0..PER_ITERATION / CHANNELS as u64 {
+                        client
+                            .register_signatures(std::slice::from_ref(&signature))
+                            .await
+                            .unwrap();
                     }
                 }
-                start.elapsed()
-            }
+            })
+        })
+    });
+    // The floor under the unary figure: tonic's generated client and server, no library code.
+    let bare_endpoint = runtime.block_on(bare_server(backend.clone()));
+    let bare_clients: Vec<_> = runtime.block_on(async {
+        let mut clients = Vec::new();
+        for _ in 0..CHANNELS {
+            let channel = tonic::transport::Endpoint::from_shared(bare_endpoint.clone())
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
+            clients.push(signer_service_client::SignerServiceClient::new(channel));
+        }
+        clients
+    });
+    let bare_request = v2pb::RegisterSignaturesRequest {
+        signatures: vec![<V2 as Spoke<SingleSignature>>::from_hub_strict(&signature).unwrap()],
+    };
+    group.bench_function("grpc_unary_v2_4_channels_bare_tonic", |b| {
+        b.to_async(&runtime).iter_custom(|iterations| {
+            let request = bare_request.clone();
+            on_each(bare_clients.clone(), iterations, move |mut client| {
+                let request = request.clone();
+                async move {
+                    for _ in 0..PER_ITERATION / CHANNELS as u64 {
+                        client.register_signatures(request.clone()).await.unwrap();
+                    }
+                }
+            })
         })
     });
     let batch: Vec<SingleSignature> = vec![signature.clone(); PER_ITERATION as usize];
@@ -262,6 +346,61 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // Latency with 64 calls in flight: gRPC unary v2 over 4 channels (16 calls multiplexed on
+    // each) against JSON over 64 HTTP/1.1 connections (one request in flight each).
+    // Ten rounds, alternating the two paths so that drift on the machine hits both alike; the
+    // percentiles are over all calls of each path, and the per-round p99 ratios show the spread.
+    const ROUNDS: usize = 10;
+    let (mut grpc, mut json, mut ratios) = runtime.block_on(async {
+        let mut connections = Vec::new();
+        for _ in 0..64 {
+            connections.push(Arc::new(tokio::sync::Mutex::new(
+                json_connection(json_address).await,
+            )));
+        }
+        let (mut grpc, mut json, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let mut grpc_round = latencies(64, 4_000, |task| {
+                let client = v2[task % v2.len()].clone();
+                let signature = signature.clone();
+                async move {
+                    client
+                        .register_signatures(std::slice::from_ref(&signature))
+                        .await
+                        .unwrap();
+                }
+            })
+            .await;
+            let mut json_round = latencies(64, 4_000, |task| {
+                let connection = connections[task].clone();
+                let body = body.clone();
+                async move {
+                    post(&mut *connection.lock().await, &body).await;
+                }
+            })
+            .await;
+            ratios.push(
+                percentile(&mut grpc_round, 99).as_secs_f64()
+                    / percentile(&mut json_round, 99).as_secs_f64(),
+            );
+            grpc.extend(grpc_round);
+            json.extend(json_round);
+        }
+        (grpc, json, ratios)
+    });
+    ratios.sort_by(f64::total_cmp);
+    eprintln!(
+        "latency at 64 in flight, {ROUNDS} rounds of 4 000 calls: grpc unary v2 p50 {:?} p99 {:?}; \
+         json http/1.1 p50 {:?} p99 {:?}; p99 ratio {:.2} (per round {:.2} to {:.2})",
+        percentile(&mut grpc, 50),
+        percentile(&mut grpc, 99),
+        percentile(&mut json, 50),
+        percentile(&mut json, 99),
+        percentile(&mut grpc, 99).as_secs_f64() / percentile(&mut json, 99).as_secs_f64(),
+        ratios[0],
+        ratios[ratios.len() - 1],
+    );
 
     // The burst: 3 000 signers register and send a signature at once, over 16 channels.
     let burst_clients = clients(&[WireVersion::V1, WireVersion::V2], 16);
@@ -306,6 +445,61 @@ fn bench(c: &mut Criterion) {
         backend.signatures.load(Ordering::Relaxed),
         backend.registrations.load(Ordering::Relaxed)
     );
+}
+
+/// Runs `iterations` times one task per client, each made by `task(client)`, and waits for
+/// all of them every time; returns the time taken.
+async fn on_each<C, F, Fut>(clients: Vec<C>, iterations: u64, task: F) -> Duration
+where
+    C: Clone,
+    F: Fn(C) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let start = Instant::now();
+    for _ in 0..iterations {
+        let tasks: Vec<_> = clients
+            .iter()
+            .cloned()
+            .map(|client| tokio::spawn(task(client)))
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    }
+    start.elapsed()
+}
+
+/// Runs `total` calls with `in_flight` tasks, each calling `call(task)` in turn; returns the
+/// latency of every call.
+async fn latencies<F, Fut>(in_flight: usize, total: usize, call: F) -> Vec<Duration>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let mut tasks = Vec::new();
+    for task in 0..in_flight {
+        let calls: Vec<Fut> = (0..total / in_flight).map(|_| call(task)).collect();
+        tasks.push(tokio::spawn(async move {
+            let mut measured = Vec::with_capacity(calls.len());
+            for pending in calls {
+                let start = Instant::now();
+                pending.await;
+                measured.push(start.elapsed());
+            }
+            measured
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all
+}
+
+/// The `p`th percentile of `samples` (nearest rank).
+fn percentile(samples: &mut [Duration], p: usize) -> Duration {
+    samples.sort_unstable();
+    samples[(samples.len() * p / 100).min(samples.len() - 1)]
 }
 
 criterion_group!(benches, bench);
