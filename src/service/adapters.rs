@@ -31,6 +31,17 @@ fn identity<T>(request: &Request<T>, version: WireVersion) -> Result<SignerIdent
     Ok(identity)
 }
 
+/// Checks the caller's metadata and admits it under the era in force, by the eras its metadata
+/// declares; returns the warning for its operator, if any.
+fn admit_caller<T>(
+    state: &AggregatorState,
+    request: &Request<T>,
+    version: WireVersion,
+) -> Result<Option<String>, Status> {
+    let identity = identity(request, version)?;
+    admit(&state.era_view(), version, &identity.supported_eras)
+}
+
 /// Converts a request's message into the hub; errors name the field path.
 fn to_hub<S, T>(pb: Option<S::Pb>, field: &'static str) -> Result<T, Status>
 where
@@ -59,14 +70,13 @@ fn wire_of(version: WireVersion) -> RegistrationWire {
     RegistrationWire::Protobuf(version.id())
 }
 
+/// Registers a signer; the caller has checked its metadata. Admission goes by the
+/// registration's own declaration, which prevails over the metadata: it is signed.
 async fn register_signer<S: Spoke<SignerRegistration>>(
     state: &AggregatorState,
-    identity: &SignerIdentity,
     pb: Option<S::Pb>,
 ) -> Result<Option<String>, Status> {
     let registration: SignerRegistration = to_hub::<S, _>(pb, "registration")?;
-    // The registration's own declaration prevails over the metadata: it is signed.
-    let _ = identity;
     let warning = admit(
         &state.era_view(),
         S::VERSION,
@@ -117,9 +127,9 @@ impl v1::pb::signer_service_server::SignerService for V1Adapter {
         &self,
         request: Request<v1::pb::RegisterSignerRequest>,
     ) -> Result<Response<v1::pb::RegisterSignerResponse>, Status> {
-        let identity = identity(&request, WireVersion::V1)?;
+        identity(&request, WireVersion::V1)?;
         let v1::pb::RegisterSignerRequest { registration } = request.into_inner();
-        let warning = register_signer::<v1::V1>(&self.state, &identity, registration).await?;
+        let warning = register_signer::<v1::V1>(&self.state, registration).await?;
         Ok(with_warning(
             Response::new(v1::pb::RegisterSignerResponse {}),
             warning,
@@ -130,12 +140,7 @@ impl v1::pb::signer_service_server::SignerService for V1Adapter {
         &self,
         request: Request<v1::pb::RegisterSignatureRequest>,
     ) -> Result<Response<v1::pb::RegisterSignatureResponse>, Status> {
-        let identity = identity(&request, WireVersion::V1)?;
-        let warning = admit(
-            &self.state.era_view(),
-            WireVersion::V1,
-            &identity.supported_eras,
-        )?;
+        let warning = admit_caller(&self.state, &request, WireVersion::V1)?;
         let v1::pb::RegisterSignatureRequest { signature } = request.into_inner();
         register_signature::<v1::V1>(&self.state, signature, "signature").await?;
         Ok(with_warning(
@@ -224,9 +229,9 @@ impl v2::pb::signer_service_server::SignerService for V2Adapter {
         &self,
         request: Request<v2::pb::RegisterSignerRequest>,
     ) -> Result<Response<v2::pb::RegisterSignerResponse>, Status> {
-        let identity = identity(&request, WireVersion::V2)?;
+        identity(&request, WireVersion::V2)?;
         let v2::pb::RegisterSignerRequest { registration } = request.into_inner();
-        let warning = register_signer::<v2::V2>(&self.state, &identity, registration).await?;
+        let warning = register_signer::<v2::V2>(&self.state, registration).await?;
         Ok(with_warning(
             Response::new(v2::pb::RegisterSignerResponse {}),
             warning,
@@ -237,12 +242,7 @@ impl v2::pb::signer_service_server::SignerService for V2Adapter {
         &self,
         request: Request<v2::pb::RegisterSignaturesRequest>,
     ) -> Result<Response<v2::pb::RegisterSignaturesResponse>, Status> {
-        let identity = identity(&request, WireVersion::V2)?;
-        let warning = admit(
-            &self.state.era_view(),
-            WireVersion::V2,
-            &identity.supported_eras,
-        )?;
+        let warning = admit_caller(&self.state, &request, WireVersion::V2)?;
         let v2::pb::RegisterSignaturesRequest { signatures } = request.into_inner();
         let (accepted, rejections) =
             register_batch(&self.state, signatures.into_iter().map(Some)).await;
@@ -268,12 +268,7 @@ impl v2::pb::signer_service_server::SignerService for V2Adapter {
         &self,
         request: Request<Streaming<v2::pb::StreamSignaturesRequest>>,
     ) -> Result<Response<v2::pb::StreamSignaturesResponse>, Status> {
-        let identity = identity(&request, WireVersion::V2)?;
-        let warning = admit(
-            &self.state.era_view(),
-            WireVersion::V2,
-            &identity.supported_eras,
-        )?;
+        let warning = admit_caller(&self.state, &request, WireVersion::V2)?;
         let mut stream = request.into_inner();
         let (mut accepted, mut rejections) = (0u32, Vec::new());
         let mut index = 0u32;

@@ -1,5 +1,6 @@
 //! The signer's client: discovery, version negotiation, version metadata, and the calls.
 
+use tonic::metadata::MetadataMap;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Status};
 
@@ -90,7 +91,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn from_metadata(metadata: &tonic::metadata::MetadataMap) -> Self {
+    fn from_metadata(metadata: &MetadataMap) -> Self {
         let get = |header: &str| {
             metadata
                 .get(header)
@@ -116,11 +117,26 @@ pub struct BatchReply {
     pub reply: Reply,
 }
 
+impl BatchReply {
+    /// The outcome as a v2 batch or stream response states it.
+    fn from_v2(accepted: u32, rejections: Vec<v2::pb::SignatureRejection>, reply: Reply) -> Self {
+        Self {
+            accepted,
+            rejected: rejections
+                .into_iter()
+                .map(|rejection| (rejection.index, rejection.reason))
+                .collect(),
+            reply,
+        }
+    }
+}
+
 /// A signer's connection to an aggregator, on the highest wire version both speak.
 #[derive(Clone, Debug)]
 pub struct SignerClient {
     channel: Channel,
-    identity: SignerIdentity,
+    /// The signer's identity as request metadata, written once: every call sends a copy.
+    metadata: MetadataMap,
     negotiated: WireVersion,
     discovered: Option<Discovered>,
 }
@@ -196,13 +212,16 @@ impl SignerClient {
                 ours: speaks.to_vec(),
                 theirs: served.clone(),
             })?;
+        let mut metadata = MetadataMap::new();
+        SignerIdentity {
+            software_version: node_info.software_version().clone(),
+            wire_version: negotiated,
+            supported_eras: node_info.supported_eras().to_vec(),
+        }
+        .write(&mut metadata);
         Ok(Self {
             channel,
-            identity: SignerIdentity {
-                software_version: node_info.software_version().clone(),
-                wire_version: negotiated,
-                supported_eras: node_info.supported_eras().to_vec(),
-            },
+            metadata,
             negotiated,
             discovered,
         })
@@ -227,9 +246,7 @@ impl SignerClient {
     }
 
     fn request<T>(&self, message: T) -> Request<T> {
-        let mut request = Request::new(message);
-        self.identity.write(request.metadata_mut());
-        request
+        Request::from_parts(self.metadata.clone(), Default::default(), message)
     }
 
     /// Registers the signer's keys.
@@ -303,16 +320,11 @@ impl SignerClient {
                         .register_signatures(self.request(message))
                         .await?;
                 let reply = Reply::from_metadata(response.metadata());
-                let response = response.into_inner();
-                Ok(BatchReply {
-                    accepted: response.accepted,
-                    rejected: response
-                        .rejections
-                        .into_iter()
-                        .map(|rejection| (rejection.index, rejection.reason))
-                        .collect(),
-                    reply,
-                })
+                let v2::pb::RegisterSignaturesResponse {
+                    accepted,
+                    rejections,
+                } = response.into_inner();
+                Ok(BatchReply::from_v2(accepted, rejections, reply))
             }
         }
     }
@@ -338,16 +350,11 @@ impl SignerClient {
                 .stream_signatures(self.request(tokio_stream::iter(messages)))
                 .await?;
         let reply = Reply::from_metadata(response.metadata());
-        let response = response.into_inner();
-        Ok(BatchReply {
-            accepted: response.accepted,
-            rejected: response
-                .rejections
-                .into_iter()
-                .map(|rejection| (rejection.index, rejection.reason))
-                .collect(),
-            reply,
-        })
+        let v2::pb::StreamSignaturesResponse {
+            accepted,
+            rejections,
+        } = response.into_inner();
+        Ok(BatchReply::from_v2(accepted, rejections, reply))
     }
 
     /// The epoch settings.

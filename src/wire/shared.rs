@@ -3,9 +3,11 @@
 use bytes::Bytes;
 
 use crate::domain::{
-    EraName, KeyBytes, NodeInfo, ProtocolParameters, SoftwareVersion, WireVersionId,
+    EraName, KeyBytes, NodeInfo, ProtocolParameters, SignedEntityType, SoftwareVersion,
+    UnknownOrigin, UnknownVariant, WireVersionId,
 };
-use crate::error::{FieldPath, ValidationError, Violation, WithinField};
+use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
+use crate::wire::{Downgrade, WireVersion};
 
 /// The error for a required field that is absent.
 pub(crate) fn missing(field: &'static str) -> ValidationError {
@@ -23,6 +25,35 @@ pub(crate) fn optional_key(
 /// The bytes of optional key bytes.
 pub(crate) fn optional_key_bytes(key: &Option<KeyBytes>) -> Option<Bytes> {
     key.as_ref().map(KeyBytes::to_bytes)
+}
+
+/// A signed entity type with no variant this build knows: the one unknown field kept becomes
+/// [`SignedEntityType::Unknown`] of protobuf `version`; none, or several, is an error.
+pub(crate) fn unknown_signed_entity(
+    mut unknown: Vec<Bytes>,
+    version: WireVersion,
+) -> Result<SignedEntityType, ValidationError> {
+    match (unknown.pop(), unknown.is_empty()) {
+        (Some(raw), true) => Ok(SignedEntityType::Unknown(UnknownVariant::new(
+            version.id(),
+            raw,
+        )?)),
+        (None, _) => Err(ValidationError::here(Violation::Missing)),
+        (Some(_), false) => Err(ValidationError::here(Violation::SeveralVariants)),
+    }
+}
+
+/// The raw field of an unknown signed entity type variant, to re-emit as received: only one
+/// received in protobuf `version` itself can be.
+pub(crate) fn own_unknown_variant(
+    variant: &UnknownVariant,
+    version: WireVersion,
+    downgrade: &Downgrade,
+) -> Result<Bytes, WireError> {
+    if variant.origin() != UnknownOrigin::Protobuf(version.id()) {
+        return Err(downgrade.unrepresentable(FieldPath::root()));
+    }
+    Ok(variant.raw().clone())
 }
 
 /// Builds a [`NodeInfo`] from the fields every version carries.

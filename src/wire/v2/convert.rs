@@ -20,7 +20,7 @@ use crate::domain::{
     BlockNumber, BlockNumberOffset, CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch,
     EpochSettings, ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, SignatureBytes,
     SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature, Stake,
-    UnknownOrigin, UnknownVariant, WonIndexes,
+    WonIndexes,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
 use crate::wire::shared::{self, missing, optional_key};
@@ -303,9 +303,9 @@ fn signed_entity_to_hub(pb: pb::SignedEntityType) -> Result<SignedEntityType, Va
         entity,
         unknown_fields,
     } = pb;
-    let mut unknown = unknown_fields.into_fields();
-    match (entity, unknown.len()) {
-        (Some(entity), 0) => Ok(match entity {
+    let unknown = unknown_fields.into_fields();
+    match entity {
+        Some(entity) if unknown.is_empty() => Ok(match entity {
             Entity::MithrilStakeDistribution(pb::MithrilStakeDistribution { epoch }) => {
                 SignedEntityType::MithrilStakeDistribution(Epoch(epoch))
             }
@@ -333,15 +333,8 @@ fn signed_entity_to_hub(pb: pb::SignedEntityType) -> Result<SignedEntityType, Va
                 BlockNumberOffset(block_number_offset),
             ),
         }),
-        (None, 1) => {
-            let raw = unknown.pop().expect("one field");
-            Ok(SignedEntityType::Unknown(UnknownVariant::new(
-                VERSION.id(),
-                raw,
-            )?))
-        }
-        (None, 0) => Err(ValidationError::here(Violation::Missing)),
-        _ => Err(ValidationError::here(Violation::SeveralVariants)),
+        Some(_) => Err(ValidationError::here(Violation::SeveralVariants)),
+        None => shared::unknown_signed_entity(unknown, VERSION),
     }
 }
 
@@ -382,10 +375,7 @@ fn signed_entity_from_hub(
             return Err(downgrade.unrepresentable(FieldPath::root()));
         }
         SignedEntityType::Unknown(variant) => {
-            if variant.origin() != UnknownOrigin::Protobuf(VERSION.id()) {
-                return Err(downgrade.unrepresentable(FieldPath::root()));
-            }
-            unknown_fields.push_raw(variant.raw().clone());
+            unknown_fields.push_raw(shared::own_unknown_variant(variant, VERSION, downgrade)?);
             None
         }
     };
