@@ -168,17 +168,24 @@ impl fmt::Display for Violation {
 }
 
 /// A value that breaks an invariant of the domain model, and where it is.
+///
+/// One pointer wide: errors are rare, and a small error keeps every `Result` on the conversion
+/// paths the size of its value.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{path}: {violation}")]
-pub struct ValidationError {
+#[error("{}: {}", .0.path, .0.violation)]
+pub struct ValidationError(Box<Located>);
+
+#[derive(Clone, Debug, PartialEq)]
+struct Located {
     path: FieldPath,
     violation: Violation,
 }
 
 impl ValidationError {
     /// A violation at a path.
+    #[cold]
     pub fn new(path: FieldPath, violation: Violation) -> Self {
-        Self { path, violation }
+        Self(Box::new(Located { path, violation }))
     }
 
     /// A violation of the value itself (the caller adds the path).
@@ -188,23 +195,23 @@ impl ValidationError {
 
     /// Where the violation is.
     pub fn path(&self) -> &FieldPath {
-        &self.path
+        &self.0.path
     }
 
     /// What the violation is.
     pub fn violation(&self) -> &Violation {
-        &self.violation
+        &self.0.violation
     }
 
     /// The same error seen from the enclosing value: the path gains `field` in front.
     pub fn within(mut self, field: &'static str) -> Self {
-        self.path.prepend(Segment::Field(field));
+        self.0.path.prepend(Segment::Field(field));
         self
     }
 
     /// The same error seen from the enclosing list: the path gains `[index]` in front.
     pub fn at_index(mut self, index: usize) -> Self {
-        self.path.prepend(Segment::Index(index));
+        self.0.path.prepend(Segment::Index(index));
         self
     }
 }

@@ -25,6 +25,7 @@ impl<const MAX: usize> BoundedBytes<MAX> {
     pub const MAX_BYTES: usize = MAX;
 
     /// Checks and wraps the bytes.
+    #[inline]
     pub fn new(bytes: impl Into<Bytes>) -> Result<Self, ValidationError> {
         let bytes = bytes.into();
         if bytes.is_empty() {

@@ -87,6 +87,12 @@ impl WireVersionId {
         }
     }
 
+    /// Wraps a number that [`Self::new`] accepts.
+    pub(crate) fn from_checked(number: u32) -> Self {
+        debug_assert!(Self::new(number).is_ok());
+        Self(number)
+    }
+
     /// The number.
     pub fn number(self) -> u32 {
         self.0

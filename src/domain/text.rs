@@ -66,6 +66,19 @@ macro_rules! bounded_text {
                 Ok(Self(text))
             }
 
+            /// Checks text without taking it.
+            #[allow(dead_code, reason = "used for some of the text types only")]
+            pub(crate) fn check(text: &str) -> Result<(), ValidationError> {
+                check_text(text, $max, $allowed, $allowed_words)
+            }
+
+            /// Wraps text that [`Self::check`] accepted.
+            #[allow(dead_code, reason = "used for some of the text types only")]
+            pub(crate) fn from_checked(text: String) -> Self {
+                debug_assert!(Self::check(&text).is_ok());
+                Self(text)
+            }
+
             /// The text.
             pub fn as_str(&self) -> &str {
                 &self.0

@@ -303,6 +303,19 @@ pub trait Spoke<T: HubType>: sealed::Sealed {
     /// Converts a decoded protobuf value into the hub. Error paths are relative to the message.
     fn to_hub(pb: Self::Pb) -> Result<T, WireError>;
 
+    /// Decodes bytes of this version and converts them into the hub: the same value and the same
+    /// errors as decoding [`Self::Pb`] and calling [`Self::to_hub`]. Error paths are relative to
+    /// the message.
+    ///
+    /// Messages with long repeated fields (the signer lists of epoch settings) are converted one
+    /// element at a time, as soon as each element is decoded, while its bytes are still in the
+    /// processor's cache; the others are decoded, then converted.
+    fn decode_to_hub(buf: impl Buf) -> Result<T, WireError> {
+        let pb = <Self::Pb as prost::Message>::decode(buf)
+            .map_err(|source| malformed::<T>(Self::VERSION, source))?;
+        Self::to_hub(pb)
+    }
+
     /// Converts a hub value into this version. Paths (errors and dropped parts) are relative to
     /// the message.
     fn from_hub(value: &T, downgrade: &mut Downgrade) -> Result<Self::Pb, WireError>;
@@ -317,20 +330,68 @@ pub trait Spoke<T: HubType>: sealed::Sealed {
     }
 }
 
+/// The error for bytes that are not a valid protobuf encoding of a message of `version`.
+pub(crate) fn malformed<T: HubType>(version: WireVersion, source: prost::DecodeError) -> WireError {
+    WireError::Malformed {
+        message: T::KIND.field_name(),
+        package: version.package(),
+        source,
+    }
+}
+
 /// Decodes one message of exactly this version, without looking at other versions.
-fn decode_exact<S, T>(mut bytes: Bytes) -> Result<T, WireError>
+fn decode_exact<S, T>(bytes: &Bytes) -> Result<T, WireError>
 where
     S: Spoke<T>,
     T: HubType,
 {
-    let message = T::KIND.field_name();
-    let pb =
-        <S::Pb as prost::Message>::decode(&mut bytes).map_err(|source| WireError::Malformed {
-            message,
-            package: S::VERSION.package(),
-            source,
-        })?;
-    S::to_hub(pb).map_err(|error| error.within(message))
+    S::decode_to_hub(SharedCursor::new(bytes)).map_err(|error| error.within(T::KIND.field_name()))
+}
+
+/// Reads shared bytes without taking them: byte fields are slices of the same buffer, as when
+/// reading from a [`Bytes`] itself, and the caller keeps the whole message (to look at it again
+/// if it does not decode) without counting one more reference to it.
+struct SharedCursor<'a> {
+    whole: &'a Bytes,
+    rest: &'a [u8],
+}
+
+impl<'a> SharedCursor<'a> {
+    fn new(whole: &'a Bytes) -> Self {
+        Self {
+            whole,
+            rest: whole.as_ref(),
+        }
+    }
+}
+
+impl Buf for SharedCursor<'_> {
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.rest.len()
+    }
+
+    #[inline]
+    fn chunk(&self) -> &[u8] {
+        self.rest
+    }
+
+    #[inline]
+    fn advance(&mut self, count: usize) {
+        // Panics past the end, as `Buf` requires.
+        self.rest = &self.rest[count..];
+    }
+
+    #[inline]
+    fn copy_to_bytes(&mut self, len: usize) -> Bytes {
+        let (taken, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        if taken.is_empty() {
+            Bytes::new()
+        } else {
+            self.whole.slice_ref(taken)
+        }
+    }
 }
 
 /// Decodes one message of a given version with a size limit, and converts it into the hub.
@@ -353,7 +414,7 @@ where
     }
     // One copy at most (none from `Bytes`); every byte field then shares it.
     let bytes = buf.copy_to_bytes(size);
-    match decode_exact::<S, T>(bytes.clone()) {
+    match decode_exact::<S, T>(&bytes) {
         Ok(value) => Ok(value),
         Err(error) => Err(name_the_version(error, S::VERSION, T::KIND, &bytes)),
     }
@@ -372,7 +433,7 @@ fn name_the_version(
         .iter()
         .copied()
         .filter(|other| *other != expected)
-        .find(|other| decode_exact_dyn(*other, kind, bytes.clone()).is_ok());
+        .find(|other| decode_exact_dyn(*other, kind, bytes).is_ok());
     match looks_like {
         Some(other) => WireError::WrongVersion {
             message: kind.field_name(),
@@ -440,9 +501,9 @@ pub fn decode(
 fn decode_exact_dyn(
     version: WireVersion,
     kind: MessageKind,
-    bytes: Bytes,
+    bytes: &Bytes,
 ) -> Result<HubMessage, WireError> {
-    fn with<S: AllKinds>(kind: MessageKind, bytes: Bytes) -> Result<HubMessage, WireError> {
+    fn with<S: AllKinds>(kind: MessageKind, bytes: &Bytes) -> Result<HubMessage, WireError> {
         Ok(match kind {
             MessageKind::SignerRegistration => {
                 HubMessage::SignerRegistration(decode_exact::<S, _>(bytes)?)

@@ -1,10 +1,13 @@
-//! Conversion steps that every wire version shares, once its generated type is destructured.
+//! Conversion steps that every wire version shares, once its generated type is destructured, and
+//! the one-pass decoding of epoch settings.
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
+use prost::encoding::{DecodeContext, WireType, decode_key, message};
+use prost::{DecodeError, Message};
 
 use crate::domain::{
-    EraName, KeyBytes, NodeInfo, ProtocolParameters, SignedEntityType, SoftwareVersion,
-    UnknownOrigin, UnknownVariant, WireVersionId,
+    EpochSettings, EraName, KeyBytes, NodeInfo, ProtocolParameters, SignedEntityType, Signer,
+    SignerSet, SoftwareVersion, UnknownOrigin, UnknownVariant, WireVersionId,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
 use crate::wire::{Downgrade, WireVersion};
@@ -15,6 +18,7 @@ pub(crate) fn missing(field: &'static str) -> ValidationError {
 }
 
 /// Checks optional key bytes.
+#[inline]
 pub(crate) fn optional_key(
     bytes: Option<Bytes>,
     field: &'static str,
@@ -63,19 +67,29 @@ pub(crate) fn node_info_to_hub(
     wire_versions: Vec<i32>,
 ) -> Result<NodeInfo, ValidationError> {
     let software_version = SoftwareVersion::new(software_version).within("software_version")?;
-    let supported_eras = supported_eras
-        .into_iter()
-        .enumerate()
-        .map(|(index, name)| EraName::new(name).at_index(index))
-        .collect::<Result<Vec<_>, _>>()
-        .within("supported_eras")?;
-    let wire_versions = wire_versions
-        .into_iter()
-        .enumerate()
-        .map(|(index, number)| wire_version_to_hub(number).at_index(index))
-        .collect::<Result<Vec<_>, _>>()
-        .within("wire_versions")?;
-    NodeInfo::new(software_version, supported_eras, wire_versions)
+    // Checked by reference first, then wrapped in place: most nodes declare few entries or
+    // none, and the common case should cost no more than the checks.
+    for (index, name) in supported_eras.iter().enumerate() {
+        EraName::check(name)
+            .at_index(index)
+            .within("supported_eras")?;
+    }
+    for (index, number) in wire_versions.iter().enumerate() {
+        wire_version_to_hub(*number)
+            .at_index(index)
+            .within("wire_versions")?;
+    }
+    NodeInfo::new(
+        software_version,
+        supported_eras
+            .into_iter()
+            .map(EraName::from_checked)
+            .collect(),
+        wire_versions
+            .into_iter()
+            .map(|number| WireVersionId::from_checked(number as u32))
+            .collect(),
+    )
 }
 
 /// Enum values are open in proto3: a number this build does not name is still a version.
@@ -114,4 +128,127 @@ pub(crate) fn protocol_parameters_to_hub(
     phi_f: f64,
 ) -> Result<ProtocolParameters, ValidationError> {
     ProtocolParameters::new(k, m, phi_f)
+}
+
+/// The protobuf name of the epoch settings message, for decode errors.
+const EPOCH_SETTINGS: &str = "EpochSettings";
+/// Field number of `EpochSettings.current_signers`, the same in every version.
+const CURRENT_SIGNERS: u32 = 3;
+/// Field number of `EpochSettings.next_signers`, the same in every version.
+const NEXT_SIGNERS: u32 = 4;
+
+/// A signer list converted, or the error of its first signer that is not valid.
+pub(crate) type ConvertedSigners = Result<SignerSet, ValidationError>;
+
+/// Decodes the epoch settings of a version in one pass: `P` is its generated message, `S` its
+/// generated signer, and `rest_to_hub` converts the rest of the message once the lists are
+/// converted (`P`'s own lists are left empty).
+pub(crate) fn decode_settings<P, S>(
+    buf: impl Buf,
+    version: WireVersion,
+    signer_to_hub: fn(S) -> Result<Signer, ValidationError>,
+    rest_to_hub: fn(P, ConvertedSigners, ConvertedSigners) -> Result<EpochSettings, WireError>,
+) -> Result<EpochSettings, WireError>
+where
+    P: Message + Default,
+    S: Message + Default,
+{
+    let (rest, current, next) = decode_settings_streaming::<P, S>(buf, signer_to_hub)
+        .map_err(|source| crate::wire::malformed::<EpochSettings>(version, source))?;
+    rest_to_hub(rest, current, next)
+}
+
+/// Decodes epoch settings of type `P`, converting each signer of type `S` as soon as it is read.
+///
+/// Every field other than the two signer lists goes to `P`'s generated decoder. Each signer is
+/// decoded by the generated decoder of `S`, exactly as within `P`, then converted at once, while
+/// its bytes are still in the processor's cache (decoding thousands of signers first, then
+/// converting them, reads each one from memory twice). The result, decode errors included, is
+/// the one of decoding `P` and converting its lists in order: a list's error is its first
+/// invalid signer, and bytes that do not decode are an error whatever the lists hold.
+fn decode_settings_streaming<P, S>(
+    mut bytes: impl Buf,
+    signer_to_hub: fn(S) -> Result<Signer, ValidationError>,
+) -> Result<(P, ConvertedSigners, ConvertedSigners), DecodeError>
+where
+    P: Message + Default,
+    S: Message + Default,
+{
+    let ctx = DecodeContext::default();
+    let mut rest = P::default();
+    let mut current = SignerStream::default();
+    let mut next = SignerStream::default();
+    while bytes.has_remaining() {
+        let (tag, wire_type) = decode_key(&mut bytes)?;
+        let (stream, field) = if tag == CURRENT_SIGNERS {
+            (&mut current, "current_signers")
+        } else if tag == NEXT_SIGNERS {
+            (&mut next, "next_signers")
+        } else {
+            rest.merge_field(tag, wire_type, &mut bytes, ctx.clone())?;
+            continue;
+        };
+        stream
+            .merge(wire_type, &mut bytes, ctx.clone(), signer_to_hub)
+            .map_err(|mut error| {
+                error.push(EPOCH_SETTINGS, field);
+                error
+            })?;
+    }
+    Ok((rest, current.finish(), next.finish()))
+}
+
+/// One signer list being decoded and converted.
+#[derive(Default)]
+struct SignerStream {
+    signers: Vec<Signer>,
+    /// How many signers were read.
+    read: usize,
+    /// The error of the first signer that is not valid; later signers are decoded, not converted.
+    error: Option<ValidationError>,
+}
+
+impl SignerStream {
+    fn merge<S: Message + Default>(
+        &mut self,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+        signer_to_hub: fn(S) -> Result<Signer, ValidationError>,
+    ) -> Result<(), DecodeError> {
+        let mut pb = S::default();
+        message::merge(wire_type, &mut pb, buf, ctx)?;
+        let index = self.read;
+        self.read += 1;
+        if self.error.is_none() {
+            match signer_to_hub(pb) {
+                Ok(signer) => self.signers.push(signer),
+                Err(error) => {
+                    self.error = Some(error.at_index(index));
+                    self.signers = Vec::new();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> ConvertedSigners {
+        match self.error {
+            Some(error) => Err(error),
+            None => SignerSet::new(self.signers),
+        }
+    }
+}
+
+/// Converts a decoded signer list, in order: the error is the one of the first invalid signer.
+pub(crate) fn signers_to_hub<S>(
+    signers: Vec<S>,
+    signer_to_hub: fn(S) -> Result<Signer, ValidationError>,
+) -> ConvertedSigners {
+    let signers = signers
+        .into_iter()
+        .enumerate()
+        .map(|(index, signer)| signer_to_hub(signer).at_index(index))
+        .collect::<Result<Vec<_>, _>>()?;
+    SignerSet::new(signers)
 }

@@ -20,11 +20,11 @@ use crate::domain::Epoch;
 use crate::domain::{
     BlockNumber, CardanoDbBeacon, CardanoTransactionsSigningConfig, EpochSettings,
     ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ProtocolParameters, SignatureBytes,
-    SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature, Stake,
+    SignedEntityType, SignedMessage, Signer, SignerRegistration, SingleSignature, Stake,
     WonIndexes,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
-use crate::wire::shared::{self, missing, optional_key, optional_key_bytes};
+use crate::wire::shared::{self, ConvertedSigners, missing, optional_key, optional_key_bytes};
 use crate::wire::{Downgrade, Spoke};
 
 impl Spoke<SignerRegistration> for V1 {
@@ -255,32 +255,16 @@ impl Spoke<EpochSettings> for V1 {
     type Pb = pb::EpochSettings;
     const VERSION: crate::wire::WireVersion = VERSION;
 
-    fn to_hub(pb: Self::Pb) -> Result<EpochSettings, WireError> {
-        let pb::EpochSettings {
-            epoch,
-            signer_registration_protocol_parameters,
-            current_signers,
-            next_signers,
-            cardano_transactions_signing_config,
-        } = pb;
-        Ok(EpochSettings {
-            epoch: Epoch(epoch),
-            signer_registration_protocol_parameters: signer_registration_protocol_parameters
-                .map(protocol_parameters_to_hub)
-                .transpose()
-                .within("signer_registration_protocol_parameters")?,
-            current_signers: signers_to_hub(current_signers).within("current_signers")?,
-            next_signers: signers_to_hub(next_signers).within("next_signers")?,
-            cardano_transactions_signing_config: cardano_transactions_signing_config.map(
-                |pb::CardanoTransactionsSigningConfig {
-                     security_parameter,
-                     step,
-                 }| CardanoTransactionsSigningConfig {
-                    security_parameter,
-                    step: BlockNumber(step),
-                },
-            ),
-        })
+    fn to_hub(mut pb: Self::Pb) -> Result<EpochSettings, WireError> {
+        let current_signers =
+            shared::signers_to_hub(std::mem::take(&mut pb.current_signers), signer_to_hub);
+        let next_signers =
+            shared::signers_to_hub(std::mem::take(&mut pb.next_signers), signer_to_hub);
+        settings_to_hub(pb, current_signers, next_signers)
+    }
+
+    fn decode_to_hub(buf: impl bytes::Buf) -> Result<EpochSettings, WireError> {
+        shared::decode_settings(buf, VERSION, signer_to_hub, settings_to_hub)
     }
 
     fn from_hub(value: &EpochSettings, _: &mut Downgrade) -> Result<Self::Pb, WireError> {
@@ -334,13 +318,38 @@ fn protocol_parameters_from_hub(value: &ProtocolParameters) -> pb::ProtocolParam
     }
 }
 
-fn signers_to_hub(signers: Vec<pb::Signer>) -> Result<SignerSet, ValidationError> {
-    let signers = signers
-        .into_iter()
-        .enumerate()
-        .map(|(index, signer)| signer_to_hub(signer).at_index(index))
-        .collect::<Result<Vec<_>, _>>()?;
-    SignerSet::new(signers)
+/// The rest of epoch settings once their signer lists are converted (the lists of `pb` are
+/// empty by then). Errors come in the order of the fields.
+fn settings_to_hub(
+    pb: pb::EpochSettings,
+    current_signers: ConvertedSigners,
+    next_signers: ConvertedSigners,
+) -> Result<EpochSettings, WireError> {
+    let pb::EpochSettings {
+        epoch,
+        signer_registration_protocol_parameters,
+        current_signers: _,
+        next_signers: _,
+        cardano_transactions_signing_config,
+    } = pb;
+    Ok(EpochSettings {
+        epoch: Epoch(epoch),
+        signer_registration_protocol_parameters: signer_registration_protocol_parameters
+            .map(protocol_parameters_to_hub)
+            .transpose()
+            .within("signer_registration_protocol_parameters")?,
+        current_signers: current_signers.within("current_signers")?,
+        next_signers: next_signers.within("next_signers")?,
+        cardano_transactions_signing_config: cardano_transactions_signing_config.map(
+            |pb::CardanoTransactionsSigningConfig {
+                 security_parameter,
+                 step,
+             }| CardanoTransactionsSigningConfig {
+                security_parameter,
+                step: BlockNumber(step),
+            },
+        ),
+    })
 }
 
 fn signer_to_hub(pb: pb::Signer) -> Result<Signer, ValidationError> {

@@ -23,7 +23,7 @@ use crate::domain::{
     WonIndexes,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
-use crate::wire::shared::{self, missing, optional_key};
+use crate::wire::shared::{self, ConvertedSigners, missing, optional_key};
 use crate::wire::{Downgrade, Spoke};
 
 /// The key material v2 groups per proof system, as the hub holds it.
@@ -43,6 +43,7 @@ struct GroupedKeys {
     pool_certification: Option<pb::PoolCertification>,
 }
 
+#[inline(always)]
 fn verification_key_to_hub(
     pb: pb::VerificationKey,
 ) -> Result<(KeyBytes, Option<KeyBytes>), ValidationError> {
@@ -53,6 +54,7 @@ fn verification_key_to_hub(
     ))
 }
 
+#[inline(always)]
 fn keys_to_hub(keys: GroupedKeys) -> Result<KeyMaterial, ValidationError> {
     let GroupedKeys {
         concatenation_key,
@@ -389,34 +391,16 @@ impl Spoke<EpochSettings> for V2 {
     type Pb = pb::EpochSettings;
     const VERSION: crate::wire::WireVersion = VERSION;
 
-    fn to_hub(pb: Self::Pb) -> Result<EpochSettings, WireError> {
-        let pb::EpochSettings {
-            epoch,
-            signer_registration_protocol_parameters,
-            current_signers,
-            next_signers,
-            cardano_transactions_signing_config,
-        } = pb;
-        Ok(EpochSettings {
-            epoch: Epoch(epoch),
-            signer_registration_protocol_parameters: signer_registration_protocol_parameters
-                .map(|pb::ProtocolParameters { k, m, phi_f }| {
-                    shared::protocol_parameters_to_hub(k, m, phi_f)
-                })
-                .transpose()
-                .within("signer_registration_protocol_parameters")?,
-            current_signers: signers_to_hub(current_signers).within("current_signers")?,
-            next_signers: signers_to_hub(next_signers).within("next_signers")?,
-            cardano_transactions_signing_config: cardano_transactions_signing_config.map(
-                |pb::CardanoTransactionsSigningConfig {
-                     security_parameter,
-                     step,
-                 }| CardanoTransactionsSigningConfig {
-                    security_parameter,
-                    step: BlockNumber(step),
-                },
-            ),
-        })
+    fn to_hub(mut pb: Self::Pb) -> Result<EpochSettings, WireError> {
+        let current_signers =
+            shared::signers_to_hub(std::mem::take(&mut pb.current_signers), signer_to_hub);
+        let next_signers =
+            shared::signers_to_hub(std::mem::take(&mut pb.next_signers), signer_to_hub);
+        settings_to_hub(pb, current_signers, next_signers)
+    }
+
+    fn decode_to_hub(buf: impl bytes::Buf) -> Result<EpochSettings, WireError> {
+        shared::decode_settings(buf, VERSION, signer_to_hub, settings_to_hub)
     }
 
     fn from_hub(value: &EpochSettings, downgrade: &mut Downgrade) -> Result<Self::Pb, WireError> {
@@ -451,13 +435,40 @@ impl Spoke<EpochSettings> for V2 {
     }
 }
 
-fn signers_to_hub(signers: Vec<pb::Signer>) -> Result<SignerSet, ValidationError> {
-    let signers = signers
-        .into_iter()
-        .enumerate()
-        .map(|(index, signer)| signer_to_hub(signer).at_index(index))
-        .collect::<Result<Vec<_>, _>>()?;
-    SignerSet::new(signers)
+/// The rest of epoch settings once their signer lists are converted (the lists of `pb` are
+/// empty by then). Errors come in the order of the fields.
+fn settings_to_hub(
+    pb: pb::EpochSettings,
+    current_signers: ConvertedSigners,
+    next_signers: ConvertedSigners,
+) -> Result<EpochSettings, WireError> {
+    let pb::EpochSettings {
+        epoch,
+        signer_registration_protocol_parameters,
+        current_signers: _,
+        next_signers: _,
+        cardano_transactions_signing_config,
+    } = pb;
+    Ok(EpochSettings {
+        epoch: Epoch(epoch),
+        signer_registration_protocol_parameters: signer_registration_protocol_parameters
+            .map(|pb::ProtocolParameters { k, m, phi_f }| {
+                shared::protocol_parameters_to_hub(k, m, phi_f)
+            })
+            .transpose()
+            .within("signer_registration_protocol_parameters")?,
+        current_signers: current_signers.within("current_signers")?,
+        next_signers: next_signers.within("next_signers")?,
+        cardano_transactions_signing_config: cardano_transactions_signing_config.map(
+            |pb::CardanoTransactionsSigningConfig {
+                 security_parameter,
+                 step,
+             }| CardanoTransactionsSigningConfig {
+                security_parameter,
+                step: BlockNumber(step),
+            },
+        ),
+    })
 }
 
 fn signer_to_hub(pb: pb::Signer) -> Result<Signer, ValidationError> {
