@@ -159,10 +159,11 @@ fn v1_signer() -> impl Strategy<Value = v1::pb::Signer> {
         proptest::option::of(bytes()),
         proptest::option::of(any::<u64>()),
         proptest::option::of(any::<u64>()),
-        proptest::option::of(bytes()),
+        proptest::option::of((bytes(), proptest::option::of(bytes()))),
     )
         .prop_map(
             |(party_id, verification_key, signature, certificate, kes_period, stake, snark)| {
+                let (snark_key, snark_signature) = snark.unzip();
                 v1::pb::Signer {
                     party_id,
                     verification_key,
@@ -170,8 +171,8 @@ fn v1_signer() -> impl Strategy<Value = v1::pb::Signer> {
                     operational_certificate: certificate,
                     kes_period,
                     stake,
-                    verification_key_for_snark: snark,
-                    verification_key_signature_for_snark: None,
+                    verification_key_for_snark: snark_key,
+                    verification_key_signature_for_snark: snark_signature.flatten(),
                 }
             },
         )
@@ -186,6 +187,27 @@ fn parameters() -> impl Strategy<Value = (u64, u64, f64)> {
     )
 }
 
+/// A v2 signer that is valid if its party id is.
+fn v2_signer_named(party_id: &str) -> v2::pb::Signer {
+    v2::pb::Signer {
+        party_id: party_id.into(),
+        concatenation_key: Some(v2::pb::VerificationKey {
+            key: Bytes::from_static(b"k"),
+            kes_signature: None,
+        }),
+        ..Default::default()
+    }
+}
+
+/// A v1 signer that is valid if its party id is.
+fn v1_signer_named(party_id: &str) -> v1::pb::Signer {
+    v1::pb::Signer {
+        party_id: party_id.into(),
+        verification_key: Bytes::from_static(b"k"),
+        ..Default::default()
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1500))]
 
@@ -195,6 +217,7 @@ proptest! {
         parameters in proptest::option::of(parameters()),
         current in vec(v2_signer(), 0..6),
         next in vec(v2_signer(), 0..6),
+        config in proptest::option::of((any::<u64>(), any::<u64>())),
         damage in damage(),
     ) {
         let message = v2::pb::EpochSettings {
@@ -203,7 +226,9 @@ proptest! {
                 .map(|(k, m, phi_f)| v2::pb::ProtocolParameters { k, m, phi_f }),
             current_signers: current,
             next_signers: next,
-            cardano_transactions_signing_config: None,
+            cardano_transactions_signing_config: config.map(|(security_parameter, step)| {
+                v2::pb::CardanoTransactionsSigningConfig { security_parameter, step }
+            }),
         };
         assert_same::<v2::V2, EpochSettings>(&damaged(message.encode_to_vec(), &damage));
     }
@@ -214,6 +239,7 @@ proptest! {
         parameters in proptest::option::of(parameters()),
         current in vec(v1_signer(), 0..6),
         next in vec(v1_signer(), 0..6),
+        config in proptest::option::of((any::<u64>(), any::<u64>())),
         damage in damage(),
     ) {
         let message = v1::pb::EpochSettings {
@@ -222,31 +248,45 @@ proptest! {
                 .map(|(k, m, phi_f)| v1::pb::ProtocolParameters { k, m, phi_f }),
             current_signers: current,
             next_signers: next,
-            cardano_transactions_signing_config: None,
+            cardano_transactions_signing_config: config.map(|(security_parameter, step)| {
+                v1::pb::CardanoTransactionsSigningConfig { security_parameter, step }
+            }),
         };
         assert_same::<v1::V1, EpochSettings>(&damaged(message.encode_to_vec(), &damage));
     }
 
     #[test]
-    fn damaged_messages_of_every_kind_and_version(
-        settings in common::epoch_settings(Shape::COMMON),
-        registration in common::signer_registration(Shape::COMMON),
+    fn damaged_v1_messages_of_every_kind(
+        settings in common::epoch_settings(Shape::V1),
+        registration in common::signer_registration(Shape::V1),
         signature in common::single_signature_with(
-            Shape::COMMON,
-            common::known_signed_entity_type(Shape::COMMON),
+            Shape::V1,
+            common::known_signed_entity_type(Shape::V1),
         ),
         damage in damage(),
     ) {
         let bytes = damaged(v1::encode(&settings).unwrap(), &damage);
         assert_same::<v1::V1, EpochSettings>(&bytes);
-        let bytes = damaged(v2::encode(&settings).unwrap(), &damage);
-        assert_same::<v2::V2, EpochSettings>(&bytes);
         let bytes = damaged(v1::encode(&registration).unwrap(), &damage);
         assert_same::<v1::V1, SignerRegistration>(&bytes);
-        let bytes = damaged(v2::encode(&registration).unwrap(), &damage);
-        assert_same::<v2::V2, SignerRegistration>(&bytes);
         let bytes = damaged(v1::encode(&signature).unwrap(), &damage);
         assert_same::<v1::V1, SingleSignature>(&bytes);
+    }
+
+    #[test]
+    fn damaged_v2_messages_of_every_kind(
+        settings in common::epoch_settings(Shape::V2),
+        registration in common::signer_registration(Shape::V2),
+        signature in common::single_signature_with(
+            Shape::V2,
+            common::known_signed_entity_type(Shape::V2),
+        ),
+        damage in damage(),
+    ) {
+        let bytes = damaged(v2::encode(&settings).unwrap(), &damage);
+        assert_same::<v2::V2, EpochSettings>(&bytes);
+        let bytes = damaged(v2::encode(&registration).unwrap(), &damage);
+        assert_same::<v2::V2, SignerRegistration>(&bytes);
         let bytes = damaged(v2::encode(&signature).unwrap(), &damage);
         assert_same::<v2::V2, SingleSignature>(&bytes);
     }
@@ -254,14 +294,7 @@ proptest! {
 
 #[test]
 fn the_first_invalid_signer_of_each_list_is_the_one_reported() {
-    let signer = |party_id: &str| v2::pb::Signer {
-        party_id: party_id.into(),
-        concatenation_key: Some(v2::pb::VerificationKey {
-            key: Bytes::from_static(b"k"),
-            kes_signature: None,
-        }),
-        ..Default::default()
-    };
+    let signer = v2_signer_named;
     let message = v2::pb::EpochSettings {
         current_signers: vec![signer("pool1a"), signer("pool1b")],
         next_signers: vec![signer("pool1a"), signer(""), signer("bad id")],
@@ -275,14 +308,67 @@ fn the_first_invalid_signer_of_each_list_is_the_one_reported() {
 }
 
 #[test]
+fn errors_come_in_the_order_of_the_fields() {
+    // Fixed expectations, independent of the conversion code both paths share: the protocol
+    // parameters come first, then the current signers, then the next ones.
+    let signer = v2_signer_named;
+    let mut message = v2::pb::EpochSettings {
+        signer_registration_protocol_parameters: Some(v2::pb::ProtocolParameters {
+            k: 5,
+            m: 10,
+            phi_f: 0.0,
+        }),
+        current_signers: vec![signer("pool1a"), signer("pool1a")],
+        next_signers: vec![signer("")],
+        ..Default::default()
+    };
+    let error = |message: &v2::pb::EpochSettings| {
+        v2::decode::<EpochSettings>(&message.encode_to_vec()[..])
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(
+        error(&message)
+            .starts_with("epoch_settings.signer_registration_protocol_parameters.phi_f:"),
+        "{}",
+        error(&message)
+    );
+    message.signer_registration_protocol_parameters = None;
+    assert!(
+        error(&message).starts_with("epoch_settings.current_signers[1].party_id: duplicate"),
+        "{}",
+        error(&message)
+    );
+    message.current_signers.pop();
+    assert_eq!(
+        error(&message),
+        "epoch_settings.next_signers[0].party_id: empty"
+    );
+}
+
+#[test]
+fn invalid_signers_between_other_fields_are_counted_per_list() {
+    let signer = v1_signer_named;
+    let mut bytes = Vec::new();
+    for (tag, party_id) in [(4, "pool1z"), (3, "pool1a"), (4, "pool1y"), (3, "pool 1")] {
+        prost::encoding::message::encode(tag, &signer(party_id), &mut bytes);
+        prost::encoding::uint64::encode(1, &7, &mut bytes);
+    }
+    let error = v1::decode::<EpochSettings>(&bytes[..]).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("epoch_settings.current_signers[1].party_id: invalid character"),
+        "{error}"
+    );
+    assert_same::<v1::V1, EpochSettings>(&Bytes::from(bytes));
+}
+
+#[test]
 fn signers_of_a_list_may_arrive_between_other_fields() {
     // Protobuf lets the elements of a repeated field interleave with other fields; the order of
     // each list is the order of its elements.
-    let signer = |party_id: &str| v1::pb::Signer {
-        party_id: party_id.into(),
-        verification_key: Bytes::from_static(b"k"),
-        ..Default::default()
-    };
+    let signer = v1_signer_named;
     let mut bytes = Vec::new();
     for (tag, party_id) in [(3, "pool1b"), (4, "pool1z"), (3, "pool1a")] {
         prost::encoding::message::encode(tag, &signer(party_id), &mut bytes);
@@ -308,7 +394,22 @@ fn byte_fields_share_the_received_buffer() {
     let decoded =
         wire::decode_with_limit::<v2::V2, SignerRegistration>(bytes.clone(), LIMIT).unwrap();
     assert_eq!(decoded, registration);
-    let key = decoded.verification_key.as_bytes().as_ptr_range();
     let received = bytes.as_ptr_range();
-    assert!(received.start <= key.start && key.end <= received.end);
+    let shared = |key: &[u8]| {
+        let key = key.as_ptr_range();
+        received.start <= key.start && key.end <= received.end
+    };
+    assert!(shared(decoded.verification_key.as_bytes()));
+
+    // Signers decoded in one pass too.
+    let settings = mithril_compat::samples::epoch_settings();
+    let bytes = Bytes::from(v2::encode(&settings).unwrap());
+    let received = bytes.as_ptr_range();
+    let decoded = wire::decode_with_limit::<v2::V2, EpochSettings>(bytes.clone(), LIMIT).unwrap();
+    assert_eq!(decoded, settings);
+    assert!(!decoded.current_signers.is_empty());
+    for signer in decoded.current_signers.as_slice() {
+        let key = signer.verification_key.as_bytes().as_ptr_range();
+        assert!(received.start <= key.start && key.end <= received.end);
+    }
 }
