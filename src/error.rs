@@ -171,11 +171,20 @@ impl fmt::Display for Violation {
 ///
 /// One pointer wide: errors are rare, and a small error keeps every `Result` on the conversion
 /// paths the size of its value.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[derive(Clone, PartialEq, thiserror::Error)]
 #[error("{}: {}", .0.path, .0.violation)]
 pub struct ValidationError(Box<Located>);
 
-#[derive(Clone, Debug, PartialEq)]
+impl fmt::Debug for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValidationError")
+            .field("path", &self.0.path)
+            .field("violation", &self.0.violation)
+            .finish()
+    }
+}
+
+#[derive(Clone, PartialEq)]
 struct Located {
     path: FieldPath,
     violation: Violation,
