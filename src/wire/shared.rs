@@ -198,7 +198,7 @@ where
     Ok((rest, current.finish(), next.finish()))
 }
 
-/// One signer list being decoded and converted.
+/// One signer list being converted, signer after signer.
 #[derive(Default)]
 struct SignerStream {
     signers: Vec<Signer>,
@@ -209,6 +209,7 @@ struct SignerStream {
 }
 
 impl SignerStream {
+    /// Decodes the next signer of the list and converts it.
     fn merge<S: Message + Default>(
         &mut self,
         wire_type: WireType,
@@ -218,6 +219,12 @@ impl SignerStream {
     ) -> Result<(), DecodeError> {
         let mut pb = S::default();
         message::merge(wire_type, &mut pb, buf, ctx)?;
+        self.push(pb, signer_to_hub);
+        Ok(())
+    }
+
+    /// Converts the next signer of the list, unless an earlier one was invalid.
+    fn push<S>(&mut self, pb: S, signer_to_hub: fn(S) -> Result<Signer, ValidationError>) {
         let index = self.read;
         self.read += 1;
         if self.error.is_none() {
@@ -229,7 +236,6 @@ impl SignerStream {
                 }
             }
         }
-        Ok(())
     }
 
     fn finish(self) -> ConvertedSigners {
@@ -240,15 +246,18 @@ impl SignerStream {
     }
 }
 
-/// Converts a decoded signer list, in order: the error is the one of the first invalid signer.
+/// Converts a decoded signer list, in order: the error is the one of the first invalid signer,
+/// as when the list is converted while it is decoded.
 pub(crate) fn signers_to_hub<S>(
     signers: Vec<S>,
     signer_to_hub: fn(S) -> Result<Signer, ValidationError>,
 ) -> ConvertedSigners {
-    let signers = signers
-        .into_iter()
-        .enumerate()
-        .map(|(index, signer)| signer_to_hub(signer).at_index(index))
-        .collect::<Result<Vec<_>, _>>()?;
-    SignerSet::new(signers)
+    let mut list = SignerStream {
+        signers: Vec::with_capacity(signers.len()),
+        ..SignerStream::default()
+    };
+    for signer in signers {
+        list.push(signer, signer_to_hub);
+    }
+    list.finish()
 }
