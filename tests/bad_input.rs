@@ -207,6 +207,82 @@ fn missing_node_info_and_bad_era_names_name_the_field() {
 }
 
 #[test]
+fn declared_lists_are_bounded_after_their_entries_are_checked() {
+    let max = mithril_compat::domain::limits::MAX_DECLARED;
+    let decode = |node_info: pb::NodeInfo| {
+        let mut message = sample_registration_pb();
+        message.node_info = Some(node_info);
+        invalid(v1::decode::<SignerRegistration>(
+            &message.encode_to_vec()[..],
+        ))
+    };
+    let eras = |count: usize| (0..count).map(|i| format!("era-{i}")).collect::<Vec<_>>();
+    let too_many = |count| Violation::TooManyEntries { count, max };
+
+    assert_eq!(
+        decode(pb::NodeInfo {
+            software_version: "0.3.0".into(),
+            supported_eras: eras(max + 1),
+            wire_versions: vec![],
+        }),
+        (
+            "signer_registration.node_info.supported_eras".into(),
+            too_many(max + 1)
+        )
+    );
+    assert_eq!(
+        decode(pb::NodeInfo {
+            software_version: "0.3.0".into(),
+            supported_eras: eras(max),
+            wire_versions: vec![1; max + 2],
+        }),
+        (
+            "signer_registration.node_info.wire_versions".into(),
+            too_many(max + 2)
+        )
+    );
+    // An invalid entry is reported before the length of its list or of the next one.
+    let mut names = eras(max + 1);
+    names[max] = "Bad".into();
+    assert_eq!(
+        decode(pb::NodeInfo {
+            software_version: "0.3.0".into(),
+            supported_eras: names,
+            wire_versions: vec![-1; max + 1],
+        })
+        .0,
+        format!("signer_registration.node_info.supported_eras[{max}]")
+    );
+    assert_eq!(
+        decode(pb::NodeInfo {
+            software_version: "0.3.0".into(),
+            supported_eras: eras(max + 1),
+            wire_versions: vec![-1; max + 1],
+        })
+        .0,
+        "signer_registration.node_info.wire_versions[0]"
+    );
+    // At the limit, every entry is kept, in order.
+    let mut message = sample_registration_pb();
+    message.node_info = Some(pb::NodeInfo {
+        software_version: "0.3.0".into(),
+        supported_eras: eras(max),
+        wire_versions: (1..=max as i32).collect(),
+    });
+    let registration = v1::decode::<SignerRegistration>(&message.encode_to_vec()[..]).unwrap();
+    let node_info = &registration.node_info;
+    assert_eq!(node_info.supported_eras().len(), max);
+    assert_eq!(
+        node_info.supported_eras()[max - 1].as_str(),
+        format!("era-{}", max - 1)
+    );
+    assert_eq!(
+        node_info.wire_versions().last().unwrap().number(),
+        max as u32
+    );
+}
+
+#[test]
 fn duplicate_signers_are_rejected() {
     let mut message = sample_settings_pb();
     let first = message.next_signers[0].clone();

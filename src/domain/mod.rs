@@ -56,7 +56,7 @@ pub mod limits {
 }
 
 /// Checks that a list declared by a node stays within [`limits::MAX_DECLARED`] entries.
-fn check_declared_len(count: usize) -> Result<(), crate::ValidationError> {
+pub(crate) fn check_declared_len(count: usize) -> Result<(), crate::ValidationError> {
     if count > limits::MAX_DECLARED {
         return Err(crate::ValidationError::here(
             crate::Violation::TooManyEntries {

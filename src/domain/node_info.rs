@@ -39,6 +39,21 @@ impl NodeInfo {
         })
     }
 
+    /// Builds a declaration whose lists [`check_declared_len`] accepted.
+    pub(crate) fn from_checked(
+        software_version: SoftwareVersion,
+        supported_eras: Vec<EraName>,
+        wire_versions: Vec<WireVersionId>,
+    ) -> Self {
+        debug_assert!(check_declared_len(supported_eras.len()).is_ok());
+        debug_assert!(check_declared_len(wire_versions.len()).is_ok());
+        Self {
+            software_version,
+            supported_eras,
+            wire_versions,
+        }
+    }
+
     /// The node's software version.
     pub fn software_version(&self) -> &SoftwareVersion {
         &self.software_version

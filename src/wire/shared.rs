@@ -7,7 +7,7 @@ use prost::{DecodeError, Message};
 
 use crate::domain::{
     EpochSettings, EraName, KeyBytes, NodeInfo, ProtocolParameters, SignedEntityType, Signer,
-    SignerSet, SoftwareVersion, UnknownOrigin, UnknownVariant, WireVersionId,
+    SignerSet, SoftwareVersion, UnknownOrigin, UnknownVariant, WireVersionId, check_declared_len,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
 use crate::wire::{Downgrade, WireVersion};
@@ -79,17 +79,25 @@ pub(crate) fn node_info_to_hub(
             .at_index(index)
             .within("wire_versions")?;
     }
-    NodeInfo::new(
+    // The lengths are checked after the entries, as `NodeInfo::new` does.
+    check_declared_len(supported_eras.len()).within("supported_eras")?;
+    check_declared_len(wire_versions.len()).within("wire_versions")?;
+    Ok(NodeInfo::from_checked(
         software_version,
-        supported_eras
-            .into_iter()
-            .map(EraName::from_checked)
-            .collect(),
-        wire_versions
-            .into_iter()
-            .map(|number| WireVersionId::from_checked(number as u32))
-            .collect(),
-    )
+        wrap_checked(supported_eras, EraName::from_checked),
+        wrap_checked(wire_versions, |number| {
+            WireVersionId::from_checked(number as u32)
+        }),
+    ))
+}
+
+/// Wraps checked entries in place; most declarations have none, and then there is nothing to do.
+#[inline]
+fn wrap_checked<T, U>(entries: Vec<T>, wrap: impl Fn(T) -> U) -> Vec<U> {
+    if entries.is_empty() {
+        return Vec::new();
+    }
+    entries.into_iter().map(wrap).collect()
 }
 
 /// Enum values are open in proto3: a number this build does not name is still a version.
