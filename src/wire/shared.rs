@@ -61,14 +61,15 @@ pub(crate) fn own_unknown_variant(
 }
 
 /// Builds a [`NodeInfo`] from the fields every version carries.
+///
+/// Everything is checked where the decoder left it, and taken only once valid: the fields were
+/// written moments ago, and copying them first would wait on those writes.
 pub(crate) fn node_info_to_hub(
-    software_version: String,
-    supported_eras: Vec<String>,
-    wire_versions: Vec<i32>,
+    software_version: &mut String,
+    supported_eras: &mut Vec<String>,
+    wire_versions: &mut Vec<i32>,
 ) -> Result<NodeInfo, ValidationError> {
-    let software_version = SoftwareVersion::new(software_version).within("software_version")?;
-    // Checked by reference first, then wrapped in place: most nodes declare few entries or
-    // none, and the common case should cost no more than the checks.
+    SoftwareVersion::check(software_version).within("software_version")?;
     for (index, name) in supported_eras.iter().enumerate() {
         EraName::check(name)
             .at_index(index)
@@ -83,7 +84,7 @@ pub(crate) fn node_info_to_hub(
     check_declared_len(supported_eras.len()).within("supported_eras")?;
     check_declared_len(wire_versions.len()).within("wire_versions")?;
     Ok(NodeInfo::from_checked(
-        software_version,
+        SoftwareVersion::from_checked(std::mem::take(software_version)),
         wrap_checked(supported_eras, EraName::from_checked),
         wrap_checked(wire_versions, |number| {
             WireVersionId::from_checked(number as u32)
@@ -93,11 +94,11 @@ pub(crate) fn node_info_to_hub(
 
 /// Wraps checked entries in place; most declarations have none, and then there is nothing to do.
 #[inline]
-fn wrap_checked<T, U>(entries: Vec<T>, wrap: impl Fn(T) -> U) -> Vec<U> {
+fn wrap_checked<T, U>(entries: &mut Vec<T>, wrap: impl Fn(T) -> U) -> Vec<U> {
     if entries.is_empty() {
         return Vec::new();
     }
-    entries.into_iter().map(wrap).collect()
+    std::mem::take(entries).into_iter().map(wrap).collect()
 }
 
 /// Enum values are open in proto3: a number this build does not name is still a version.

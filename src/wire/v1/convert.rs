@@ -39,7 +39,7 @@ impl Spoke<SignerRegistration> for V1 {
             verification_key_signature,
             operational_certificate,
             kes_period,
-            node_info,
+            mut node_info,
             verification_key_for_snark,
             verification_key_signature_for_snark,
         } = pb;
@@ -56,7 +56,7 @@ impl Spoke<SignerRegistration> for V1 {
                 "operational_certificate",
             )?,
             kes_evolutions: kes_period,
-            node_info: node_info_to_hub(node_info.ok_or_else(|| missing("node_info"))?)
+            node_info: node_info_to_hub(node_info.as_mut().ok_or_else(|| missing("node_info"))?)
                 .within("node_info")?,
             verification_key_for_snark: optional_key(
                 verification_key_for_snark,
@@ -97,7 +97,7 @@ impl Spoke<SignerRegistration> for V1 {
     }
 }
 
-fn node_info_to_hub(pb: pb::NodeInfo) -> Result<NodeInfo, ValidationError> {
+fn node_info_to_hub(pb: &mut pb::NodeInfo) -> Result<NodeInfo, ValidationError> {
     let pb::NodeInfo {
         software_version,
         supported_eras,

@@ -159,7 +159,7 @@ impl Spoke<SignerRegistration> for V2 {
             concatenation_key,
             snark_key,
             pool_certification,
-            node_info,
+            mut node_info,
         } = pb;
         let KeyMaterial {
             verification_key,
@@ -180,7 +180,7 @@ impl Spoke<SignerRegistration> for V2 {
             verification_key_signature,
             operational_certificate,
             kes_evolutions,
-            node_info: node_info_to_hub(node_info.ok_or_else(|| missing("node_info"))?)
+            node_info: node_info_to_hub(node_info.as_mut().ok_or_else(|| missing("node_info"))?)
                 .within("node_info")?,
             verification_key_for_snark,
             verification_key_signature_for_snark,
@@ -229,7 +229,7 @@ impl Spoke<SignerRegistration> for V2 {
     }
 }
 
-fn node_info_to_hub(pb: pb::NodeInfo) -> Result<NodeInfo, ValidationError> {
+fn node_info_to_hub(pb: &mut pb::NodeInfo) -> Result<NodeInfo, ValidationError> {
     let pb::NodeInfo {
         software_version,
         supported_eras,
