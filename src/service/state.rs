@@ -59,9 +59,9 @@ pub struct AggregatorState {
     pub(crate) software_version: SoftwareVersion,
     pub(crate) served: Vec<WireVersion>,
     pub(crate) network: NetworkMagic,
-    era: RwLock<Arc<EraView>>,
-    /// The response headers of the version layer, computed once per schedule change.
-    headers: RwLock<Arc<ResponseHeaders>>,
+    /// The era view, and the version layer's response headers computed from it once per
+    /// schedule change; replaced together.
+    era: RwLock<(Arc<EraView>, Arc<ResponseHeaders>)>,
     pub(crate) changes: watch::Sender<u64>,
 }
 
@@ -112,39 +112,38 @@ impl AggregatorState {
             software_version,
             served,
             network,
-            era: RwLock::new(Arc::new(view)),
-            headers: RwLock::new(Arc::new(headers)),
+            era: RwLock::new((Arc::new(view), Arc::new(headers))),
             changes,
         }
     }
 
     /// The era view now (shared: cheap to take on every call).
     pub fn era_view(&self) -> Arc<EraView> {
-        self.era
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        self.era_now(|(view, _)| view.clone())
     }
 
+    /// The version layer's response headers under the era view now.
     pub(crate) fn response_headers(&self) -> Arc<ResponseHeaders> {
-        self.headers
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        self.era_now(|(_, headers)| headers.clone())
+    }
+
+    fn era_now<T>(&self, take: impl FnOnce(&(Arc<EraView>, Arc<ResponseHeaders>)) -> T) -> T {
+        take(
+            &self
+                .era
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
     }
 
     /// Moves to `epoch` with the verified `markers`; watchers of the epoch settings are told.
     pub fn set_epoch(&self, epoch: Epoch, markers: Vec<EraMarker>) {
         let view = EraView::new(epoch, markers);
-        *self
-            .headers
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
-            Arc::new(ResponseHeaders::new(&self.software_version, &view));
+        let headers = ResponseHeaders::new(&self.software_version, &view);
         *self
             .era
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(view);
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = (Arc::new(view), Arc::new(headers));
         self.notify();
     }
 

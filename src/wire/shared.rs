@@ -210,9 +210,8 @@ where
 /// One signer list being converted, signer after signer.
 #[derive(Default)]
 struct SignerStream {
+    /// The signers converted so far: all those read, until one is not valid.
     signers: Vec<Signer>,
-    /// How many signers were read.
-    read: usize,
     /// The error of the first signer that is not valid; later signers are decoded, not converted.
     error: Option<ValidationError>,
 }
@@ -234,15 +233,15 @@ impl SignerStream {
 
     /// Converts the next signer of the list, unless an earlier one was invalid.
     fn push<S>(&mut self, pb: S, signer_to_hub: fn(S) -> Result<Signer, ValidationError>) {
-        let index = self.read;
-        self.read += 1;
-        if self.error.is_none() {
-            match signer_to_hub(pb) {
-                Ok(signer) => self.signers.push(signer),
-                Err(error) => {
-                    self.error = Some(error.at_index(index));
-                    self.signers = Vec::new();
-                }
+        if self.error.is_some() {
+            return;
+        }
+        match signer_to_hub(pb) {
+            Ok(signer) => self.signers.push(signer),
+            Err(error) => {
+                // Every signer before this one was converted: its index is their count.
+                self.error = Some(error.at_index(self.signers.len()));
+                self.signers = Vec::new();
             }
         }
     }
