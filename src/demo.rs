@@ -18,16 +18,17 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use crate::adoption::{
-    AdoptionMonitor, GateConfig, GateState, MemoryStore, ReadinessConfig, era_signal,
+    AdoptionMonitor, GateConfig, GateState, MemoryStore, ReadinessConfig, RegistrationWire,
+    era_signal,
 };
 use crate::domain::{
     Epoch, EpochSettings, KeyBytes, NodeInfo, PartyId, ProtocolMessage, ProtocolParameters,
     SignatureBytes, SignedEntityType, SignedMessage, Signer as HubSigner, SignerRegistration,
-    SignerSet, SingleSignature, SoftwareVersion, Stake, WireVersionId, WonIndexes,
+    SignerSet, SingleSignature, SoftwareVersion, Stake, WonIndexes,
 };
 use crate::era::{
     Era, EraMarker, EraReader, EraSigningKey, MarkersContent, NetworkMagic, ReaderState,
-    SignedMarkers, schedule,
+    SignedMarkers,
 };
 use crate::service::{AggregatorState, ClientError, InMemoryBackend, SignerClient, serve};
 use crate::wire::WireVersion;
@@ -154,6 +155,10 @@ fn stm<E: std::fmt::Display>(error: E) -> DemoError {
     DemoError::Stm(error.to_string())
 }
 
+fn setup<E: std::fmt::Display>(error: E) -> DemoError {
+    DemoError::Setup(error.to_string())
+}
+
 struct Pool {
     party_id: PartyId,
     stake: u64,
@@ -165,7 +170,7 @@ fn pools(config: &DemoConfig) -> Vec<Pool> {
     // Heavy-tailed stake (Pareto, alpha 1.2), largest first.
     let mut stakes: Vec<u64> = (0..config.signers)
         .map(|_| {
-            let uniform = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+            let uniform = crate::simulate::uniform(&mut rng);
             (1_000_000.0 / (1.0 - uniform).powf(1.0 / 1.2)) as u64
         })
         .collect();
@@ -195,21 +200,25 @@ fn pools(config: &DemoConfig) -> Vec<Pool> {
         .collect()
 }
 
-fn node_info(upgraded: bool) -> NodeInfo {
-    let (version, eras, wires): (&str, &[Era], &[u32]) = if upgraded {
-        ("0.2.0", &[Era::Pythagoras, Era::Lagrange], &[1, 2])
+/// The release signers run before they upgrade: v1 only, pythagoras only.
+const V1_RELEASE: &str = "0.1.0";
+/// The release they upgrade to: v1 and v2, pythagoras and lagrange.
+const V2_RELEASE: &str = "0.2.0";
+
+/// What a signer's software declares, and the wire versions it speaks.
+fn node_info(upgraded: bool) -> (NodeInfo, &'static [WireVersion]) {
+    let (version, eras, speaks): (&str, &[Era], &'static [WireVersion]) = if upgraded {
+        (V2_RELEASE, Era::ALL, WireVersion::ALL)
     } else {
-        ("0.1.0", &[Era::Pythagoras], &[1])
+        (V1_RELEASE, &[Era::Pythagoras], &[WireVersion::V1])
     };
-    NodeInfo::new(
+    let info = NodeInfo::new(
         SoftwareVersion::new(version).expect("valid"),
         eras.iter().map(|era| era.era_name()).collect(),
-        wires
-            .iter()
-            .map(|n| WireVersionId::new(*n).expect("valid"))
-            .collect(),
+        speaks.iter().map(|version| version.id()).collect(),
     )
-    .expect("valid")
+    .expect("valid");
+    (info, speaks)
 }
 
 fn protocol_message(epoch: u64, era: Era) -> SignedMessage {
@@ -223,7 +232,7 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, DemoError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|error| DemoError::Setup(error.to_string()))?
+        .map_err(setup)?
         .block_on(run_async(config))
 }
 
@@ -237,29 +246,14 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
     };
     let parameters =
         ProtocolParameters::new(stm_parameters.k, stm_parameters.m, stm_parameters.phi_f)
-            .map_err(|error| DemoError::Setup(error.to_string()))?;
+            .map_err(setup)?;
     let pools = pools(config);
 
     // The release team's era key, and the first payload: pythagoras, lagrange announced.
     let era_key = EraSigningKey::from_bytes(&[7; 32]);
     let reader = EraReader::new(network, era_key.verification_key());
     let mut reader_state = ReaderState::new();
-    let mut sequence = 1;
-    let mut published = vec![
-        SignedMarkers::sign(
-            MarkersContent::new(
-                network,
-                sequence,
-                vec![
-                    EraMarker::scheduled(Era::Pythagoras.era_name(), Epoch(0)),
-                    EraMarker::announced(Era::Lagrange.era_name()),
-                ],
-            )
-            .map_err(|error| DemoError::Setup(error.to_string()))?,
-            &era_key,
-        )
-        .to_text(),
-    ];
+    let mut published = vec![markers_payload(network, 1, None, &era_key)?];
 
     // The aggregator: the library's gRPC endpoint over the in-memory backend.
     let backend = Arc::new(InMemoryBackend::new(parameters, Era::Lagrange.era_name()));
@@ -277,13 +271,8 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
     ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
-        .map_err(|error| DemoError::Setup(error.to_string()))?;
-    let endpoint = format!(
-        "http://{}",
-        listener
-            .local_addr()
-            .map_err(|error| DemoError::Setup(error.to_string()))?
-    );
+        .map_err(setup)?;
+    let endpoint = format!("http://{}", listener.local_addr().map_err(setup)?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(listener, state.clone(), async {
         let _ = stopped.await;
@@ -298,7 +287,6 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
 
     let mut rng = ChaCha20Rng::seed_from_u64(config.seed ^ 0x5eed);
     let mut rows = Vec::new();
-    let mut proposed_activation = None;
     let mut activated_at = None;
     let mut signatures_seen = 0;
     for epoch in 1..=config.epochs {
@@ -306,11 +294,10 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
         // Every node reads the era markers.
         let report = reader.read_payloads(&published, &reader_state, Epoch(epoch));
         reader_state = report.state;
-        let markers = reader_state.markers().to_vec();
-        state.set_epoch(Epoch(epoch), markers.clone());
+        state.set_epoch(Epoch(epoch), reader_state.markers().to_vec());
         backend.set_epoch(Epoch(epoch));
-        let era = state
-            .era_view()
+        let view = state.era_view();
+        let era = view
             .current_era()
             .map(|(era, _)| era)
             .ok_or_else(|| DemoError::Setup("no era in force".into()))?;
@@ -321,15 +308,11 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
 
         // Registration: every signer, on the software it runs this epoch.
         let (mut warned, mut refused) = (0, 0);
-        let mut registered: Vec<(usize, Initializer, SignerClient)> = Vec::new();
+        let mut registered: Vec<(usize, SignerRegistration, Initializer, SignerClient)> =
+            Vec::new();
         for (index, pool) in pools.iter().enumerate() {
             let upgraded = pool.upgrade_epoch.is_some_and(|at| at <= epoch);
-            let info = node_info(upgraded);
-            let speaks: &[WireVersion] = if upgraded {
-                &[WireVersion::V1, WireVersion::V2]
-            } else {
-                &[WireVersion::V1]
-            };
+            let (info, speaks) = node_info(upgraded);
             let client = SignerClient::connect(endpoint.clone(), &info, speaks).await?;
             let initializer = Initializer::new(stm_parameters, pool.stake, &mut rng);
             let key = initializer
@@ -353,10 +336,10 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
                         .record_registration(
                             &registration,
                             Stake(pool.stake),
-                            crate::adoption::RegistrationWire::Protobuf(client.negotiated().id()),
+                            RegistrationWire::Protobuf(client.negotiated().id()),
                         )
-                        .map_err(|error| DemoError::Setup(error.to_string()))?;
-                    registered.push((index, initializer, client));
+                        .map_err(setup)?;
+                    registered.push((index, registration, initializer, client));
                 }
                 Err(error) if error.requires_upgrade() => refused += 1,
                 Err(error) => return Err(error.into()),
@@ -367,15 +350,9 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
         let signers = SignerSet::new(
             registered
                 .iter()
-                .map(|(index, initializer, _)| HubSigner {
-                    party_id: pools[*index].party_id.clone(),
-                    verification_key: KeyBytes::new(
-                        initializer
-                            .get_verification_key_proof_of_possession_for_concatenation()
-                            .to_canonical_bytes()
-                            .to_vec(),
-                    )
-                    .expect("192 bytes"),
+                .map(|(index, registration, _, _)| HubSigner {
+                    party_id: registration.party_id.clone(),
+                    verification_key: registration.verification_key.clone(),
                     verification_key_signature: None,
                     operational_certificate: None,
                     kes_evolutions: None,
@@ -385,32 +362,34 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
                 })
                 .collect(),
         )
-        .map_err(|error| DemoError::Setup(error.to_string()))?;
-        backend.set_epoch_settings(EpochSettings {
+        .map_err(setup)?;
+        let settings = EpochSettings {
             epoch: Epoch(epoch),
             signer_registration_protocol_parameters: Some(parameters),
             current_signers: signers,
             next_signers: SignerSet::default(),
             cardano_transactions_signing_config: None,
-        });
+        };
+        backend.set_epoch_settings(settings.clone());
         state.notify();
+        // The key registration of these settings, built once (checking each proof of
+        // possession is the costly part).
+        let closed = closed_registration(&settings, &stm_parameters)?;
 
         // Signing: each signer rebuilds the key registration from the epoch settings it read.
         let expected_message = protocol_message(epoch, era);
-        // Every signer reads the settings over gRPC; identical settings give an identical key
-        // registration, built once (checking each proof of possession is the costly part).
-        let mut built: Option<(EpochSettings, mithril_stm::ClosedKeyRegistration)> = None;
-        for (position, (index, initializer, client)) in registered.into_iter().enumerate() {
-            let (settings, _) = client.epoch_settings().await?;
-            let closed = match &built {
-                Some((known, closed)) if *known == settings => closed.clone(),
-                _ => {
-                    let closed = closed_registration(&settings, &stm_parameters)?;
-                    built = Some((settings, closed.clone()));
-                    closed
-                }
+        // Every signer reads the settings over gRPC; settings identical to the published ones
+        // give the same key registration.
+        for (position, (index, _, initializer, client)) in registered.into_iter().enumerate() {
+            let (read, _) = client.epoch_settings().await?;
+            let rebuilt;
+            let closed = if read == settings {
+                &closed
+            } else {
+                rebuilt = closed_registration(&read, &stm_parameters)?;
+                &rebuilt
             };
-            let signer = initializer.try_create_signer::<D>(&closed).map_err(stm)?;
+            let signer = initializer.try_create_signer::<D>(closed).map_err(stm)?;
             // The era each signer composes for is the one it learnt at registration.
             let mut message = expected_message.clone();
             if epoch == 3 && position == 0 {
@@ -426,10 +405,8 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
             let hub = SingleSignature {
                 signed_entity_type: SignedEntityType::MithrilStakeDistribution(Epoch(epoch)),
                 party_id: pools[index].party_id.clone(),
-                signature: SignatureBytes::new(signature.to_bytes().map_err(stm)?)
-                    .map_err(|error| DemoError::Stm(error.to_string()))?,
-                won_indexes: WonIndexes::new(indices)
-                    .map_err(|error| DemoError::Stm(error.to_string()))?,
+                signature: SignatureBytes::new(signature.to_bytes().map_err(stm)?).map_err(stm)?,
+                won_indexes: WonIndexes::new(indices).map_err(stm)?,
                 signed_message: message,
                 snark_signature: None,
             };
@@ -443,11 +420,6 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
         let received = backend.signatures();
         let this_epoch = &received[signatures_seen..];
         signatures_seen = received.len();
-        let settings = backend_settings(&backend).await?;
-        let closed = match built {
-            Some((known, closed)) if known == settings => closed,
-            _ => closed_registration(&settings, &stm_parameters)?,
-        };
         let clerk = Clerk::<D>::new_clerk_from_closed_key_registration(&stm_parameters, &closed);
         let avk = clerk.compute_aggregate_verification_key();
         let stakes: BTreeMap<&PartyId, (u64, &KeyBytes)> = settings
@@ -493,13 +465,12 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
             })();
             match verdict {
                 Ok(stm_signature) => {
-                    let slot = usize::from(
-                        *wire == crate::adoption::RegistrationWire::Protobuf(WireVersion::V2.id()),
-                    );
+                    let slot =
+                        usize::from(*wire == RegistrationWire::Protobuf(WireVersion::V2.id()));
                     counts[slot] += 1;
                     monitor
                         .record_signatures(Epoch(epoch), &signature.party_id, 1)
-                        .map_err(|error| DemoError::Setup(error.to_string()))?;
+                        .map_err(setup)?;
                     valid.push(stm_signature);
                 }
                 Err(reason) => {
@@ -533,12 +504,8 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
             });
 
         // Adoption: the gate decides; on lock-in the release team schedules lagrange.
-        let epochs_view = schedule(&markers, Epoch(epoch))
-            .map_err(|error| DemoError::Setup(error.to_string()))?;
-        let signal = era_signal(&epochs_view, &markers, &Era::Lagrange.era_name());
-        let (report, transitions) = monitor
-            .advance(Epoch(epoch), signal)
-            .map_err(|error| DemoError::Setup(error.to_string()))?;
+        let signal = era_signal(&view.epochs, &view.markers, &Era::Lagrange.era_name());
+        let (report, transitions) = monitor.advance(Epoch(epoch), signal).map_err(setup)?;
         for transition in &transitions {
             notes.push(format!("gate {} -> {}", transition.from, transition.to));
             if transition.to == GateState::LockedIn {
@@ -546,23 +513,8 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
                     .gate()
                     .proposed_activation()
                     .expect("proposed on lock-in");
-                proposed_activation = Some(at.0);
-                sequence += 1;
-                published.push(
-                    SignedMarkers::sign(
-                        MarkersContent::new(
-                            network,
-                            sequence,
-                            vec![
-                                EraMarker::scheduled(Era::Pythagoras.era_name(), Epoch(0)),
-                                EraMarker::scheduled(Era::Lagrange.era_name(), at),
-                            ],
-                        )
-                        .map_err(|error| DemoError::Setup(error.to_string()))?,
-                        &era_key,
-                    )
-                    .to_text(),
-                );
+                let sequence = published.len() as u64 + 1;
+                published.push(markers_payload(network, sequence, Some(at), &era_key)?);
                 // Nodes read the new payload within the epoch it is published.
                 let read = reader.read_payloads(&published, &reader_state, Epoch(epoch));
                 if let Some(rejection) = read.rejected.iter().find(|r| r.sequence == Some(sequence))
@@ -592,8 +544,8 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
         rows.push(EpochRow {
             epoch,
             era: era.name().to_owned(),
-            v1_software_share: share("0.1.0"),
-            v2_software_share: share("0.2.0"),
+            v1_software_share: share(V1_RELEASE),
+            v2_software_share: share(V2_RELEASE),
             ready_share: readiness.ready_share,
             failure_probability: readiness.odds.failure,
             signatures_v1: counts[0],
@@ -611,18 +563,34 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
     let epochs_without_certificate = rows.iter().filter(|row| !row.certificate).count();
     Ok(DemoReport {
         rows,
-        proposed_activation,
+        proposed_activation: monitor.gate().proposed_activation().map(|at| at.0),
         activated_at,
         epochs_without_certificate,
     })
 }
 
-async fn backend_settings(backend: &InMemoryBackend) -> Result<EpochSettings, DemoError> {
-    use crate::service::SignerBackend;
-    backend
-        .epoch_settings()
-        .await
-        .map_err(|error| DemoError::Setup(error.to_string()))
+/// The release team's signed payload number `sequence`: pythagoras from genesis, and lagrange
+/// scheduled at `lagrange_at`, or announced only.
+fn markers_payload(
+    network: NetworkMagic,
+    sequence: u64,
+    lagrange_at: Option<Epoch>,
+    key: &EraSigningKey,
+) -> Result<String, DemoError> {
+    let lagrange = match lagrange_at {
+        Some(at) => EraMarker::scheduled(Era::Lagrange.era_name(), at),
+        None => EraMarker::announced(Era::Lagrange.era_name()),
+    };
+    let content = MarkersContent::new(
+        network,
+        sequence,
+        vec![
+            EraMarker::scheduled(Era::Pythagoras.era_name(), Epoch(0)),
+            lagrange,
+        ],
+    )
+    .map_err(setup)?;
+    Ok(SignedMarkers::sign(content, key).to_text())
 }
 
 fn closed_registration(

@@ -104,7 +104,7 @@ enum CliError {
         source: serde_json::Error,
     },
     #[error("{0}")]
-    Demo(String),
+    Roundtrip(String),
     #[error("{0}")]
     Usage(&'static str),
     #[error(transparent)]
@@ -114,7 +114,7 @@ enum CliError {
     #[error(transparent)]
     Serve(#[from] cli::serve::ServeCliError),
     #[error(transparent)]
-    RollingUpgrade(#[from] mithril_compat::demo::DemoError),
+    Demo(#[from] mithril_compat::demo::DemoError),
 }
 
 fn main() -> ExitCode {
@@ -277,7 +277,9 @@ fn roundtrip() -> Result<(), CliError> {
         to_json(&decoded)
     );
     if failures > 0 {
-        return Err(CliError::Demo(format!("{failures} round trips failed")));
+        return Err(CliError::Roundtrip(format!(
+            "{failures} round trips failed"
+        )));
     }
     Ok(())
 }

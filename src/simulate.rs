@@ -12,8 +12,9 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use rand_distr::{Binomial, Distribution};
 
-use crate::adoption::{EraSignal, Gate, GateConfig, GateState, ReadinessConfig, certificate_odds};
-use crate::domain::{Epoch, EraName, ProtocolParameters};
+use crate::adoption::{EraSignal, Gate, GateConfig, ReadinessConfig};
+use crate::domain::{Epoch, ProtocolParameters};
+use crate::era::Era;
 
 /// A rollout scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,7 +126,8 @@ struct Pool {
     signing_rate_lagrange: f64,
 }
 
-fn uniform(rng: &mut ChaCha20Rng) -> f64 {
+/// A uniform draw in [0, 1) with 53 bits of precision.
+pub(crate) fn uniform(rng: &mut ChaCha20Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
@@ -185,10 +187,7 @@ fn run_once(config: &SimulationConfig, scenario: Scenario, rule: Rule, seed: u64
         stake_floor: config.stake_floor,
         ..ReadinessConfig::default()
     };
-    let mut gate = Gate::new(
-        EraName::new("lagrange").expect("valid"),
-        GateConfig::default(),
-    );
+    let mut gate = Gate::new(Era::Lagrange.era_name(), GateConfig::default());
     let mut activation: Option<u64> = None;
     let mut signed_last: Vec<bool> = vec![false; pools.len()];
     let mut gaps = 0;
@@ -233,14 +232,10 @@ fn run_once(config: &SimulationConfig, scenario: Scenario, rule: Rule, seed: u64
             activation = match rule {
                 Rule::Flat95 => (declared_share >= 0.95).then_some(epoch + 2),
                 Rule::QuorumAware => {
-                    let effective = (ready_share * (1.0 - readiness.safety_margin)).clamp(0.0, 1.0);
-                    let ready = ready_share >= readiness.stake_floor
-                        && certificate_odds(&config.parameters, effective)
-                            .is_ok_and(|odds| odds.failure <= readiness.max_failure);
+                    let ready = readiness.is_ready(&config.parameters, ready_share);
                     let _ = gate.observe(Epoch(epoch), EraSignal::Announced, ready);
-                    (gate.state() == GateState::LockedIn)
-                        .then(|| gate.proposed_activation().map(|at| at.0))
-                        .flatten()
+                    // Proposed on lock-in only: the gate is only ever told the era is announced.
+                    gate.proposed_activation().map(|at| at.0)
                 }
             };
         }

@@ -36,6 +36,21 @@ impl Default for ReadinessConfig {
     }
 }
 
+impl ReadinessConfig {
+    /// The ready share less the safety margin: the share the quorum check assumes signs.
+    pub fn effective_share(&self, ready_share: f64) -> f64 {
+        (ready_share * (1.0 - self.safety_margin.clamp(0.0, 1.0))).clamp(0.0, 1.0)
+    }
+
+    /// Whether `ready_share` of the stake meets the floor and, after the safety margin, the
+    /// quorum target under `parameters` (the quorum is computed only past the floor).
+    pub fn is_ready(&self, parameters: &ProtocolParameters, ready_share: f64) -> bool {
+        ready_share >= self.stake_floor
+            && certificate_odds(parameters, self.effective_share(ready_share))
+                .is_ok_and(|odds| odds.failure <= self.max_failure)
+    }
+}
+
 /// Readiness of one era at one epoch.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -92,8 +107,7 @@ impl Readiness {
             .map(|record| u128::from(record.stake.0))
             .sum();
         let ready_share = tally.share_of(ready);
-        let margin = config.safety_margin.clamp(0.0, 1.0);
-        let effective_share = (ready_share * (1.0 - margin)).clamp(0.0, 1.0);
+        let effective_share = config.effective_share(ready_share);
         let odds = certificate_odds(parameters, effective_share)?;
         Ok(Self {
             era: era.clone(),

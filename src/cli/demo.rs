@@ -7,19 +7,19 @@ use mithril_compat::demo::{Curve, DemoConfig, DemoError, run as run_demo};
 #[derive(Args)]
 pub struct DemoArgs {
     /// Number of signers (heavy-tailed stake, like real pools).
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = DemoConfig::default().signers)]
     signers: usize,
     /// Seed of every random choice.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = DemoConfig::default().seed)]
     seed: u64,
     /// Number of epochs.
-    #[arg(long, default_value_t = 14)]
+    #[arg(long, default_value_t = DemoConfig::default().epochs)]
     epochs: u64,
     /// Adoption curve of the v2-capable release: fast, steady or slow.
     #[arg(long, default_value = "steady")]
     curve: Curve,
     /// Share of signers (the smallest pools) that never upgrade.
-    #[arg(long, default_value_t = 0.08)]
+    #[arg(long, default_value_t = DemoConfig::default().never_upgrade)]
     never_upgrade: f64,
     /// Machine-readable JSON instead of the table.
     #[arg(long)]

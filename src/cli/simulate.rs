@@ -1,23 +1,22 @@
 //! `mithril-compat simulate`.
 
 use clap::Args;
-use mithril_compat::domain::ProtocolParameters;
 use mithril_compat::simulate::{SimulationConfig, compare, table};
 
 /// Arguments of `simulate`.
 #[derive(Args)]
 pub struct SimulateArgs {
     /// Signers per run.
-    #[arg(long, default_value_t = 3000)]
+    #[arg(long, default_value_t = SimulationConfig::default().signers)]
     signers: usize,
     /// Epochs per run.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = SimulationConfig::default().epochs)]
     epochs: u64,
     /// Runs (seeds) per scenario and rule.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = SimulationConfig::default().seeds)]
     seeds: u64,
     /// Stake floor of the quorum-aware gate.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = SimulationConfig::default().stake_floor)]
     floor: f64,
     /// Machine-readable JSON instead of the table.
     #[arg(long)]
@@ -30,8 +29,8 @@ pub fn run(args: SimulateArgs) -> String {
         signers: args.signers.max(1),
         epochs: args.epochs.max(1),
         seeds: args.seeds.max(1),
-        parameters: ProtocolParameters::new(1944, 16948, 0.2).expect("mainnet"),
         stake_floor: args.floor.clamp(0.0, 1.0),
+        ..SimulationConfig::default()
     };
     let comparisons = compare(&config);
     if args.json {
