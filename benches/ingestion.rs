@@ -175,6 +175,20 @@ async fn json_connection(address: SocketAddr) -> Sender {
     sender
 }
 
+/// `count` keep-alive connections, each used by one task at a time.
+async fn json_connections(
+    address: SocketAddr,
+    count: usize,
+) -> Vec<Arc<tokio::sync::Mutex<Sender>>> {
+    let mut connections = Vec::with_capacity(count);
+    for _ in 0..count {
+        connections.push(Arc::new(tokio::sync::Mutex::new(
+            json_connection(address).await,
+        )));
+    }
+    connections
+}
+
 async fn post(sender: &mut Sender, body: &Bytes) {
     sender.ready().await.unwrap();
     let request = hyper::Request::post("/register-signatures")
@@ -210,29 +224,20 @@ fn bench(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(4));
 
+    // Keep-alive connections opened once, as the gRPC channels are.
+    let json_4 = runtime.block_on(json_connections(json_address, CHANNELS));
     group.bench_function("json_http1_4_connections", |b| {
         b.to_async(&runtime).iter_custom(|iterations| {
             let body = body.clone();
-            async move {
-                let start = Instant::now();
-                for _ in 0..iterations {
-                    let tasks: Vec<_> = (0..CHANNELS)
-                        .map(|_| {
-                            let body = body.clone();
-                            tokio::spawn(async move {
-                                let mut sender = json_connection(json_address).await;
-                                for _ in 0..PER_ITERATION / CHANNELS as u64 {
-                                    post(&mut sender, &body).await;
-                                }
-                            })
-                        })
-                        .collect();
-                    for task in tasks {
-                        task.await.unwrap();
+            on_each(json_4.clone(), iterations, move |connection| {
+                let body = body.clone();
+                async move {
+                    let mut sender = connection.lock().await;
+                    for _ in 0..PER_ITERATION / CHANNELS as u64 {
+                        post(&mut sender, &body).await;
                     }
                 }
-                start.elapsed()
-            }
+            })
         })
     });
 
@@ -353,12 +358,7 @@ fn bench(c: &mut Criterion) {
     // percentiles are over all calls of each path, and the per-round p99 ratios show the spread.
     const ROUNDS: usize = 10;
     let (mut grpc, mut json, mut ratios) = runtime.block_on(async {
-        let mut connections = Vec::new();
-        for _ in 0..64 {
-            connections.push(Arc::new(tokio::sync::Mutex::new(
-                json_connection(json_address).await,
-            )));
-        }
+        let connections = json_connections(json_address, 64).await;
         let (mut grpc, mut json, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
             let mut grpc_round = latencies(64, 4_000, |task| {
