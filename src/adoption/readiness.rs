@@ -120,3 +120,44 @@ impl Readiness {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mainnet() -> ProtocolParameters {
+        ProtocolParameters::new(1944, 16948, 0.2).unwrap()
+    }
+
+    #[test]
+    fn the_margin_comes_off_the_ready_share_and_stays_in_range() {
+        let config = ReadinessConfig::default();
+        assert!((config.effective_share(0.5) - 0.45).abs() < 1e-12);
+        let odd = ReadinessConfig {
+            safety_margin: 2.0,
+            ..config
+        };
+        assert_eq!(odd.effective_share(0.9), 0.0);
+        let negative = ReadinessConfig {
+            safety_margin: -1.0,
+            ..config
+        };
+        assert_eq!(negative.effective_share(0.9), 0.9);
+    }
+
+    #[test]
+    fn ready_needs_the_floor_then_the_quorum() {
+        let config = ReadinessConfig::default();
+        assert!(config.is_ready(&mainnet(), 1.0));
+        // Below the floor, whatever the quorum says.
+        assert!(!config.is_ready(&mainnet(), 0.94));
+        // Past a floor of zero, a small share still fails the quorum target.
+        let no_floor = ReadinessConfig {
+            stake_floor: 0.0,
+            ..config
+        };
+        assert!(!no_floor.is_ready(&mainnet(), 0.05));
+        let odds = certificate_odds(&mainnet(), no_floor.effective_share(0.05)).unwrap();
+        assert!(odds.failure > no_floor.max_failure);
+    }
+}
