@@ -4,7 +4,7 @@ use tonic::metadata::MetadataMap;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Status};
 
-use super::metadata::{AGGREGATOR_VERSION, CURRENT_ERA, ERA_WARNING, SignerIdentity};
+use super::metadata::{SignerIdentity, header_text, names};
 use crate::WireError;
 use crate::discovery::pb::{DiscoverRequest, discovery_service_client::DiscoveryServiceClient};
 use crate::discovery::{EraHistoryId, HistoryMismatch};
@@ -92,16 +92,11 @@ pub struct Reply {
 
 impl Reply {
     fn from_metadata(metadata: &MetadataMap) -> Self {
-        let get = |header: &str| {
-            metadata
-                .get(header)
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned)
-        };
+        let get = |name| header_text(metadata, &name).map(str::to_owned);
         Self {
-            warning: get(ERA_WARNING),
-            aggregator_version: get(AGGREGATOR_VERSION),
-            current_era: get(CURRENT_ERA),
+            warning: get(names::ERA_WARNING),
+            aggregator_version: get(names::AGGREGATOR_VERSION),
+            current_era: get(names::CURRENT_ERA),
         }
     }
 }

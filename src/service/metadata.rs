@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use http::HeaderName;
 use tonic::metadata::MetadataMap;
 
 use super::state::AggregatorState;
@@ -23,6 +24,25 @@ pub const AGGREGATOR_VERSION: &str = "mithril-aggregator-version";
 pub const CURRENT_ERA: &str = "mithril-current-era";
 /// Response header: a warning for the signer's operator (an era it must upgrade for).
 pub const ERA_WARNING: &str = "mithril-era-warning";
+
+/// The headers as parsed names, built at compile time: a lookup or insertion by `&str` parses
+/// the name again on every call.
+pub(crate) mod names {
+    use super::HeaderName;
+
+    pub(crate) const SIGNER_VERSION: HeaderName = HeaderName::from_static(super::SIGNER_VERSION);
+    pub(crate) const WIRE_VERSION: HeaderName = HeaderName::from_static(super::WIRE_VERSION);
+    pub(crate) const SUPPORTED_ERAS: HeaderName = HeaderName::from_static(super::SUPPORTED_ERAS);
+    pub(crate) const AGGREGATOR_VERSION: HeaderName =
+        HeaderName::from_static(super::AGGREGATOR_VERSION);
+    pub(crate) const CURRENT_ERA: HeaderName = HeaderName::from_static(super::CURRENT_ERA);
+    pub(crate) const ERA_WARNING: HeaderName = HeaderName::from_static(super::ERA_WARNING);
+}
+
+/// The text of `name` in `metadata`, if present and visible ASCII.
+pub(crate) fn header_text<'a>(metadata: &'a MetadataMap, name: &HeaderName) -> Option<&'a str> {
+    metadata.as_ref().get(name)?.to_str().ok()
+}
 
 /// What a signer says about itself in request metadata.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,9 +72,16 @@ pub enum MetadataError {
     },
 }
 
-fn text<'a>(metadata: &'a MetadataMap, header: &'static str) -> Result<&'a str, MetadataError> {
+/// The text of a required request header: `header` is its name as the public constant says it,
+/// `name` the same name parsed.
+fn text<'a>(
+    metadata: &'a MetadataMap,
+    header: &'static str,
+    name: &HeaderName,
+) -> Result<&'a str, MetadataError> {
     metadata
-        .get(header)
+        .as_ref()
+        .get(name)
         .ok_or(MetadataError::Missing(header))?
         .to_str()
         .map_err(|_| MetadataError::Invalid {
@@ -67,19 +94,19 @@ impl SignerIdentity {
     /// Reads the identity from request metadata. Every header is required.
     pub fn from_metadata(metadata: &MetadataMap) -> Result<Self, MetadataError> {
         let software_version =
-            SoftwareVersion::new(text(metadata, SIGNER_VERSION)?).map_err(|error| {
-                MetadataError::Invalid {
+            SoftwareVersion::new(text(metadata, SIGNER_VERSION, &names::SIGNER_VERSION)?).map_err(
+                |error| MetadataError::Invalid {
                     header: SIGNER_VERSION,
                     reason: error.violation().to_string(),
-                }
-            })?;
-        let wire_version = text(metadata, WIRE_VERSION)?
+                },
+            )?;
+        let wire_version = text(metadata, WIRE_VERSION, &names::WIRE_VERSION)?
             .parse::<WireVersion>()
             .map_err(|error| MetadataError::Invalid {
                 header: WIRE_VERSION,
                 reason: error.to_string(),
             })?;
-        let eras = text(metadata, SUPPORTED_ERAS)?;
+        let eras = text(metadata, SUPPORTED_ERAS, &names::SUPPORTED_ERAS)?;
         let supported_eras = eras
             .split(',')
             .map(str::trim)
@@ -170,10 +197,10 @@ where
             let mut response = future.await?;
             let headers = response.headers_mut();
             if let Some(version) = &values.aggregator_version {
-                headers.insert(AGGREGATOR_VERSION, version.clone());
+                headers.insert(names::AGGREGATOR_VERSION, version.clone());
             }
             if let Some(era) = &values.current_era {
-                headers.insert(CURRENT_ERA, era.clone());
+                headers.insert(names::CURRENT_ERA, era.clone());
             }
             Ok(response)
         })
