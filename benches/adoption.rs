@@ -48,7 +48,7 @@ fn store() -> MemoryStore {
 }
 
 fn bench(c: &mut Criterion) {
-    let mainnet = ProtocolParameters::new(1944, 16948, 0.2).unwrap();
+    let mainnet = ProtocolParameters::MAINNET;
     let monitor = AdoptionMonitor::new(store(), mainnet, EraName::new("lagrange").unwrap());
     let mut group = c.benchmark_group("adoption");
     group.bench_function("report_3000_signers", |b| {

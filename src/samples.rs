@@ -197,9 +197,7 @@ pub fn epoch_settings_with(current: usize, next: usize) -> EpochSettings {
     };
     EpochSettings {
         epoch: Epoch(512),
-        signer_registration_protocol_parameters: Some(
-            ProtocolParameters::new(1944, 16948, 0.2).expect("mainnet parameters"),
-        ),
+        signer_registration_protocol_parameters: Some(ProtocolParameters::MAINNET),
         current_signers: signers(100, current),
         next_signers: signers(100 + current as u64 / 2, next),
         cardano_transactions_signing_config: Some(CardanoTransactionsSigningConfig {

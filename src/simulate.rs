@@ -84,7 +84,7 @@ impl Default for SimulationConfig {
             signers: 3000,
             epochs: 60,
             seeds: 100,
-            parameters: ProtocolParameters::new(1944, 16948, 0.2).expect("mainnet"),
+            parameters: ProtocolParameters::MAINNET,
             stake_floor: 0.95,
         }
     }

@@ -9,9 +9,7 @@ use mithril_compat::domain::{
 };
 use num_bigint::BigUint;
 
-fn mainnet() -> ProtocolParameters {
-    ProtocolParameters::new(1944, 16948, 0.2).unwrap()
-}
+const MAINNET: &ProtocolParameters = &ProtocolParameters::MAINNET;
 
 /// `num / den` as a float, from the top bits of each (relative error about 2^-52).
 fn ratio(num: &BigUint, den: &BigUint) -> f64 {
@@ -70,10 +68,10 @@ fn binomial_tail_matches_exact_big_integer_sums() {
 fn lower_tail_respects_the_chernoff_bound() {
     // P[X < k] <= exp(-(mu - k)^2 / (2 mu)) for k < mu.
     for share in [0.6, 0.7, 0.8, 0.9, 1.0] {
-        let p = index_win_probability(&mainnet(), share).unwrap();
+        let p = index_win_probability(MAINNET, share).unwrap();
         let mu = 16948.0 * p;
         let bound = (-(mu - 1944.0).powi(2) / (2.0 * mu)).exp();
-        let odds = certificate_odds(&mainnet(), share).unwrap();
+        let odds = certificate_odds(MAINNET, share).unwrap();
         assert!(
             odds.failure <= bound,
             "share {share}: {} > {bound}",
@@ -85,10 +83,10 @@ fn lower_tail_respects_the_chernoff_bound() {
 
 #[test]
 fn minimum_share_for_mainnet_is_consistent_with_the_odds() {
-    let share = minimum_stake_share(&mainnet(), 1e-9).unwrap().unwrap();
+    let share = minimum_stake_share(MAINNET, 1e-9).unwrap().unwrap();
     assert!(share > 0.3 && share < 0.9, "{share}");
-    assert!(certificate_odds(&mainnet(), share).unwrap().failure <= 1e-9);
-    assert!(certificate_odds(&mainnet(), share - 1e-4).unwrap().failure > 1e-9);
+    assert!(certificate_odds(MAINNET, share).unwrap().failure <= 1e-9);
+    assert!(certificate_odds(MAINNET, share - 1e-4).unwrap().failure > 1e-9);
 }
 
 fn record(
@@ -239,7 +237,7 @@ fn only_stake_that_declares_and_signs_is_ready() {
         &tally,
         &store,
         &lagrange(),
-        &mainnet(),
+        MAINNET,
         &ReadinessConfig::default(),
     )
     .unwrap();
@@ -256,7 +254,7 @@ fn only_stake_that_declares_and_signs_is_ready() {
         &tally,
         &store,
         &lagrange(),
-        &mainnet(),
+        MAINNET,
         &ReadinessConfig::default(),
     )
     .unwrap();
@@ -394,7 +392,11 @@ fn gate_fails_on_timeout_and_follows_the_schedule() {
 
 #[test]
 fn monitor_reports_in_json_table_and_prometheus() {
-    let mut monitor = AdoptionMonitor::new(population(100, 100), mainnet(), lagrange());
+    let mut monitor = AdoptionMonitor::new(
+        population(100, 100),
+        ProtocolParameters::MAINNET,
+        lagrange(),
+    );
     let (report, transitions) = monitor.advance(Epoch(20), EraSignal::Announced).unwrap();
     assert_eq!(
         states(&transitions),

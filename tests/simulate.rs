@@ -10,7 +10,7 @@ fn quorum_aware_gate_never_loses_a_certificate_and_never_activates_on_silent_sta
         signers: 600,
         epochs: 40,
         seeds: 6,
-        parameters: ProtocolParameters::new(1944, 16948, 0.2).unwrap(),
+        parameters: ProtocolParameters::MAINNET,
         stake_floor: 0.95,
     };
     let comparisons = compare(&config);

@@ -155,9 +155,7 @@ pub fn minimum_stake_share(
 mod tests {
     use super::*;
 
-    fn mainnet() -> ProtocolParameters {
-        ProtocolParameters::new(1944, 16948, 0.2).unwrap()
-    }
+    const MAINNET: &ProtocolParameters = &ProtocolParameters::MAINNET;
 
     #[test]
     fn edges() {
@@ -165,7 +163,7 @@ mod tests {
         assert_eq!(binomial_tails(10, 11, 0.3).success, 0.0);
         assert_eq!(binomial_tails(10, 3, 0.0).failure, 1.0);
         assert_eq!(binomial_tails(10, 3, 1.0).success, 1.0);
-        let odds = certificate_odds(&mainnet(), 0.0).unwrap();
+        let odds = certificate_odds(MAINNET, 0.0).unwrap();
         assert_eq!((odds.success, odds.failure), (0.0, 1.0));
     }
 
@@ -181,27 +179,27 @@ mod tests {
     fn bad_inputs_are_errors() {
         for share in [-0.1, 1.1, f64::NAN] {
             assert!(matches!(
-                certificate_odds(&mainnet(), share),
+                certificate_odds(MAINNET, share),
                 Err(QuorumError::StakeShare(_))
             ));
         }
         for target in [0.0, 1.0, f64::NAN, -1.0] {
-            assert!(minimum_stake_share(&mainnet(), target).is_err());
+            assert!(minimum_stake_share(MAINNET, target).is_err());
         }
     }
 
     #[test]
     fn win_probability_is_precise_for_small_shares() {
-        let p = index_win_probability(&mainnet(), 1e-9).unwrap();
+        let p = index_win_probability(MAINNET, 1e-9).unwrap();
         // 1 - 0.8^a ≈ -a ln 0.8 for tiny a.
         assert!((p / (1e-9 * -(0.8f64.ln())) - 1.0).abs() < 1e-8);
     }
 
     #[test]
     fn minimum_share_is_where_the_failure_crosses_the_target() {
-        let share = minimum_stake_share(&mainnet(), 1e-9).unwrap().unwrap();
-        assert!(certificate_odds(&mainnet(), share).unwrap().failure <= 1e-9);
-        assert!(certificate_odds(&mainnet(), share - 1e-6).unwrap().failure > 1e-9);
+        let share = minimum_stake_share(MAINNET, 1e-9).unwrap().unwrap();
+        assert!(certificate_odds(MAINNET, share).unwrap().failure <= 1e-9);
+        assert!(certificate_odds(MAINNET, share - 1e-6).unwrap().failure > 1e-9);
         // Unreachable: k = m with a tiny phi_f.
         let strict = ProtocolParameters::new(100, 100, 0.01).unwrap();
         assert_eq!(minimum_stake_share(&strict, 1e-9).unwrap(), None);

@@ -125,9 +125,7 @@ impl Readiness {
 mod tests {
     use super::*;
 
-    fn mainnet() -> ProtocolParameters {
-        ProtocolParameters::new(1944, 16948, 0.2).unwrap()
-    }
+    const MAINNET: &ProtocolParameters = &ProtocolParameters::MAINNET;
 
     #[test]
     fn the_margin_comes_off_the_ready_share_and_stays_in_range() {
@@ -148,16 +146,16 @@ mod tests {
     #[test]
     fn ready_needs_the_floor_then_the_quorum() {
         let config = ReadinessConfig::default();
-        assert!(config.is_ready(&mainnet(), 1.0));
+        assert!(config.is_ready(MAINNET, 1.0));
         // Below the floor, whatever the quorum says.
-        assert!(!config.is_ready(&mainnet(), 0.94));
+        assert!(!config.is_ready(MAINNET, 0.94));
         // Past a floor of zero, a small share still fails the quorum target.
         let no_floor = ReadinessConfig {
             stake_floor: 0.0,
             ..config
         };
-        assert!(!no_floor.is_ready(&mainnet(), 0.05));
-        let odds = certificate_odds(&mainnet(), no_floor.effective_share(0.05)).unwrap();
+        assert!(!no_floor.is_ready(MAINNET, 0.05));
+        let odds = certificate_odds(MAINNET, no_floor.effective_share(0.05)).unwrap();
         assert!(odds.failure > no_floor.max_failure);
     }
 }

@@ -14,13 +14,13 @@ use mithril_compat::domain::{Epoch, EraName, ProtocolParameters};
 #[derive(Args, Clone, Copy)]
 pub struct ParametersArgs {
     /// Quorum: winning lottery indices a certificate needs.
-    #[arg(long, default_value_t = 1944)]
+    #[arg(long, default_value_t = ProtocolParameters::MAINNET.k())]
     k: u64,
     /// Lottery indices drawn per message.
-    #[arg(long, default_value_t = 16948)]
+    #[arg(long, default_value_t = ProtocolParameters::MAINNET.m())]
     m: u64,
     /// Probability that all the stake wins one index.
-    #[arg(long = "phi-f", default_value_t = 0.2)]
+    #[arg(long = "phi-f", default_value_t = ProtocolParameters::MAINNET.phi_f())]
     phi_f: f64,
 }
 

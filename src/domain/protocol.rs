@@ -20,6 +20,13 @@ pub struct ProtocolParameters {
 }
 
 impl ProtocolParameters {
+    /// Cardano mainnet's parameters: `k = 1944`, `m = 16 948`, `phi_f = 0.2`.
+    pub const MAINNET: Self = Self {
+        k: 1944,
+        m: 16948,
+        phi_f: 0.2,
+    };
+
     /// Checks and builds protocol parameters.
     pub fn new(k: u64, m: u64, phi_f: f64) -> Result<Self, ValidationError> {
         if m == 0 {
@@ -114,6 +121,14 @@ mod tests {
             (1944, 16948, 0.2)
         );
         assert!(ProtocolParameters::new(1, 1, 1.0).is_ok());
+    }
+
+    #[test]
+    fn the_mainnet_constant_is_what_new_builds() {
+        assert_eq!(
+            Some(ProtocolParameters::MAINNET),
+            ProtocolParameters::new(1944, 16948, 0.2).ok()
+        );
     }
 
     #[test]
