@@ -22,14 +22,15 @@ use crate::adoption::{
     era_signal,
 };
 use crate::domain::{
-    Epoch, EpochSettings, KeyBytes, NodeInfo, PartyId, ProtocolMessage, ProtocolParameters,
-    SignatureBytes, SignedEntityType, SignedMessage, Signer as HubSigner, SignerRegistration,
-    SignerSet, SingleSignature, SoftwareVersion, Stake, WonIndexes,
+    Epoch, EpochSettings, HashScheme, KeyBytes, NodeInfo, PartKey, PartyId, ProtocolMessage,
+    ProtocolParameters, SignatureBytes, SignedEntityType, SignedMessage, Signer as HubSigner,
+    SignerRegistration, SignerSet, SingleSignature, SoftwareVersion, Stake, WonIndexes,
 };
 use crate::era::{
     Era, EraMarker, EraReader, EraSigningKey, MarkersContent, NetworkMagic, ReaderState,
     SignedMarkers,
 };
+use crate::mithril::{signed_message, snark_avk};
 use crate::service::{AggregatorState, ClientError, InMemoryBackend, SignerClient, serve};
 use crate::wire::WireVersion;
 
@@ -221,10 +222,30 @@ fn node_info(upgraded: bool) -> (NodeInfo, &'static [WireVersion]) {
     (info, speaks)
 }
 
-fn protocol_message(epoch: u64, era: Era) -> SignedMessage {
+/// The message of a Mithril stake distribution at `epoch`, as upstream's signable builder makes
+/// it: the next aggregate verification key (JSON-hex, as Mithril writes it), the hash of the next
+/// protocol parameters, the current epoch, and, from lagrange on, the next SNARK aggregate
+/// verification key. This build has no SNARK prover, so that key is the labelled test key of
+/// [`crate::mithril::snark_avk::test_key`]. The demo's key registration is per epoch (see the
+/// module's simplifications), so its AVK stands for the next epoch's.
+fn protocol_message(
+    epoch: u64,
+    era: Era,
+    next_avk_json_hex: &str,
+    parameters: &ProtocolParameters,
+    total_stake: u64,
+) -> Result<SignedMessage, DemoError> {
     let mut message = ProtocolMessage::new();
-    message.set("current_epoch", epoch.to_string());
-    era.compose_signed_message(&message)
+    message.set(PartKey::NextAggregateVerificationKey, next_avk_json_hex);
+    message.set(PartKey::NextProtocolParameters, parameters.mithril_hash());
+    message.set(PartKey::CurrentEpoch, epoch.to_string());
+    if era.hash_scheme() == HashScheme::Rigid {
+        message.set(
+            PartKey::NextSnarkAggregateVerificationKey,
+            snark_avk::test_key(total_stake),
+        );
+    }
+    signed_message::compose(era, &message).map_err(setup)
 }
 
 /// Runs the demo on a runtime of its own.
@@ -377,7 +398,17 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
         let closed = closed_registration(&settings, &stm_parameters)?;
 
         // Signing: each signer rebuilds the key registration from the epoch settings it read.
-        let expected_message = protocol_message(epoch, era);
+        let clerk = Clerk::<D>::new_clerk_from_closed_key_registration(&stm_parameters, &closed);
+        let avk = clerk.compute_aggregate_verification_key();
+        let avk_json_hex = hex::encode(
+            serde_json::to_string(&avk.to_concatenation_aggregate_verification_key())
+                .map_err(stm)?,
+        );
+        let total_stake = avk
+            .to_concatenation_aggregate_verification_key()
+            .get_total_stake();
+        let expected_message =
+            protocol_message(epoch, era, &avk_json_hex, &parameters, total_stake)?;
         // Every signer reads the settings over gRPC; settings identical to the published ones
         // give the same key registration.
         for (position, (index, _, initializer, client)) in registered.into_iter().enumerate() {
@@ -394,7 +425,8 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
             let mut message = expected_message.clone();
             if epoch == 3 && position == 0 {
                 // A faulty signer signs the wrong message: the aggregator must reject it.
-                message = protocol_message(epoch + 100, era);
+                message =
+                    protocol_message(epoch + 100, era, &avk_json_hex, &parameters, total_stake)?;
             }
             let Ok(signature) = signer.create_single_signature(message.as_str().as_bytes()) else {
                 continue; // won no lottery index
@@ -420,8 +452,6 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
         let received = backend.signatures();
         let this_epoch = &received[signatures_seen..];
         signatures_seen = received.len();
-        let clerk = Clerk::<D>::new_clerk_from_closed_key_registration(&stm_parameters, &closed);
-        let avk = clerk.compute_aggregate_verification_key();
         let stakes: BTreeMap<&PartyId, (u64, &KeyBytes)> = settings
             .current_signers
             .as_slice()

@@ -7,6 +7,8 @@
 //! - [`discovery`]: the frozen discovery handshake and the era history identifier.
 //! - [`domain`]: the hub, the version-independent model every wire version converts to.
 //! - [`era`]: eras, signed era markers, the schedule, the checker and per-era behaviour.
+//! - `mithril` (feature `json`): Mithril's own formats byte for byte: the signed message, the
+//!   era datum and its key files.
 //! - [`wire`]: wire versions (`mithril.signer.v1`, …), their generated types and conversions.
 //! - `service` (feature `server`): the gRPC endpoint, the signer client, version metadata and
 //!   the era policy at the door.
@@ -23,6 +25,8 @@ pub mod discovery;
 pub mod domain;
 pub mod era;
 pub mod error;
+#[cfg(feature = "json")]
+pub mod mithril;
 pub mod samples;
 #[cfg(feature = "server")]
 pub mod service;

@@ -67,6 +67,9 @@ enum Command {
         #[arg(long, value_name = "VERSION")]
         signer_node_version: Option<String>,
     },
+    /// Prints the message signers sign (hex), as Mithril computes it, for a protocol message
+    /// read on stdin: `{"part name": value, …}` or `mithril-common`'s `ProtocolMessage` JSON.
+    SignedMessage(cli::signed_message::SignedMessageArgs),
     /// Era markers: keys, signing, verification, and what a node makes of them.
     #[command(subcommand)]
     Era(cli::era::EraCommand),
@@ -110,6 +113,8 @@ enum CliError {
     #[error(transparent)]
     Era(#[from] cli::era::EraCliError),
     #[error(transparent)]
+    SignedMessage(#[from] cli::signed_message::SignedMessageCliError),
+    #[error(transparent)]
     Adoption(#[from] cli::adoption::AdoptionCliError),
     #[error(transparent)]
     Serve(#[from] cli::serve::ServeCliError),
@@ -143,6 +148,12 @@ fn main() -> ExitCode {
             .and_then(|out| write_stdout(out.as_bytes())),
         Command::Adoption(command) => cli::adoption::run(command)
             .map_err(CliError::from)
+            .and_then(|out| write_stdout(out.as_bytes())),
+        Command::SignedMessage(args) => read_stdin()
+            .and_then(|input| {
+                cli::signed_message::run(args, &String::from_utf8_lossy(&input))
+                    .map_err(CliError::from)
+            })
             .and_then(|out| write_stdout(out.as_bytes())),
         Command::Era(command) => cli::era::run(command)
             .map_err(CliError::from)

@@ -4,4 +4,5 @@ pub mod adoption;
 pub mod demo;
 pub mod era;
 pub mod serve;
+pub mod signed_message;
 pub mod simulate;

@@ -23,7 +23,7 @@ pub use self::bytes::{BoundedBytes, KeyBytes, SignatureBytes};
 pub use epoch_settings::{CardanoTransactionsSigningConfig, EpochSettings, Signer, SignerSet};
 pub use node_info::NodeInfo;
 pub use protocol::ProtocolParameters;
-pub use protocol_message::ProtocolMessage;
+pub use protocol_message::{DigestError, HashScheme, PartKey, ProtocolMessage, SnarkAvkSlot};
 pub use registration::{ProofSystem, SignerRegistration};
 pub use scalars::{
     BlockNumber, BlockNumberOffset, Epoch, ImmutableFileNumber, Stake, WireVersionId,

@@ -74,6 +74,26 @@ impl ProtocolParameters {
     pub fn phi_f(&self) -> f64 {
         self.phi_f
     }
+
+    /// `phi_f` in Mithril's fixed-point form: an unsigned 8.24 number (`fixed`'s `U8F24`),
+    /// rounded to the nearest with ties to even, as `ProtocolParameters::phi_f_fixed` of
+    /// `mithril-common/src/entities/protocol_parameters.rs`.
+    pub fn phi_f_fixed_bits(&self) -> u32 {
+        // Scaling by a power of two is exact; phi_f is at most 1, so the result fits.
+        (self.phi_f * f64::from(1u32 << 24)).round_ties_even() as u32
+    }
+
+    /// The hash Mithril signs as `next_protocol_parameters`: lowercase hex of
+    /// SHA-256(k as u64 BE ‖ m as u64 BE ‖ phi_f as U8F24 BE), as `ProtocolParameters::
+    /// compute_hash` of `mithril-common` computes it.
+    pub fn mithril_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(self.k.to_be_bytes());
+        hasher.update(self.m.to_be_bytes());
+        hasher.update(self.phi_f_fixed_bits().to_be_bytes());
+        hex::encode(hasher.finalize())
+    }
 }
 
 /// The unchecked form, for serde.

@@ -11,8 +11,8 @@
 //!   crate's chain observer).
 //! - [`check`] and [`check_read`]: run, warn (upgrade before epoch N), stop, or degraded.
 //! - Per-era behaviour in `policy`: accepted and sent wire versions
-//!   ([`Era::accepts`], [`Era::wire_version_to_send`]) and the composition of the signed message
-//!   ([`Era::compose_signed_message`]).
+//!   ([`Era::accepts`], [`Era::wire_version_to_send`]) and the hash scheme of the signed message
+//!   ([`Era::hash_scheme`]).
 //!
 //! ```
 //! use mithril_compat::domain::Epoch;
@@ -49,7 +49,6 @@ mod source;
 
 pub use checker::{EraStatus, EraStop, check, check_read};
 pub use name::{Era, UnsupportedEra};
-pub use policy::{ERA_PART, LAGRANGE_MESSAGE_TAG};
 pub use reader::{
     AcceptedMarkers, EraReader, REGISTRATION_PIPELINE_EPOCHS, ReadReport, ReaderState, Rejection,
 };

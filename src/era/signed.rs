@@ -149,6 +149,17 @@ impl EraSigningKey {
     pub fn verification_key(&self) -> EraVerificationKey {
         EraVerificationKey(self.0.verifying_key())
     }
+
+    /// The 32-byte seed. Keep it secret.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// An Ed25519 signature over `message` as it is (no domain tag): for formats whose signed
+    /// bytes are fixed elsewhere, such as Mithril's era datum.
+    pub(crate) fn sign_raw(&self, message: &[u8]) -> [u8; SIGNATURE_LEN] {
+        self.0.sign(message).to_bytes()
+    }
 }
 
 impl fmt::Debug for EraSigningKey {
@@ -177,6 +188,19 @@ impl EraVerificationKey {
     /// Hex of the key.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0.to_bytes())
+    }
+
+    /// The key's 32 bytes.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// Whether `signature` is an Ed25519 signature of `message` as it is (no domain tag), by this
+    /// key. Strict verification (no malleable signatures).
+    pub(crate) fn verify_raw(&self, message: &[u8], signature: &[u8; SIGNATURE_LEN]) -> bool {
+        self.0
+            .verify_strict(message, &Signature::from_bytes(signature))
+            .is_ok()
     }
 }
 

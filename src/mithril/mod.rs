@@ -1,0 +1,20 @@
+//! Mithril's own formats, byte for byte (feature `json`).
+//!
+//! What every deployed Mithril node reads and writes, reproduced so that a node using this library
+//! interoperates with them; each file cites the upstream file its format comes from, and golden
+//! vectors made with `mithril-common` 0.8.3 pin the bytes (`tests/vectors/upstream/`, regenerated
+//! by `tools/upstream-vectors/`).
+//!
+//! - [`signed_message`]: the message signers sign, from a [`crate::domain::ProtocolMessage`]
+//!   (legacy and rigid hash schemes), and its JSON forms.
+//! - [`snark_avk`]: the next SNARK aggregate verification key's projection into the rigid
+//!   preimage.
+//! - [`era_datum`]: era markers as Mithril publishes them on chain (payload, datum, key files),
+//!   the reader that selects as Mithril's does, and our envelope for stronger readers.
+//! - `plutus` (feature `pallas`): the era datum as raw Plutus data CBOR.
+
+pub mod era_datum;
+#[cfg(feature = "pallas")]
+pub mod plutus;
+pub mod signed_message;
+pub mod snark_avk;
