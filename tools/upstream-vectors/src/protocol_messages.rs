@@ -667,8 +667,28 @@ pub async fn generate(fixtures: &Fixtures) -> anyhow::Result<ProtocolOutput> {
         snark_avk_encodings.push(rigid::encodings(&current_snark_avk)?);
     }
 
+    // `next_protocol_parameters` values: `ProtocolParameters::compute_hash` over a spread of
+    // parameters, including phi_f values that are not exact in 8.24 fixed point.
+    let protocol_parameters: Vec<Value> = [
+        (2422, 20973, 0.2),
+        (1944, 16948, 0.2),
+        (5, 100, 0.65),
+        (10, 100, 0.65),
+        (1, 1, 1.0),
+        (50, 1000, 0.123456789),
+        (3, 7, 0.000_000_03),
+        (u64::MAX, u64::MAX, 0.999_999_99),
+    ]
+    .into_iter()
+    .map(|(k, m, phi_f)| {
+        let parameters = mithril_common::entities::ProtocolParameters::new(k, m, phi_f);
+        json!({"k": k, "m": m, "phi_f": phi_f, "hash": parameters.compute_hash()})
+    })
+    .collect();
+
     let file = json!({
         "source": "mithril-common 0.8.3 ProtocolMessage::compute_hash",
+        "protocol_parameters": protocol_parameters,
         "vectors": vectors,
         "snark_avk_encodings": snark_avk_encodings,
         "rigid_integrity_failures": rigid_integrity_failures,
