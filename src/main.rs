@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use clap::{Parser, Subcommand};
-use mithril_compat::domain::{EpochSettings, SignerRegistration, SingleSignature};
+use mithril_compat::domain::{
+    AggregatorFeatures, AggregatorStatus, EpochSettings, ProtocolConfiguration,
+    SignerRegistration, SingleSignature,
+};
 use mithril_compat::wire::json::{self, JsonHeaders, JsonMessage, JsonSpoke};
 use mithril_compat::wire::{self, DowngradePolicy, HubMessage, MessageKind, WireVersion};
 use mithril_compat::{FieldPath, WireError, samples};
@@ -189,6 +192,9 @@ fn to_json(message: &HubMessage) -> String {
         HubMessage::SignerRegistration(value) => serde_json::to_string_pretty(value),
         HubMessage::SingleSignature(value) => serde_json::to_string_pretty(value),
         HubMessage::EpochSettings(value) => serde_json::to_string_pretty(value),
+        HubMessage::AggregatorFeatures(value) => serde_json::to_string_pretty(value),
+        HubMessage::ProtocolConfiguration(value) => serde_json::to_string_pretty(value),
+        HubMessage::AggregatorStatus(value) => serde_json::to_string_pretty(value),
     };
     json.expect("hub values always serialize")
 }
@@ -208,6 +214,15 @@ fn from_json(kind: MessageKind, text: &[u8]) -> Result<HubMessage, CliError> {
         MessageKind::EpochSettings => {
             HubMessage::EpochSettings(serde_json::from_slice::<EpochSettings>(text).map_err(error)?)
         }
+        MessageKind::AggregatorFeatures => HubMessage::AggregatorFeatures(
+            serde_json::from_slice::<AggregatorFeatures>(text).map_err(error)?,
+        ),
+        MessageKind::ProtocolConfiguration => HubMessage::ProtocolConfiguration(
+            serde_json::from_slice::<ProtocolConfiguration>(text).map_err(error)?,
+        ),
+        MessageKind::AggregatorStatus => HubMessage::AggregatorStatus(
+            serde_json::from_slice::<AggregatorStatus>(text).map_err(error)?,
+        ),
     })
 }
 
@@ -230,6 +245,13 @@ fn sample_of(kind: MessageKind) -> HubMessage {
         }
         MessageKind::SingleSignature => HubMessage::SingleSignature(samples::single_signature()),
         MessageKind::EpochSettings => HubMessage::EpochSettings(samples::epoch_settings()),
+        MessageKind::AggregatorFeatures => {
+            HubMessage::AggregatorFeatures(samples::aggregator_features())
+        }
+        MessageKind::ProtocolConfiguration => {
+            HubMessage::ProtocolConfiguration(samples::protocol_configuration())
+        }
+        MessageKind::AggregatorStatus => HubMessage::AggregatorStatus(samples::aggregator_status()),
     }
 }
 
@@ -398,6 +420,18 @@ fn decode_json(
             let (value, unknown) = with(input, headers)?;
             (HubMessage::EpochSettings(value), unknown)
         }
+        MessageKind::AggregatorFeatures => {
+            let (value, unknown) = with(input, headers)?;
+            (HubMessage::AggregatorFeatures(value), unknown)
+        }
+        MessageKind::ProtocolConfiguration => {
+            let (value, unknown) = with(input, headers)?;
+            (HubMessage::ProtocolConfiguration(value), unknown)
+        }
+        MessageKind::AggregatorStatus => {
+            let (value, unknown) = with(input, headers)?;
+            (HubMessage::AggregatorStatus(value), unknown)
+        }
     })
 }
 
@@ -414,5 +448,8 @@ fn encode_json(message: &HubMessage) -> Result<(String, JsonHeaders, Vec<FieldPa
         HubMessage::SignerRegistration(value) => with(value),
         HubMessage::SingleSignature(value) => with(value),
         HubMessage::EpochSettings(value) => with(value),
+        HubMessage::AggregatorFeatures(value) => with(value),
+        HubMessage::ProtocolConfiguration(value) => with(value),
+        HubMessage::AggregatorStatus(value) => with(value),
     }
 }

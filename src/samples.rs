@@ -5,10 +5,12 @@
 //! its proof of possession is 192 bytes, a Sum6 KES signature 448), not valid cryptography.
 
 use crate::domain::{
-    BlockNumber, BlockNumberOffset, CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch,
-    EpochSettings, EraName, ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ProtocolParameters,
-    SignatureBytes, SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet,
-    SingleSignature, SoftwareVersion, Stake, WireVersionId, WonIndexes,
+    AggregateSignatureKind, AggregatorFeatures, AggregatorStatus, BlockNumber, BlockNumberOffset,
+    CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch, EpochSettings, EraName,
+    ImmutableFileNumber, KeyBytes, Label, NodeInfo, PartyId, ProtocolConfiguration,
+    ProtocolParameters, SignatureBytes, SignedEntityKind, SignedEntityType, SignedMessage, Signer,
+    SignerRegistration, SignerSet, SingleSignature, SoftwareVersion, Stake, WireVersionId,
+    WonIndexes,
 };
 use crate::wire::HubMessage;
 
@@ -212,6 +214,73 @@ pub fn epoch_settings() -> EpochSettings {
     epoch_settings_with(3, 3)
 }
 
+/// An aggregator's features with every optional field set, an unknown signed entity type and a
+/// SNARK proof system.
+pub fn aggregator_features() -> AggregatorFeatures {
+    let label = |text: &str| Label::new(text).expect("a valid label");
+    AggregatorFeatures {
+        open_api_version: label("0.1.71"),
+        documentation_url: label("https://mithril.network/doc"),
+        signed_entity_types: vec![
+            SignedEntityKind::MithrilStakeDistribution,
+            SignedEntityKind::CardanoStakeDistribution,
+            SignedEntityKind::CardanoDatabase,
+            SignedEntityKind::CardanoTransactions,
+            SignedEntityKind::CardanoBlocksTransactions,
+            SignedEntityKind::from_name("CardanoGovernanceActions").expect("a valid name"),
+        ],
+        aggregate_signature_type: AggregateSignatureKind::Snark,
+        cardano_transactions_prover_max_hashes: Some(100),
+        wire_versions: vec![
+            WireVersionId::new(1).expect("in range"),
+            WireVersionId::new(2).expect("in range"),
+        ],
+    }
+}
+
+/// The protocol configuration of an epoch, with both signing configurations.
+pub fn protocol_configuration() -> ProtocolConfiguration {
+    ProtocolConfiguration {
+        protocol_parameters: ProtocolParameters::MAINNET,
+        cardano_transactions_signing_config: Some(CardanoTransactionsSigningConfig {
+            security_parameter: 3000,
+            step: BlockNumber(120),
+        }),
+        cardano_blocks_transactions_signing_config: Some(CardanoTransactionsSigningConfig {
+            security_parameter: 3000,
+            step: BlockNumber(60),
+        }),
+        available_signed_entity_types: vec![
+            SignedEntityKind::MithrilStakeDistribution,
+            SignedEntityKind::CardanoDatabase,
+            SignedEntityKind::Unnamed,
+        ],
+    }
+}
+
+/// A follower aggregator's status during lagrange.
+pub fn aggregator_status() -> AggregatorStatus {
+    let label = |text: &str| Label::new(text).expect("a valid label");
+    AggregatorStatus {
+        epoch: Epoch(512),
+        cardano_era: label("Conway"),
+        cardano_network: label("preprod"),
+        mithril_era: EraName::new("lagrange").expect("a valid era name"),
+        cardano_node_version: label("10.5.1"),
+        aggregator_node_version: label("0.7.91"),
+        protocol_parameters: ProtocolParameters::MAINNET,
+        next_protocol_parameters: ProtocolParameters::new(2422, 20973, 0.2).expect("valid"),
+        total_signers: 3000,
+        total_next_signers: 3012,
+        total_stakes_signers: Stake(21_000_000_000_000_000),
+        total_next_stakes_signers: Stake(21_100_000_000_000_000),
+        total_cardano_spo: 2917,
+        total_cardano_stake: Stake(21_544_125_474_012_388),
+        leader_aggregator_endpoint: Some(label("https://leader.example/aggregator")),
+        certificate_chain_aggregator_endpoint: Some(label("https://chain.example/aggregator")),
+    }
+}
+
 /// Every sample, named, as the golden fixtures store them. Some cannot be carried by every wire
 /// version (a discontinued or a new signed entity type, a SNARK signature in v1).
 pub fn all() -> Vec<(String, HubMessage)> {
@@ -232,6 +301,18 @@ pub fn all() -> Vec<(String, HubMessage)> {
     samples.push((
         "epoch_settings".to_owned(),
         HubMessage::EpochSettings(epoch_settings()),
+    ));
+    samples.push((
+        "aggregator_features".to_owned(),
+        HubMessage::AggregatorFeatures(aggregator_features()),
+    ));
+    samples.push((
+        "protocol_configuration".to_owned(),
+        HubMessage::ProtocolConfiguration(protocol_configuration()),
+    ));
+    samples.push((
+        "aggregator_status".to_owned(),
+        HubMessage::AggregatorStatus(aggregator_status()),
     ));
     samples
 }

@@ -19,7 +19,7 @@ mod frozen;
 use std::collections::BTreeSet;
 use std::fmt;
 
-use mithril_compat::WireError;
+use mithril_compat::{FieldPath, WireError};
 use mithril_compat::domain::{SignedEntityType, UnknownVariant};
 use mithril_compat::samples;
 use mithril_compat::wire::{self, DowngradePolicy, HubMessage, MessageKind, WireVersion};
@@ -188,6 +188,30 @@ const EXPECTED: &[(&str, &str, &str, Expect)] = &[
         "v1@HEAD",
         Lost(&["snark_signature"]),
     ),
+    // Messages added in release 0.4.0: frozen releases neither write nor read them; v1 and v2
+    // carry them alike.
+    ("features", "v1@0.1.0", "*", WriterRefuses),
+    ("features", "v1@0.2.0", "*", WriterRefuses),
+    ("features", "v1@HEAD", "v1@0.1.0", Rejected),
+    ("features", "v1@HEAD", "v1@0.2.0", Rejected),
+    ("features", "v2@HEAD", "v1@0.1.0", Rejected),
+    ("features", "v2@HEAD", "v1@0.2.0", Rejected),
+    // Messages added in release 0.4.0: frozen releases neither write nor read them; v1 and v2
+    // carry them alike.
+    ("configuration", "v1@0.1.0", "*", WriterRefuses),
+    ("configuration", "v1@0.2.0", "*", WriterRefuses),
+    ("configuration", "v1@HEAD", "v1@0.1.0", Rejected),
+    ("configuration", "v1@HEAD", "v1@0.2.0", Rejected),
+    ("configuration", "v2@HEAD", "v1@0.1.0", Rejected),
+    ("configuration", "v2@HEAD", "v1@0.2.0", Rejected),
+    // Messages added in release 0.4.0: frozen releases neither write nor read them; v1 and v2
+    // carry them alike.
+    ("status", "v1@0.1.0", "*", WriterRefuses),
+    ("status", "v1@0.2.0", "*", WriterRefuses),
+    ("status", "v1@HEAD", "v1@0.1.0", Rejected),
+    ("status", "v1@HEAD", "v1@0.2.0", Rejected),
+    ("status", "v2@HEAD", "v1@0.1.0", Rejected),
+    ("status", "v2@HEAD", "v1@0.2.0", Rejected),
 ];
 
 /// What a cell gave.
@@ -304,6 +328,11 @@ macro_rules! frozen_node {
                 MessageKind::EpochSettings => {
                     pb::EpochSettings::decode(&head[..]).map_err(decode_error)?.encode_to_vec()
                 }
+                MessageKind::AggregatorFeatures
+                | MessageKind::ProtocolConfiguration
+                | MessageKind::AggregatorStatus => {
+                    return Err(format!("{} has no {} message", $name, message.kind()));
+                }
             })
         }
         fn read(kind: MessageKind, bytes: &[u8]) -> Result<HubMessage, WireError> {
@@ -332,6 +361,14 @@ macro_rules! frozen_node {
                     pb::EpochSettings::decode(bytes).map_err(malformed)?.encode_to_vec(),
                     None,
                 ),
+                MessageKind::AggregatorFeatures
+                | MessageKind::ProtocolConfiguration
+                | MessageKind::AggregatorStatus => {
+                    return Err(WireError::Unrepresentable {
+                        path: FieldPath::root(),
+                        package: $version.package(),
+                    });
+                }
             };
             let mut message = wire::decode($version, kind, &kept[..])?;
             if let (Some(raw), HubMessage::SingleSignature(signature)) =
@@ -382,6 +419,20 @@ fn matrix_samples() -> Vec<(String, HubMessage)> {
         "signature/with_snark".to_owned(),
         HubMessage::SingleSignature(samples::single_signature_with_snark()),
     ));
+    values.extend([
+        (
+            "features".to_owned(),
+            HubMessage::AggregatorFeatures(samples::aggregator_features()),
+        ),
+        (
+            "configuration".to_owned(),
+            HubMessage::ProtocolConfiguration(samples::protocol_configuration()),
+        ),
+        (
+            "status".to_owned(),
+            HubMessage::AggregatorStatus(samples::aggregator_status()),
+        ),
+    ]);
     values
 }
 
@@ -428,6 +479,9 @@ fn inner_json(message: &HubMessage) -> Value {
         HubMessage::SignerRegistration(value) => serde_json::to_value(value),
         HubMessage::SingleSignature(value) => serde_json::to_value(value),
         HubMessage::EpochSettings(value) => serde_json::to_value(value),
+        HubMessage::AggregatorFeatures(value) => serde_json::to_value(value),
+        HubMessage::ProtocolConfiguration(value) => serde_json::to_value(value),
+        HubMessage::AggregatorStatus(value) => serde_json::to_value(value),
     }
     .unwrap()
 }

@@ -27,7 +27,10 @@ fn payloads_of(message: &HubMessage) -> Vec<(String, Vec<u8>)> {
         HubMessage::SingleSignature(signature) => {
             vec![("stm".to_owned(), signature.signed_payload().to_vec())]
         }
-        HubMessage::EpochSettings(_) => Vec::new(),
+        HubMessage::EpochSettings(_)
+        | HubMessage::AggregatorFeatures(_)
+        | HubMessage::ProtocolConfiguration(_)
+        | HubMessage::AggregatorStatus(_) => Vec::new(),
     }
 }
 

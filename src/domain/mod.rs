@@ -8,6 +8,7 @@
 //! composite types are plain structs of valid leaves, so a value of any type in this module is one
 //! the protocol accepts. Limits are in [`limits`].
 
+pub(crate) mod aggregator;
 mod bytes;
 mod epoch_settings;
 mod node_info;
@@ -30,7 +31,11 @@ pub use scalars::{
 };
 pub use signature::{SingleSignature, WonIndexes};
 pub use signed_entity::{CardanoDbBeacon, SignedEntityType, UnknownOrigin, UnknownVariant};
-pub use text::{EraName, PartyId, SignedMessage, SoftwareVersion};
+pub use aggregator::{
+    AggregateSignatureKind, AggregatorFeatures, AggregatorStatus, ProtocolConfiguration,
+    SignedEntityKind,
+};
+pub use text::{EraName, Label, PartyId, SignedMessage, SoftwareVersion};
 
 /// The bounds the domain model enforces on values that come from the network.
 pub mod limits {
@@ -51,8 +56,11 @@ pub mod limits {
     pub const MAX_WON_INDEXES: usize = 1 << 20;
     /// Most signers in one list of an epoch's settings.
     pub const MAX_SIGNERS: usize = 100_000;
-    /// Most eras or wire versions one node may declare.
+    /// Most eras or wire versions one node may declare, and most signed entity types one
+    /// aggregator may list.
     pub const MAX_DECLARED: usize = 64;
+    /// Longest descriptive text an aggregator publishes (bytes).
+    pub const MAX_LABEL_BYTES: usize = 512;
 }
 
 /// Checks that a list declared by a node stays within [`limits::MAX_DECLARED`] entries.

@@ -136,6 +136,20 @@ fn is_era_name_char(byte: u8) -> bool {
     byte.is_ascii_lowercase() | byte.is_ascii_digit() | (byte == b'_') | (byte == b'-')
 }
 
+/// ` ` to `~`: printable ASCII with the space.
+fn is_printable_ascii(byte: u8) -> bool {
+    byte.wrapping_sub(b' ') <= b'~' - b' '
+}
+
+bounded_text!(
+    /// Short descriptive text an aggregator publishes: an API version, a documentation URL, a
+    /// network or node version name (printable ASCII, 1 to 512 bytes).
+    Label,
+    limits::MAX_LABEL_BYTES,
+    is_printable_ascii,
+    "printable ASCII"
+);
+
 bounded_text!(
     /// Identifier of a signing party: a stake pool id such as `pool1…` (visible ASCII, 1 to 128
     /// bytes).

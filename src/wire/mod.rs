@@ -21,9 +21,13 @@ use std::str::FromStr;
 
 use bytes::{Buf, Bytes};
 
-use crate::domain::{EpochSettings, SignerRegistration, SingleSignature, WireVersionId};
+use crate::domain::{
+    AggregatorFeatures, AggregatorStatus, EpochSettings, ProtocolConfiguration, SignerRegistration,
+    SingleSignature, WireVersionId,
+};
 use crate::error::{FieldPath, Nest, WireError};
 
+mod aggregator;
 #[cfg(feature = "json")]
 pub mod json;
 mod relay;
@@ -130,6 +134,12 @@ pub enum MessageKind {
     SingleSignature,
     /// An [`EpochSettings`] (body of `GetEpochSettings`, `GET /epoch-settings`).
     EpochSettings,
+    /// An [`AggregatorFeatures`] (body of `GET /`).
+    AggregatorFeatures,
+    /// A [`ProtocolConfiguration`] (body of `GET /protocol-configuration/{epoch}`).
+    ProtocolConfiguration,
+    /// An [`AggregatorStatus`] (body of `GET /status`).
+    AggregatorStatus,
 }
 
 impl MessageKind {
@@ -138,6 +148,9 @@ impl MessageKind {
         MessageKind::SignerRegistration,
         MessageKind::SingleSignature,
         MessageKind::EpochSettings,
+        MessageKind::AggregatorFeatures,
+        MessageKind::ProtocolConfiguration,
+        MessageKind::AggregatorStatus,
     ];
 
     /// The name of the message in error paths (`single_signature`).
@@ -146,6 +159,9 @@ impl MessageKind {
             Self::SignerRegistration => "signer_registration",
             Self::SingleSignature => "single_signature",
             Self::EpochSettings => "epoch_settings",
+            Self::AggregatorFeatures => "aggregator_features",
+            Self::ProtocolConfiguration => "protocol_configuration",
+            Self::AggregatorStatus => "aggregator_status",
         }
     }
 
@@ -155,6 +171,9 @@ impl MessageKind {
             Self::SignerRegistration => "register-signer",
             Self::SingleSignature => "register-signature",
             Self::EpochSettings => "epoch-settings",
+            Self::AggregatorFeatures => "aggregator-features",
+            Self::ProtocolConfiguration => "protocol-configuration",
+            Self::AggregatorStatus => "aggregator-status",
         }
     }
 }
@@ -167,7 +186,10 @@ impl fmt::Display for MessageKind {
 
 /// A message kind name this build does not know.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown message {0:?} (expected register-signer, register-signature or epoch-settings)")]
+#[error(
+    "unknown message {0:?} (expected register-signer, register-signature, epoch-settings, \
+     aggregator-features, protocol-configuration or aggregator-status)"
+)]
 pub struct UnknownMessageKind(pub String);
 
 impl FromStr for MessageKind {
@@ -193,6 +215,12 @@ pub enum HubMessage {
     SingleSignature(SingleSignature),
     /// Epoch settings.
     EpochSettings(EpochSettings),
+    /// An aggregator's features.
+    AggregatorFeatures(AggregatorFeatures),
+    /// The protocol configuration of an epoch.
+    ProtocolConfiguration(ProtocolConfiguration),
+    /// An aggregator's status.
+    AggregatorStatus(AggregatorStatus),
 }
 
 impl HubMessage {
@@ -202,6 +230,9 @@ impl HubMessage {
             Self::SignerRegistration(_) => MessageKind::SignerRegistration,
             Self::SingleSignature(_) => MessageKind::SingleSignature,
             Self::EpochSettings(_) => MessageKind::EpochSettings,
+            Self::AggregatorFeatures(_) => MessageKind::AggregatorFeatures,
+            Self::ProtocolConfiguration(_) => MessageKind::ProtocolConfiguration,
+            Self::AggregatorStatus(_) => MessageKind::AggregatorStatus,
         }
     }
 }
@@ -222,6 +253,18 @@ impl HubType for SingleSignature {
 
 impl HubType for EpochSettings {
     const KIND: MessageKind = MessageKind::EpochSettings;
+}
+
+impl HubType for AggregatorFeatures {
+    const KIND: MessageKind = MessageKind::AggregatorFeatures;
+}
+
+impl HubType for ProtocolConfiguration {
+    const KIND: MessageKind = MessageKind::ProtocolConfiguration;
+}
+
+impl HubType for AggregatorStatus {
+    const KIND: MessageKind = MessageKind::AggregatorStatus;
 }
 
 mod sealed {
@@ -465,10 +508,23 @@ where
 }
 
 /// A marker type that converts every message kind.
-trait AllKinds: Spoke<SignerRegistration> + Spoke<SingleSignature> + Spoke<EpochSettings> {}
+trait AllKinds:
+    Spoke<SignerRegistration>
+    + Spoke<SingleSignature>
+    + Spoke<EpochSettings>
+    + Spoke<AggregatorFeatures>
+    + Spoke<ProtocolConfiguration>
+    + Spoke<AggregatorStatus>
+{
+}
 
 impl<S> AllKinds for S where
-    S: Spoke<SignerRegistration> + Spoke<SingleSignature> + Spoke<EpochSettings>
+    S: Spoke<SignerRegistration>
+        + Spoke<SingleSignature>
+        + Spoke<EpochSettings>
+        + Spoke<AggregatorFeatures>
+        + Spoke<ProtocolConfiguration>
+        + Spoke<AggregatorStatus>
 {
 }
 
@@ -489,6 +545,15 @@ pub fn decode(
             }
             MessageKind::EpochSettings => {
                 HubMessage::EpochSettings(decode_with_limit::<S, _>(buf, limit)?)
+            }
+            MessageKind::AggregatorFeatures => {
+                HubMessage::AggregatorFeatures(decode_with_limit::<S, _>(buf, limit)?)
+            }
+            MessageKind::ProtocolConfiguration => {
+                HubMessage::ProtocolConfiguration(decode_with_limit::<S, _>(buf, limit)?)
+            }
+            MessageKind::AggregatorStatus => {
+                HubMessage::AggregatorStatus(decode_with_limit::<S, _>(buf, limit)?)
             }
         })
     }
@@ -512,6 +577,15 @@ fn decode_exact_dyn(
                 HubMessage::SingleSignature(decode_exact::<S, _>(bytes)?)
             }
             MessageKind::EpochSettings => HubMessage::EpochSettings(decode_exact::<S, _>(bytes)?),
+            MessageKind::AggregatorFeatures => {
+                HubMessage::AggregatorFeatures(decode_exact::<S, _>(bytes)?)
+            }
+            MessageKind::ProtocolConfiguration => {
+                HubMessage::ProtocolConfiguration(decode_exact::<S, _>(bytes)?)
+            }
+            MessageKind::AggregatorStatus => {
+                HubMessage::AggregatorStatus(decode_exact::<S, _>(bytes)?)
+            }
         })
     }
     match version {
@@ -540,6 +614,9 @@ pub fn encode_with_policy(
             HubMessage::SignerRegistration(value) => encode_with::<S, _>(value, policy),
             HubMessage::SingleSignature(value) => encode_with::<S, _>(value, policy),
             HubMessage::EpochSettings(value) => encode_with::<S, _>(value, policy),
+            HubMessage::AggregatorFeatures(value) => encode_with::<S, _>(value, policy),
+            HubMessage::ProtocolConfiguration(value) => encode_with::<S, _>(value, policy),
+            HubMessage::AggregatorStatus(value) => encode_with::<S, _>(value, policy),
         }
     }
     match version {

@@ -44,7 +44,7 @@ pub(super) mod private {
 }
 
 /// Writes `key: value` when the value is present.
-fn entry_if<M: SerializeMap, T: Serialize>(
+pub(super) fn entry_if<M: SerializeMap, T: Serialize>(
     map: &mut M,
     key: &'static str,
     value: &Option<T>,
@@ -56,7 +56,7 @@ fn entry_if<M: SerializeMap, T: Serialize>(
 }
 
 /// Writes the unknown members whose key is not a declared one.
-fn unknown_entries<M: SerializeMap>(
+pub(super) fn unknown_entries<M: SerializeMap>(
     map: &mut M,
     declared: &[&str],
     unknown: &UnknownFields,
@@ -70,12 +70,12 @@ fn unknown_entries<M: SerializeMap>(
 }
 
 /// Lists `prefix.key` for each unknown member.
-fn unknown_paths(prefix: &str, unknown: &UnknownFields, into: &mut Vec<String>) {
+pub(super) fn unknown_paths(prefix: &str, unknown: &UnknownFields, into: &mut Vec<String>) {
     into.extend(unknown.keys().map(|key| format!("{prefix}.{key}")));
 }
 
 /// Reads a whole message from a JSON value, naming the root in errors.
-fn read_root<T>(
+pub(super) fn read_root<T>(
     root: &'static str,
     value: Value,
     read: impl FnOnce(Value) -> Result<T, ValidationError>,
@@ -85,7 +85,7 @@ fn read_root<T>(
 
 /// `Deserialize` through the strict tree, so that the rules and the errors are those of
 /// [`JsonMessage::from_value`].
-fn deserialize_message<'de, D: Deserializer<'de>, M: JsonMessage>(
+pub(super) fn deserialize_message<'de, D: Deserializer<'de>, M: JsonMessage>(
     deserializer: D,
 ) -> Result<M, D::Error> {
     let Strict(value) = Strict::deserialize(deserializer)?;
@@ -648,7 +648,7 @@ pub struct ProtocolParametersMessage {
 }
 
 impl ProtocolParametersMessage {
-    fn read(value: Value) -> Result<Self, ValidationError> {
+    pub(super) fn read(value: Value) -> Result<Self, ValidationError> {
         let mut object = Object::read(value)?;
         Ok(Self {
             k: object.required("k", tree::unsigned)?,
@@ -688,7 +688,7 @@ pub struct CardanoTransactionsSigningConfigMessage {
 }
 
 impl CardanoTransactionsSigningConfigMessage {
-    fn read(value: Value) -> Result<Self, ValidationError> {
+    pub(super) fn read(value: Value) -> Result<Self, ValidationError> {
         let mut object = Object::read(value)?;
         Ok(Self {
             security_parameter: object.required("security_parameter", tree::unsigned)?,

@@ -5,6 +5,12 @@
 //! | `POST /register-signer` | [`RegisterSignerMessage`] (+ the `signer-node-version` header) | [`SignerRegistration`] |
 //! | `POST /register-signatures` | [`RegisterSignatureMessage`] | [`SingleSignature`] |
 //! | `GET /epoch-settings` | [`EpochSettingsMessage`] | [`EpochSettings`] |
+//! | `GET /` | [`AggregatorFeaturesMessage`] | [`AggregatorFeatures`](crate::domain::AggregatorFeatures) |
+//! | `GET /protocol-configuration/{epoch}` | [`ProtocolConfigurationMessage`] | [`ProtocolConfiguration`](crate::domain::ProtocolConfiguration) |
+//! | `GET /status` | [`AggregatorStatusMessage`] | [`AggregatorStatus`](crate::domain::AggregatorStatus) |
+//!
+//! The conversions of the last three are tabled in `convert_aggregator`; today's HTTP semantics
+//! (headers, status codes, the API version) are in [`http`].
 //!
 //! ```
 //! use mithril_compat::domain::SingleSignature;
@@ -100,15 +106,23 @@ use serde_json::Value;
 
 use crate::WireError;
 use crate::domain::{
-    EpochSettings, NodeInfo, SignerRegistration, SingleSignature, SoftwareVersion,
+    AggregatorFeatures, AggregatorStatus, EpochSettings, NodeInfo, ProtocolConfiguration,
+    SignerRegistration, SingleSignature, SoftwareVersion,
 };
 use crate::error::{FieldPath, ValidationError, WithinField};
 use crate::wire::{DEFAULT_MAX_MESSAGE_BYTES, Downgrade, DowngradePolicy, HubMessage, MessageKind};
 
+pub mod aggregator;
 mod convert;
+mod convert_aggregator;
+pub mod http;
 pub mod message;
 mod tree;
 
+pub use aggregator::{
+    AggregatorCapabilitiesMessage, AggregatorFeaturesMessage, AggregatorStatusMessage,
+    CardanoTransactionsProverMessage, ProtocolConfigurationMessage,
+};
 pub use convert::JsonSpoke;
 pub use message::{
     CardanoDbBeaconMessage, CardanoTransactionsSigningConfigMessage, EpochSettingsMessage,
@@ -328,6 +342,15 @@ pub fn decode_message(
         MessageKind::EpochSettings => {
             HubMessage::EpochSettings(decode::<EpochSettings>(body, headers)?)
         }
+        MessageKind::AggregatorFeatures => {
+            HubMessage::AggregatorFeatures(decode::<AggregatorFeatures>(body, headers)?)
+        }
+        MessageKind::ProtocolConfiguration => {
+            HubMessage::ProtocolConfiguration(decode::<ProtocolConfiguration>(body, headers)?)
+        }
+        MessageKind::AggregatorStatus => {
+            HubMessage::AggregatorStatus(decode::<AggregatorStatus>(body, headers)?)
+        }
     })
 }
 
@@ -340,6 +363,9 @@ pub fn encode_message(
         HubMessage::SignerRegistration(value) => encode_with(value, policy),
         HubMessage::SingleSignature(value) => encode_with(value, policy),
         HubMessage::EpochSettings(value) => encode_with(value, policy),
+        HubMessage::AggregatorFeatures(value) => encode_with(value, policy),
+        HubMessage::ProtocolConfiguration(value) => encode_with(value, policy),
+        HubMessage::AggregatorStatus(value) => encode_with(value, policy),
     }
 }
 
@@ -349,5 +375,8 @@ pub const fn root_name(kind: MessageKind) -> &'static str {
         MessageKind::SignerRegistration => RegisterSignerMessage::ROOT,
         MessageKind::SingleSignature => RegisterSignatureMessage::ROOT,
         MessageKind::EpochSettings => EpochSettingsMessage::ROOT,
+        MessageKind::AggregatorFeatures => AggregatorFeaturesMessage::ROOT,
+        MessageKind::ProtocolConfiguration => ProtocolConfigurationMessage::ROOT,
+        MessageKind::AggregatorStatus => AggregatorStatusMessage::ROOT,
     }
 }

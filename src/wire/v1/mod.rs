@@ -23,6 +23,7 @@ mod generated {
 
 /// The generated protobuf types of `mithril.signer.v1`.
 pub mod pb {
+    pub use super::generated::{AggregatorFeatures, AggregatorStatus, ProtocolConfiguration};
     pub use super::generated::{
         CardanoDbBeacon, CardanoStakeDistribution, CardanoTransactions,
         CardanoTransactionsSigningConfig, EpochSettings, GetEpochSettingsRequest,
@@ -52,6 +53,8 @@ pub mod pb {
 pub struct V1;
 
 impl super::sealed::Sealed for V1 {}
+
+crate::wire::aggregator::aggregator_spokes!(super::V1, super::pb);
 
 crate::wire::entry_points!(V1);
 

@@ -27,6 +27,7 @@ mod generated {
 
 /// The generated protobuf types of `mithril.signer.v2`.
 pub mod pb {
+    pub use super::generated::{AggregatorFeatures, AggregatorStatus, ProtocolConfiguration};
     pub use super::generated::{
         CardanoBlocksTransactions, CardanoDbBeacon, CardanoStakeDistribution, CardanoTransactions,
         CardanoTransactionsSigningConfig, EpochSettings, GetEpochSettingsRequest,
@@ -61,6 +62,8 @@ pub mod pb {
 pub struct V2;
 
 impl super::sealed::Sealed for V2 {}
+
+crate::wire::aggregator::aggregator_spokes!(super::V2, super::pb);
 
 crate::wire::entry_points!(V2);
 
