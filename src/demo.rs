@@ -349,6 +349,7 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
                 node_info: info,
                 verification_key_for_snark: None,
                 verification_key_signature_for_snark: None,
+                proof_of_bound_possession_for_snark: None,
             };
             match client.register_signer(&registration).await {
                 Ok(reply) => {
@@ -380,6 +381,7 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
                     stake: Some(Stake(pools[*index].stake)),
                     verification_key_for_snark: None,
                     verification_key_signature_for_snark: None,
+                    proof_of_bound_possession_for_snark: None,
                 })
                 .collect(),
         )

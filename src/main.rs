@@ -8,8 +8,8 @@ use std::str::FromStr;
 
 use clap::{Parser, Subcommand};
 use mithril_compat::domain::{
-    AggregatorFeatures, AggregatorStatus, EpochSettings, ProtocolConfiguration,
-    SignerRegistration, SingleSignature,
+    AggregatorFeatures, AggregatorStatus, EpochSettings, ProtocolConfiguration, SignerRegistration,
+    SingleSignature,
 };
 use mithril_compat::wire::json::{self, JsonHeaders, JsonMessage, JsonSpoke};
 use mithril_compat::wire::{self, DowngradePolicy, HubMessage, MessageKind, WireVersion};

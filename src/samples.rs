@@ -16,6 +16,8 @@ use crate::wire::HubMessage;
 
 /// Length of a BLS verification key with its proof of possession (bytes).
 pub const VERIFICATION_KEY_LEN: usize = 192;
+/// Length of a Schnorr signature: a SNARK key's proof of bound possession (bytes).
+pub const SCHNORR_SIGNATURE_LEN: usize = 64;
 /// Length of a Sum6 KES signature (bytes).
 pub const KES_SIGNATURE_LEN: usize = 448;
 /// Length of a CBOR operational certificate (bytes).
@@ -85,6 +87,7 @@ pub fn signer_registration() -> SignerRegistration {
         node_info: node_info(),
         verification_key_for_snark: Some(key(13, SNARK_VERIFICATION_KEY_LEN)),
         verification_key_signature_for_snark: Some(key(14, KES_SIGNATURE_LEN)),
+        proof_of_bound_possession_for_snark: Some(key(15, SCHNORR_SIGNATURE_LEN)),
     }
 }
 
@@ -184,6 +187,9 @@ pub fn signer(seed: u64, stake: u64) -> Signer {
         verification_key_signature_for_snark: seed
             .is_multiple_of(2)
             .then(|| key(seed.wrapping_mul(31).wrapping_add(5), KES_SIGNATURE_LEN)),
+        proof_of_bound_possession_for_snark: seed
+            .is_multiple_of(2)
+            .then(|| key(seed.wrapping_mul(37).wrapping_add(9), SCHNORR_SIGNATURE_LEN)),
     }
 }
 

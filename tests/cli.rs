@@ -250,7 +250,7 @@ fn convert_to_json_reports_what_it_drops_and_the_headers_to_send() {
 #[test]
 fn convert_names_members_it_does_not_convert() {
     let mut body = json_of(&golden_json("register_signer"));
-    body["proof_of_bound_possession_for_snark"] = "00".into();
+    body["future_member"] = "00".into();
     let output = run(
         &[
             "convert",
@@ -266,8 +266,7 @@ fn convert_names_members_it_does_not_convert() {
     assert!(output.status.success(), "{output:?}");
     assert_eq!(
         String::from_utf8(output.stderr).unwrap(),
-        "not converted: register_signer.proof_of_bound_possession_for_snark (a member this build \
-         does not know)\n"
+        "not converted: register_signer.future_member (a member this build does not know)\n"
     );
 }
 

@@ -19,10 +19,10 @@ mod frozen;
 use std::collections::BTreeSet;
 use std::fmt;
 
-use mithril_compat::{FieldPath, WireError};
 use mithril_compat::domain::{SignedEntityType, UnknownVariant};
 use mithril_compat::samples;
 use mithril_compat::wire::{self, DowngradePolicy, HubMessage, MessageKind, WireVersion};
+use mithril_compat::{FieldPath, WireError};
 use serde_json::Value;
 
 /// What a cell is expected to give, where it is not the identical value.
@@ -43,14 +43,23 @@ enum Expect {
 use Expect::*;
 
 const SNARK_KEYS: &[&str] = &[
+    "proof_of_bound_possession_for_snark",
     "verification_key_for_snark",
     "verification_key_signature_for_snark",
 ];
 const SIGNER_SNARK_KEYS: &[&str] = &[
+    "current_signers[].proof_of_bound_possession_for_snark",
     "current_signers[].verification_key_for_snark",
     "current_signers[].verification_key_signature_for_snark",
+    "next_signers[].proof_of_bound_possession_for_snark",
     "next_signers[].verification_key_for_snark",
     "next_signers[].verification_key_signature_for_snark",
+];
+/// Added in release 0.4.0: the SNARK key's proof of bound possession.
+const PROOF: &[&str] = &["proof_of_bound_possession_for_snark"];
+const SIGNER_PROOF: &[&str] = &[
+    "current_signers[].proof_of_bound_possession_for_snark",
+    "next_signers[].proof_of_bound_possession_for_snark",
 ];
 const V1: &str = "mithril.signer.v1";
 const V2: &str = "mithril.signer.v2";
@@ -64,6 +73,10 @@ const EXPECTED: &[(&str, &str, &str, Expect)] = &[
     ("registration", "v1@0.1.0", "v1@HEAD", Lost(SNARK_KEYS)),
     ("registration", "v1@0.2.0", "v1@0.1.0", Lost(SNARK_KEYS)),
     ("registration", "v1@HEAD", "v1@0.1.0", Lost(SNARK_KEYS)),
+    // Release 0.2.0 has the SNARK keys, not their proof of bound possession (0.4.0).
+    ("registration", "v1@0.2.0", "v1@0.2.0", Lost(PROOF)),
+    ("registration", "v1@0.2.0", "v1@HEAD", Lost(PROOF)),
+    ("registration", "v1@HEAD", "v1@0.2.0", Lost(PROOF)),
     // v1 and v2 registrations are never mistaken for each other.
     ("registration", "v1@0.1.0", "v2@HEAD", RejectedAs(V1)),
     ("registration", "v1@0.2.0", "v2@HEAD", RejectedAs(V1)),
@@ -77,6 +90,9 @@ const EXPECTED: &[(&str, &str, &str, Expect)] = &[
     ("settings", "v1@0.1.0", "v1@HEAD", Lost(SIGNER_SNARK_KEYS)),
     ("settings", "v1@0.2.0", "v1@0.1.0", Lost(SIGNER_SNARK_KEYS)),
     ("settings", "v1@HEAD", "v1@0.1.0", Lost(SIGNER_SNARK_KEYS)),
+    ("settings", "v1@0.2.0", "v1@0.2.0", Lost(SIGNER_PROOF)),
+    ("settings", "v1@0.2.0", "v1@HEAD", Lost(SIGNER_PROOF)),
+    ("settings", "v1@HEAD", "v1@0.2.0", Lost(SIGNER_PROOF)),
     ("settings", "v1@0.1.0", "v2@HEAD", RejectedAs(V1)),
     ("settings", "v1@0.2.0", "v2@HEAD", RejectedAs(V1)),
     ("settings", "v1@HEAD", "v2@HEAD", RejectedAs(V1)),

@@ -127,6 +127,9 @@ fn signer(seed: u64, snark: bool) -> SignerMessage {
         kes_period: Some(seed % 62),
         verification_key_for_snark: snark.then(|| snark_verification_key(seed * 10 + 25)),
         verification_key_signature_for_snark: snark.then(|| kes_signature(seed * 10 + 30)),
+        // A Schnorr signature, written bytes-hex as mithril-common 0.8 writes it.
+        proof_of_bound_possession_for_snark: snark
+            .then(|| hex::encode(samples::bytes(seed * 10 + 35, 64))),
         unknown_fields: Default::default(),
     }
 }
@@ -140,6 +143,7 @@ fn registration(snark: bool) -> RegisterSignerMessage {
         kes_period,
         verification_key_for_snark,
         verification_key_signature_for_snark,
+        proof_of_bound_possession_for_snark,
         unknown_fields,
     } = signer(7, snark);
     RegisterSignerMessage {
@@ -151,6 +155,7 @@ fn registration(snark: bool) -> RegisterSignerMessage {
         kes_period,
         verification_key_for_snark,
         verification_key_signature_for_snark,
+        proof_of_bound_possession_for_snark,
         unknown_fields,
     }
 }

@@ -522,30 +522,24 @@ fn null_optional_members_read_as_absent_like_today() {
 
 #[test]
 fn members_this_build_does_not_know_are_kept_by_the_body_types() {
-    // `proof_of_bound_possession_for_snark` is a member of today's `snark` build that the hub
-    // does not model; `stake` is what a signer with stake would add.
+    // A member of a release newer than this build, and `stake`, which a signer with stake
+    // would add.
     let body = json!({
         "epoch": 1,
         "party_id": "p",
         "verification_key": VK,
-        "proof_of_bound_possession_for_snark": "00ff",
+        "stake": 12,
         "future": {"a": [1, 2]}
     });
     let message: RegisterSignerMessage = json::parse(body.to_string().as_bytes()).unwrap();
     assert_eq!(
         message.unknown_fields(),
-        [
-            "register_signer.future",
-            "register_signer.proof_of_bound_possession_for_snark"
-        ]
+        ["register_signer.future", "register_signer.stake"]
     );
     assert_eq!(json::to_value(&message), body);
     // Today's nodes accept it too.
     let theirs: TodayRegisterSigner = today(body.to_string().as_bytes());
-    assert_eq!(
-        theirs.proof_of_bound_possession_for_snark.as_deref(),
-        Some("00ff")
-    );
+    assert_eq!(theirs.proof_of_bound_possession_for_snark, None);
     // The hub has no place for them.
     let hub: SignerRegistration = json::from_message(&message, &JsonHeaders::default()).unwrap();
     let written: Value = serde_json::from_slice(&json::encode(&hub).unwrap().body).unwrap();

@@ -301,7 +301,7 @@ fn upstream_json_bodies_round_trip_through_the_json_wire_and_protobuf() {
     // Upstream's test doubles that no real aggregator sends: the hub refuses them, by name.
     let refused_by_the_hub: &[(&str, &str)] = &[(
         "aggregator_status_dummy",
-        "aggregator_status.protocol.m: 100 is out of range",
+        "aggregator_status.protocol.k: 1000 is out of range (expected 1 to m)",
     )];
     let mut through_v2 = Vec::new();
     for entry in file["messages"].as_array().unwrap() {
@@ -352,7 +352,15 @@ fn upstream_json_bodies_round_trip_through_the_json_wire_and_protobuf() {
                 through_v2.push(name.to_owned());
             }
         }
-        assert!(carried > 0, "{name}: no protobuf version carries it");
+        // Upstream writes a discontinued type as the bare string "CardanoImmutableFilesFull"
+        // (and reads it back as unknown): the JSON wire keeps it as an unknown variant of JSON
+        // origin, which no protobuf version can carry (a signature cannot lose what it is about).
+        let json_only = ["register_signature_cardano_immutable_files_full"];
+        assert_eq!(
+            carried == 0,
+            json_only.contains(&name),
+            "{name}: carried by {carried} protobuf versions"
+        );
     }
     for required in [
         "aggregator_features",

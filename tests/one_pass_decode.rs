@@ -124,6 +124,7 @@ fn v2_signer() -> impl Strategy<Value = v2::pb::Signer> {
                 .prop_map(|(key, kes_signature)| v2::pb::VerificationKey {
                     key: key.into(),
                     kes_signature: kes_signature.map(Bytes::from),
+                    proof_of_bound_possession: None,
                 }),
         )
     };
@@ -173,6 +174,7 @@ fn v1_signer() -> impl Strategy<Value = v1::pb::Signer> {
                     stake,
                     verification_key_for_snark: snark_key,
                     verification_key_signature_for_snark: snark_signature.flatten(),
+                    proof_of_bound_possession_for_snark: None,
                 }
             },
         )
@@ -194,6 +196,7 @@ fn v2_signer_named(party_id: &str) -> v2::pb::Signer {
         concatenation_key: Some(v2::pb::VerificationKey {
             key: Bytes::from_static(b"k"),
             kes_signature: None,
+            proof_of_bound_possession: None,
         }),
         ..Default::default()
     }

@@ -275,7 +275,10 @@ mod tests {
         assert_eq!(future.name(), "CardanoGovernance");
         assert!(matches!(future, SignedEntityKind::Unknown(_)));
         assert!(SignedEntityKind::CardanoImmutableFilesFull.is_discontinued());
-        assert_eq!(SignedEntityKind::from_name("").unwrap(), SignedEntityKind::Unnamed);
+        assert_eq!(
+            SignedEntityKind::from_name("").unwrap(),
+            SignedEntityKind::Unnamed
+        );
         assert!(SignedEntityKind::from_name("new\ntype").is_err());
         let snark = AggregateSignatureKind::from_name("Snark").unwrap();
         assert_eq!(snark, AggregateSignatureKind::Snark);

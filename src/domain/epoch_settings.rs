@@ -26,6 +26,8 @@ pub struct Signer {
     pub verification_key_for_snark: Option<KeyBytes>,
     /// KES signature of the SNARK verification key by the pool.
     pub verification_key_signature_for_snark: Option<KeyBytes>,
+    /// The signer's proof of bound possession of its SNARK key (a Schnorr signature).
+    pub proof_of_bound_possession_for_snark: Option<KeyBytes>,
 }
 
 /// A list of signers in which each party appears once, at most [`MAX_SIGNERS`] long.
@@ -156,6 +158,7 @@ mod tests {
             stake: stake.map(Stake),
             verification_key_for_snark: None,
             verification_key_signature_for_snark: None,
+            proof_of_bound_possession_for_snark: None,
         }
     }
 

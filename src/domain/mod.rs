@@ -21,6 +21,10 @@ mod signed_entity;
 mod text;
 
 pub use self::bytes::{BoundedBytes, KeyBytes, SignatureBytes};
+pub use aggregator::{
+    AggregateSignatureKind, AggregatorFeatures, AggregatorStatus, ProtocolConfiguration,
+    SignedEntityKind,
+};
 pub use epoch_settings::{CardanoTransactionsSigningConfig, EpochSettings, Signer, SignerSet};
 pub use node_info::NodeInfo;
 pub use protocol::ProtocolParameters;
@@ -31,10 +35,6 @@ pub use scalars::{
 };
 pub use signature::{SingleSignature, WonIndexes};
 pub use signed_entity::{CardanoDbBeacon, SignedEntityType, UnknownOrigin, UnknownVariant};
-pub use aggregator::{
-    AggregateSignatureKind, AggregatorFeatures, AggregatorStatus, ProtocolConfiguration,
-    SignedEntityKind,
-};
 pub use text::{EraName, Label, PartyId, SignedMessage, SoftwareVersion};
 
 /// The bounds the domain model enforces on values that come from the network.

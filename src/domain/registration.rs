@@ -29,6 +29,9 @@ pub struct SignerRegistration {
     pub verification_key_for_snark: Option<KeyBytes>,
     /// KES signature of the SNARK verification key by the pool.
     pub verification_key_signature_for_snark: Option<KeyBytes>,
+    /// The signer's proof of bound possession of its SNARK key (a Schnorr signature; upstream's
+    /// `proof_of_bound_possession_for_snark`, `mithril-common` 0.8).
+    pub proof_of_bound_possession_for_snark: Option<KeyBytes>,
 }
 
 /// A proof system of Mithril's STM signatures.

@@ -535,41 +535,41 @@ impl MithrilEraReader {
         ) {
             return Err(DatumError::BadEnvelopeSignature);
         }
-        if let Some(expected) = self.network {
-            if envelope.network != expected {
-                return Err(DatumError::WrongNetwork {
-                    expected,
-                    found: envelope.network,
-                });
-            }
+        if let Some(expected) = self.network
+            && envelope.network != expected
+        {
+            return Err(DatumError::WrongNetwork {
+                expected,
+                found: envelope.network,
+            });
         }
-        if let Some(highest) = state.highest_sequence {
-            if envelope.sequence < highest {
-                return Err(MarkerError::Replay {
-                    sequence: envelope.sequence,
-                    accepted: highest,
-                }
-                .into());
+        if let Some(highest) = state.highest_sequence
+            && envelope.sequence < highest
+        {
+            return Err(MarkerError::Replay {
+                sequence: envelope.sequence,
+                accepted: highest,
             }
+            .into());
         }
         let previous = state.accepted.as_ref().map(|accepted| AcceptedMarkers {
             sequence: accepted.sequence.unwrap_or(0),
             markers: accepted.markers.clone(),
         });
-        if let Some(accepted) = &state.accepted {
-            if accepted.sequence == Some(envelope.sequence) {
-                let mut sorted_old = accepted.markers.clone();
-                let mut sorted_new = markers.clone();
-                sorted_old.sort();
-                sorted_new.sort();
-                if sorted_old != sorted_new {
-                    return Err(MarkerError::Equivocation {
-                        sequence: envelope.sequence,
-                    }
-                    .into());
+        if let Some(accepted) = &state.accepted
+            && accepted.sequence == Some(envelope.sequence)
+        {
+            let mut sorted_old = accepted.markers.clone();
+            let mut sorted_new = markers.clone();
+            sorted_old.sort();
+            sorted_new.sort();
+            if sorted_old != sorted_new {
+                return Err(MarkerError::Equivocation {
+                    sequence: envelope.sequence,
                 }
-                return Ok(markers);
+                .into());
             }
+            return Ok(markers);
         }
         self.rules
             .check_transition(previous.as_ref(), &markers, current_epoch)?;
@@ -636,12 +636,12 @@ pub fn generate_markers(
     current_era_epoch: u64,
     next_era_epoch: Option<u64>,
 ) -> Result<Vec<MithrilEraMarker>, DatumError> {
-    if let Some(next) = next_era_epoch {
-        if next <= current_era_epoch {
-            return Err(malformed(format!(
-                "the next era's epoch {next} must be after the current era's epoch {current_era_epoch}"
-            )));
-        }
+    if let Some(next) = next_era_epoch
+        && next <= current_era_epoch
+    {
+        return Err(malformed(format!(
+            "the next era's epoch {next} must be after the current era's epoch {current_era_epoch}"
+        )));
     }
     if eras.len() > 2 {
         return Err(malformed("upstream's datum layout holds at most two eras"));

@@ -51,10 +51,8 @@ fn decode(value: &str) -> Result<(Vec<u8>, u64), SnarkAvkError> {
 
 /// `AggregateVerificationKeyForSnark::from_bytes`: CBOR after a `0x01` prefix, else legacy.
 fn from_bytes(bytes: &[u8]) -> Option<(Vec<u8>, u64)> {
-    if let Some(cbor) = bytes.strip_prefix(&[1u8]) {
-        if let Some(key) = from_cbor(cbor) {
-            return Some(key);
-        }
+    if let Some(key) = bytes.strip_prefix(&[1u8]).and_then(from_cbor) {
+        return Some(key);
     }
     let commitment_end = bytes.len().checked_sub(8)?;
     let stake = u64::from_be_bytes(bytes[commitment_end..].try_into().ok()?);

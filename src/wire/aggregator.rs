@@ -169,10 +169,8 @@ macro_rules! aggregator_spokes {
                         documentation_url: label(documentation_url, "documentation_url")?,
                         signed_entity_types: kinds_to_hub(signed_entity_types)
                             .within("signed_entity_types")?,
-                        aggregate_signature_type: signature_kind_to_hub(
-                            &aggregate_signature_type,
-                        )
-                        .within("aggregate_signature_type")?,
+                        aggregate_signature_type: signature_kind_to_hub(&aggregate_signature_type)
+                            .within("aggregate_signature_type")?,
                         cardano_transactions_prover_max_hashes,
                         wire_versions: wire_versions_to_hub(&wire_versions)
                             .within("wire_versions")?,
@@ -195,9 +193,7 @@ macro_rules! aggregator_spokes {
                         open_api_version: open_api_version.to_string(),
                         documentation_url: documentation_url.to_string(),
                         signed_entity_types: kinds_from_hub(signed_entity_types),
-                        aggregate_signature_type: signature_kind_from_hub(
-                            aggregate_signature_type,
-                        ),
+                        aggregate_signature_type: signature_kind_from_hub(aggregate_signature_type),
                         cardano_transactions_prover_max_hashes:
                             *cardano_transactions_prover_max_hashes,
                         wire_versions: wire_versions_from_hub(wire_versions),
@@ -227,10 +223,8 @@ macro_rules! aggregator_spokes {
                         cardano_blocks_transactions_signing_config: config_to_hub(
                             cardano_blocks_transactions_signing_config,
                         ),
-                        available_signed_entity_types: kinds_to_hub(
-                            available_signed_entity_types,
-                        )
-                        .within("available_signed_entity_types")?,
+                        available_signed_entity_types: kinds_to_hub(available_signed_entity_types)
+                            .within("available_signed_entity_types")?,
                     })
                 }
 
@@ -287,10 +281,7 @@ macro_rules! aggregator_spokes {
                         cardano_era: label(cardano_era, "cardano_era")?,
                         cardano_network: label(cardano_network, "cardano_network")?,
                         mithril_era: EraName::new(mithril_era).within("mithril_era")?,
-                        cardano_node_version: label(
-                            cardano_node_version,
-                            "cardano_node_version",
-                        )?,
+                        cardano_node_version: label(cardano_node_version, "cardano_node_version")?,
                         aggregator_node_version: label(
                             aggregator_node_version,
                             "aggregator_node_version",

@@ -90,6 +90,7 @@ pub struct Keys {
     pub kes_evolutions: Option<u64>,
     pub verification_key_for_snark: Option<KeyBytes>,
     pub verification_key_signature_for_snark: Option<KeyBytes>,
+    pub proof_of_bound_possession_for_snark: Option<KeyBytes>,
 }
 
 pub fn keys(shape: Shape) -> impl Strategy<Value = Keys> {
@@ -97,7 +98,11 @@ pub fn keys(shape: Shape) -> impl Strategy<Value = Keys> {
         key_bytes(),
         proptest::option::of(key_bytes()),
         proptest::option::of((key_bytes(), any::<u64>())),
-        proptest::option::of((key_bytes(), proptest::option::of(key_bytes()))),
+        proptest::option::of((
+            key_bytes(),
+            proptest::option::of(key_bytes()),
+            proptest::option::of(key_bytes()),
+        )),
         // Loose parts, used only when the shape allows them.
         proptest::option::of(key_bytes()),
         proptest::option::of(any::<u64>()),
@@ -119,9 +124,9 @@ pub fn keys(shape: Shape) -> impl Strategy<Value = Keys> {
                     Some((certificate, kes)) => (Some(certificate), Some(kes)),
                     None => (None, None),
                 };
-                let (mut snark_key, mut snark_signature) = match snark {
-                    Some((key, signature)) => (Some(key), signature),
-                    None => (None, None),
+                let (mut snark_key, mut snark_signature, snark_proof) = match snark {
+                    Some((key, signature, proof)) => (Some(key), signature, proof),
+                    None => (None, None, None),
                 };
                 if shape.loose_keys {
                     match pick {
@@ -131,6 +136,8 @@ pub fn keys(shape: Shape) -> impl Strategy<Value = Keys> {
                         _ => {}
                     }
                 }
+                // Only with its key: v2 carries the proof inside the SNARK key.
+                let snark_proof = snark_proof.filter(|_| snark_key.is_some());
                 Keys {
                     verification_key: key,
                     verification_key_signature: signature,
@@ -138,6 +145,7 @@ pub fn keys(shape: Shape) -> impl Strategy<Value = Keys> {
                     kes_evolutions: kes,
                     verification_key_for_snark: snark_key,
                     verification_key_signature_for_snark: snark_signature,
+                    proof_of_bound_possession_for_snark: snark_proof,
                 }
             },
         )
@@ -155,6 +163,7 @@ pub fn signer_registration(shape: Shape) -> impl Strategy<Value = SignerRegistra
             node_info,
             verification_key_for_snark: keys.verification_key_for_snark,
             verification_key_signature_for_snark: keys.verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark: keys.proof_of_bound_possession_for_snark,
         },
     )
 }
@@ -294,6 +303,7 @@ pub fn signer_set(shape: Shape) -> impl Strategy<Value = SignerSet> {
                     stake: stake.map(Stake),
                     verification_key_for_snark: keys.verification_key_for_snark,
                     verification_key_signature_for_snark: keys.verification_key_signature_for_snark,
+                    proof_of_bound_possession_for_snark: keys.proof_of_bound_possession_for_snark,
                 })
                 .collect(),
         )

@@ -13,9 +13,8 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::message::{
-    CardanoTransactionsSigningConfigMessage, JsonMessage, ProtocolParametersMessage,
-    UnknownFields, deserialize_message, entry_if, private, read_root, unknown_entries,
-    unknown_paths,
+    CardanoTransactionsSigningConfigMessage, JsonMessage, ProtocolParametersMessage, UnknownFields,
+    deserialize_message, entry_if, private, read_root, unknown_entries, unknown_paths,
 };
 use super::tree::{self, Object};
 use crate::WireError;
@@ -115,9 +114,8 @@ impl AggregatorCapabilitiesMessage {
                     })
                 },
             )?,
-            wire_versions: object.optional("wire_versions", |value| {
-                tree::array(value, tree::unsigned)
-            })?,
+            wire_versions: object
+                .optional("wire_versions", |value| tree::array(value, tree::unsigned))?,
             unknown_fields: object.into_unknown(),
         })
     }
@@ -135,7 +133,11 @@ impl Serialize for AggregatorCapabilitiesMessage {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("signed_entity_types", signed_entity_types)?;
         // Upstream always writes it; absent only in bodies of aggregators older than the member.
-        entry_if(&mut map, "aggregate_signature_type", aggregate_signature_type)?;
+        entry_if(
+            &mut map,
+            "aggregate_signature_type",
+            aggregate_signature_type,
+        )?;
         entry_if(
             &mut map,
             "cardano_transactions_prover",
@@ -220,8 +222,7 @@ pub struct ProtocolConfigurationMessage {
     /// `cardano_transactions_signing_config`.
     pub cardano_transactions_signing_config: Option<CardanoTransactionsSigningConfigMessage>,
     /// `cardano_blocks_transactions_signing_config`.
-    pub cardano_blocks_transactions_signing_config:
-        Option<CardanoTransactionsSigningConfigMessage>,
+    pub cardano_blocks_transactions_signing_config: Option<CardanoTransactionsSigningConfigMessage>,
     /// `available_signed_entity_types`.
     pub available_signed_entity_types: Vec<SignedEntityKindMessage>,
     /// Members this build does not declare, kept as received.

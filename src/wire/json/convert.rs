@@ -84,6 +84,7 @@ impl JsonSpoke for SignerRegistration {
             kes_period,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
             unknown_fields: _,
         } = message;
         Ok(SignerRegistration {
@@ -108,6 +109,10 @@ impl JsonSpoke for SignerRegistration {
                 verification_key_signature_for_snark,
                 "verification_key_signature_for_snark",
             )?,
+            proof_of_bound_possession_for_snark: optional_key(
+                proof_of_bound_possession_for_snark,
+                "proof_of_bound_possession_for_snark",
+            )?,
         })
     }
 
@@ -125,6 +130,7 @@ impl JsonSpoke for SignerRegistration {
             node_info,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
         } = value;
         if !node_info.supported_eras().is_empty() {
             downgrade.drop_part(FieldPath::field("node_info").then("supported_eras"))?;
@@ -143,6 +149,7 @@ impl JsonSpoke for SignerRegistration {
             verification_key_signature_for_snark: optional_hex(
                 verification_key_signature_for_snark,
             ),
+            proof_of_bound_possession_for_snark: optional_hex(proof_of_bound_possession_for_snark),
             unknown_fields: Default::default(),
         };
         Ok((message, JsonHeaders::for_node_info(node_info)))
@@ -389,6 +396,7 @@ fn signer_to_hub(message: &SignerMessage) -> Result<Signer, WireError> {
         kes_period,
         verification_key_for_snark,
         verification_key_signature_for_snark,
+        proof_of_bound_possession_for_snark,
         unknown_fields: _,
     } = message;
     Ok(Signer {
@@ -408,6 +416,10 @@ fn signer_to_hub(message: &SignerMessage) -> Result<Signer, WireError> {
         verification_key_signature_for_snark: optional_key(
             verification_key_signature_for_snark,
             "verification_key_signature_for_snark",
+        )?,
+        proof_of_bound_possession_for_snark: optional_key(
+            proof_of_bound_possession_for_snark,
+            "proof_of_bound_possession_for_snark",
         )?,
     })
 }
@@ -431,6 +443,7 @@ fn signers_from_hub(
                 stake,
                 verification_key_for_snark,
                 verification_key_signature_for_snark,
+                proof_of_bound_possession_for_snark,
             } = signer;
             if stake.is_some() {
                 downgrade.drop_part(FieldPath::field(field).then_index(index).then("stake"))?;
@@ -444,6 +457,9 @@ fn signers_from_hub(
                 verification_key_for_snark: optional_hex(verification_key_for_snark),
                 verification_key_signature_for_snark: optional_hex(
                     verification_key_signature_for_snark,
+                ),
+                proof_of_bound_possession_for_snark: optional_hex(
+                    proof_of_bound_possession_for_snark,
                 ),
                 unknown_fields: Default::default(),
             })

@@ -31,7 +31,9 @@ impl private::Sealed for AggregatorFeatures {}
 impl private::Sealed for ProtocolConfiguration {}
 impl private::Sealed for AggregatorStatus {}
 
-fn kinds_to_hub(names: &[SignedEntityKindMessage]) -> Result<Vec<SignedEntityKind>, ValidationError> {
+fn kinds_to_hub(
+    names: &[SignedEntityKindMessage],
+) -> Result<Vec<SignedEntityKind>, ValidationError> {
     let kinds = names
         .iter()
         .enumerate()
@@ -59,7 +61,9 @@ fn label(text: &str, field: &'static str) -> Result<Label, ValidationError> {
     Label::new(text).within(field)
 }
 
-fn parameters_to_hub(message: &ProtocolParametersMessage) -> Result<ProtocolParameters, ValidationError> {
+fn parameters_to_hub(
+    message: &ProtocolParametersMessage,
+) -> Result<ProtocolParameters, ValidationError> {
     let ProtocolParametersMessage {
         k,
         m,
@@ -169,7 +173,10 @@ impl JsonSpoke for AggregatorFeatures {
         })
     }
 
-    fn from_hub(value: &Self, _: &mut Downgrade) -> Result<(Self::Message, JsonHeaders), WireError> {
+    fn from_hub(
+        value: &Self,
+        _: &mut Downgrade,
+    ) -> Result<(Self::Message, JsonHeaders), WireError> {
         let AggregatorFeatures {
             open_api_version,
             documentation_url,
@@ -218,9 +225,7 @@ impl JsonSpoke for ProtocolConfiguration {
         Ok(ProtocolConfiguration {
             protocol_parameters: parameters_to_hub(protocol_parameters)
                 .within("protocol_parameters")?,
-            cardano_transactions_signing_config: config_to_hub(
-                cardano_transactions_signing_config,
-            ),
+            cardano_transactions_signing_config: config_to_hub(cardano_transactions_signing_config),
             cardano_blocks_transactions_signing_config: config_to_hub(
                 cardano_blocks_transactions_signing_config,
             ),
@@ -229,7 +234,10 @@ impl JsonSpoke for ProtocolConfiguration {
         })
     }
 
-    fn from_hub(value: &Self, _: &mut Downgrade) -> Result<(Self::Message, JsonHeaders), WireError> {
+    fn from_hub(
+        value: &Self,
+        _: &mut Downgrade,
+    ) -> Result<(Self::Message, JsonHeaders), WireError> {
         let ProtocolConfiguration {
             protocol_parameters,
             cardano_transactions_signing_config,
@@ -300,7 +308,10 @@ impl JsonSpoke for AggregatorStatus {
         })
     }
 
-    fn from_hub(value: &Self, _: &mut Downgrade) -> Result<(Self::Message, JsonHeaders), WireError> {
+    fn from_hub(
+        value: &Self,
+        _: &mut Downgrade,
+    ) -> Result<(Self::Message, JsonHeaders), WireError> {
         let AggregatorStatus {
             epoch,
             cardano_era,
@@ -334,7 +345,9 @@ impl JsonSpoke for AggregatorStatus {
             total_next_stakes_signers: total_next_stakes_signers.0,
             total_cardano_spo: *total_cardano_spo,
             total_cardano_stake: total_cardano_stake.0,
-            leader_aggregator_endpoint: leader_aggregator_endpoint.as_ref().map(ToString::to_string),
+            leader_aggregator_endpoint: leader_aggregator_endpoint
+                .as_ref()
+                .map(ToString::to_string),
             certificate_chain_aggregator_endpoint: certificate_chain_aggregator_endpoint
                 .as_ref()
                 .map(ToString::to_string),

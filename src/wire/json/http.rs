@@ -245,7 +245,10 @@ mod tests {
     #[test]
     fn outcomes_round_trip_their_status_and_act_as_the_signer_does() {
         for status in [201, 202, 400, 404, 410, 500, 550] {
-            assert_eq!(RegisterSignaturesOutcome::from_status(status).status(), status);
+            assert_eq!(
+                RegisterSignaturesOutcome::from_status(status).status(),
+                status
+            );
             assert_eq!(RegisterSignerOutcome::from_status(status).status(), status);
         }
         assert_eq!(
@@ -272,8 +275,14 @@ mod tests {
 
     #[test]
     fn routes_have_todays_paths() {
-        assert_eq!(Route::ProtocolConfiguration(12).to_string(), "GET /protocol-configuration/12");
-        assert_eq!(Route::RegisterSignatures.to_string(), "POST /register-signatures");
+        assert_eq!(
+            Route::ProtocolConfiguration(12).to_string(),
+            "GET /protocol-configuration/12"
+        );
+        assert_eq!(
+            Route::RegisterSignatures.to_string(),
+            "POST /register-signatures"
+        );
         assert_eq!(Route::AggregatorFeatures.path(), "/");
     }
 }

@@ -119,9 +119,10 @@ struct KeyFields {
     kes_period: Option<u64>,
     verification_key_for_snark: Option<String>,
     verification_key_signature_for_snark: Option<String>,
+    proof_of_bound_possession_for_snark: Option<String>,
 }
 
-const KEY_MEMBERS: [&str; 7] = [
+const KEY_MEMBERS: [&str; 8] = [
     "party_id",
     "verification_key",
     "verification_key_signature",
@@ -129,6 +130,7 @@ const KEY_MEMBERS: [&str; 7] = [
     "kes_period",
     "verification_key_for_snark",
     "verification_key_signature_for_snark",
+    "proof_of_bound_possession_for_snark",
 ];
 
 impl KeyFields {
@@ -144,6 +146,8 @@ impl KeyFields {
                 .optional("verification_key_for_snark", tree::string)?,
             verification_key_signature_for_snark: object
                 .optional("verification_key_signature_for_snark", tree::string)?,
+            proof_of_bound_possession_for_snark: object
+                .optional("proof_of_bound_possession_for_snark", tree::string)?,
         })
     }
 
@@ -157,6 +161,7 @@ impl KeyFields {
         kes_period: &Option<u64>,
         verification_key_for_snark: &Option<String>,
         verification_key_signature_for_snark: &Option<String>,
+        proof_of_bound_possession_for_snark: &Option<String>,
     ) -> Result<(), M::Error> {
         map.serialize_entry("party_id", party_id)?;
         map.serialize_entry("verification_key", verification_key)?;
@@ -176,6 +181,11 @@ impl KeyFields {
             map,
             "verification_key_signature_for_snark",
             verification_key_signature_for_snark,
+        )?;
+        entry_if(
+            map,
+            "proof_of_bound_possession_for_snark",
+            proof_of_bound_possession_for_snark,
         )
     }
 }
@@ -203,6 +213,9 @@ pub struct RegisterSignerMessage {
     pub verification_key_for_snark: Option<String>,
     /// `verification_key_signature_for_snark`: hex of the KES signature of the SNARK key.
     pub verification_key_signature_for_snark: Option<String>,
+    /// `proof_of_bound_possession_for_snark`: hex of the proof of bound possession of the SNARK
+    /// key (a Schnorr signature; `mithril-common` 0.8).
+    pub proof_of_bound_possession_for_snark: Option<String>,
     /// Members this build does not declare, kept as received.
     pub unknown_fields: UnknownFields,
 }
@@ -222,6 +235,7 @@ impl JsonMessage for RegisterSignerMessage {
                 kes_period,
                 verification_key_for_snark,
                 verification_key_signature_for_snark,
+                proof_of_bound_possession_for_snark,
             } = KeyFields::read(&mut object)?;
             Ok(Self {
                 epoch,
@@ -232,6 +246,7 @@ impl JsonMessage for RegisterSignerMessage {
                 kes_period,
                 verification_key_for_snark,
                 verification_key_signature_for_snark,
+                proof_of_bound_possession_for_snark,
                 unknown_fields: object.into_unknown(),
             })
         })
@@ -255,6 +270,7 @@ impl Serialize for RegisterSignerMessage {
             kes_period,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
             unknown_fields,
         } = self;
         let mut map = serializer.serialize_map(None)?;
@@ -268,6 +284,7 @@ impl Serialize for RegisterSignerMessage {
             kes_period,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
         )?;
         let mut declared = KEY_MEMBERS.to_vec();
         declared.push("epoch");
@@ -294,6 +311,9 @@ pub struct SignerMessage {
     pub verification_key_for_snark: Option<String>,
     /// `verification_key_signature_for_snark`: hex of the KES signature of the SNARK key.
     pub verification_key_signature_for_snark: Option<String>,
+    /// `proof_of_bound_possession_for_snark`: hex of the proof of bound possession of the SNARK
+    /// key (a Schnorr signature; `mithril-common` 0.8).
+    pub proof_of_bound_possession_for_snark: Option<String>,
     /// Members this build does not declare, kept as received.
     pub unknown_fields: UnknownFields,
 }
@@ -309,6 +329,7 @@ impl SignerMessage {
             kes_period,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
         } = KeyFields::read(&mut object)?;
         Ok(Self {
             party_id,
@@ -318,6 +339,7 @@ impl SignerMessage {
             kes_period,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
             unknown_fields: object.into_unknown(),
         })
     }
@@ -333,6 +355,7 @@ impl Serialize for SignerMessage {
             kes_period,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
             unknown_fields,
         } = self;
         let mut map = serializer.serialize_map(None)?;
@@ -345,6 +368,7 @@ impl Serialize for SignerMessage {
             kes_period,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
         )?;
         unknown_entries(&mut map, &KEY_MEMBERS, unknown_fields)?;
         map.end()

@@ -42,6 +42,7 @@ impl Spoke<SignerRegistration> for V1 {
             mut node_info,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
         } = pb;
         Ok(SignerRegistration {
             epoch: Epoch(epoch),
@@ -66,6 +67,10 @@ impl Spoke<SignerRegistration> for V1 {
                 verification_key_signature_for_snark,
                 "verification_key_signature_for_snark",
             )?,
+            proof_of_bound_possession_for_snark: optional_key(
+                proof_of_bound_possession_for_snark,
+                "proof_of_bound_possession_for_snark",
+            )?,
         })
     }
 
@@ -80,6 +85,7 @@ impl Spoke<SignerRegistration> for V1 {
             node_info,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
         } = value;
         Ok(pb::SignerRegistration {
             epoch: epoch.0,
@@ -92,6 +98,9 @@ impl Spoke<SignerRegistration> for V1 {
             verification_key_for_snark: optional_key_bytes(verification_key_for_snark),
             verification_key_signature_for_snark: optional_key_bytes(
                 verification_key_signature_for_snark,
+            ),
+            proof_of_bound_possession_for_snark: optional_key_bytes(
+                proof_of_bound_possession_for_snark,
             ),
         })
     }
@@ -362,6 +371,7 @@ fn signer_to_hub(pb: pb::Signer) -> Result<Signer, ValidationError> {
         stake,
         verification_key_for_snark,
         verification_key_signature_for_snark,
+        proof_of_bound_possession_for_snark,
     } = pb;
     Ok(Signer {
         party_id: PartyId::new(party_id).within("party_id")?,
@@ -381,6 +391,10 @@ fn signer_to_hub(pb: pb::Signer) -> Result<Signer, ValidationError> {
             verification_key_signature_for_snark,
             "verification_key_signature_for_snark",
         )?,
+        proof_of_bound_possession_for_snark: optional_key(
+            proof_of_bound_possession_for_snark,
+            "proof_of_bound_possession_for_snark",
+        )?,
     })
 }
 
@@ -394,6 +408,7 @@ fn signer_from_hub(value: &Signer) -> pb::Signer {
         stake,
         verification_key_for_snark,
         verification_key_signature_for_snark,
+        proof_of_bound_possession_for_snark,
     } = value;
     pb::Signer {
         party_id: party_id.to_string(),
@@ -405,6 +420,9 @@ fn signer_from_hub(value: &Signer) -> pb::Signer {
         verification_key_for_snark: optional_key_bytes(verification_key_for_snark),
         verification_key_signature_for_snark: optional_key_bytes(
             verification_key_signature_for_snark,
+        ),
+        proof_of_bound_possession_for_snark: optional_key_bytes(
+            proof_of_bound_possession_for_snark,
         ),
     }
 }

@@ -34,6 +34,7 @@ struct KeyMaterial {
     kes_evolutions: Option<u64>,
     verification_key_for_snark: Option<KeyBytes>,
     verification_key_signature_for_snark: Option<KeyBytes>,
+    proof_of_bound_possession_for_snark: Option<KeyBytes>,
 }
 
 /// The key material as v2 carries it.
@@ -46,11 +47,16 @@ struct GroupedKeys {
 #[inline(always)]
 fn verification_key_to_hub(
     pb: pb::VerificationKey,
-) -> Result<(KeyBytes, Option<KeyBytes>), ValidationError> {
-    let pb::VerificationKey { key, kes_signature } = pb;
+) -> Result<(KeyBytes, Option<KeyBytes>, Option<KeyBytes>), ValidationError> {
+    let pb::VerificationKey {
+        key,
+        kes_signature,
+        proof_of_bound_possession,
+    } = pb;
     Ok((
         KeyBytes::new(key).within("key")?,
         optional_key(kes_signature, "kes_signature")?,
+        optional_key(proof_of_bound_possession, "proof_of_bound_possession")?,
     ))
 }
 
@@ -61,15 +67,28 @@ fn keys_to_hub(keys: GroupedKeys) -> Result<KeyMaterial, ValidationError> {
         snark_key,
         pool_certification,
     } = keys;
-    let (verification_key, verification_key_signature) =
+    let (verification_key, verification_key_signature, concatenation_proof) =
         verification_key_to_hub(concatenation_key.ok_or_else(|| missing("concatenation_key"))?)
             .within("concatenation_key")?;
-    let (verification_key_for_snark, verification_key_signature_for_snark) = match snark_key {
+    if concatenation_proof.is_some() {
+        return Err(ValidationError::new(
+            FieldPath::field("concatenation_key").then("proof_of_bound_possession"),
+            Violation::Malformed {
+                expected: "no proof of bound possession: a concatenation key carries its proof \
+                           of possession inside the key",
+            },
+        ));
+    }
+    let (
+        verification_key_for_snark,
+        verification_key_signature_for_snark,
+        proof_of_bound_possession_for_snark,
+    ) = match snark_key {
         Some(key) => {
-            let (key, signature) = verification_key_to_hub(key).within("snark_key")?;
-            (Some(key), signature)
+            let (key, signature, proof) = verification_key_to_hub(key).within("snark_key")?;
+            (Some(key), signature, proof)
         }
-        None => (None, None),
+        None => (None, None, None),
     };
     let (operational_certificate, kes_evolutions) = match pool_certification {
         Some(pb::PoolCertification {
@@ -92,6 +111,7 @@ fn keys_to_hub(keys: GroupedKeys) -> Result<KeyMaterial, ValidationError> {
         kes_evolutions,
         verification_key_for_snark,
         verification_key_signature_for_snark,
+        proof_of_bound_possession_for_snark,
     })
 }
 
@@ -108,20 +128,27 @@ fn keys_from_hub(
         kes_evolutions,
         verification_key_for_snark,
         verification_key_signature_for_snark,
+        proof_of_bound_possession_for_snark,
     } = keys;
     let snark_key = match (
         verification_key_for_snark,
         verification_key_signature_for_snark,
+        proof_of_bound_possession_for_snark,
     ) {
-        (Some(key), kes_signature) => Some(pb::VerificationKey {
+        (Some(key), kes_signature, proof) => Some(pb::VerificationKey {
             key: key.into_bytes(),
             kes_signature: kes_signature.map(KeyBytes::into_bytes),
+            proof_of_bound_possession: proof.map(KeyBytes::into_bytes),
         }),
-        (None, Some(_)) => {
-            downgrade.drop_part(base.clone().then("verification_key_signature_for_snark"))?;
+        (None, signature, proof) => {
+            if signature.is_some() {
+                downgrade.drop_part(base.clone().then("verification_key_signature_for_snark"))?;
+            }
+            if proof.is_some() {
+                downgrade.drop_part(base.clone().then("proof_of_bound_possession_for_snark"))?;
+            }
             None
         }
-        (None, None) => None,
     };
     let pool_certification = match (operational_certificate, kes_evolutions) {
         (Some(certificate), Some(kes_evolutions)) => Some(pb::PoolCertification {
@@ -142,6 +169,7 @@ fn keys_from_hub(
         concatenation_key: Some(pb::VerificationKey {
             key: verification_key.into_bytes(),
             kes_signature: verification_key_signature.map(KeyBytes::into_bytes),
+            proof_of_bound_possession: None,
         }),
         snark_key,
         pool_certification,
@@ -168,6 +196,7 @@ impl Spoke<SignerRegistration> for V2 {
             kes_evolutions,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
         } = keys_to_hub(GroupedKeys {
             concatenation_key,
             snark_key,
@@ -184,6 +213,7 @@ impl Spoke<SignerRegistration> for V2 {
                 .within("node_info")?,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
         })
     }
 
@@ -201,6 +231,7 @@ impl Spoke<SignerRegistration> for V2 {
             node_info,
             verification_key_for_snark,
             verification_key_signature_for_snark,
+            proof_of_bound_possession_for_snark,
         } = value;
         let GroupedKeys {
             concatenation_key,
@@ -214,6 +245,7 @@ impl Spoke<SignerRegistration> for V2 {
                 kes_evolutions: *kes_evolutions,
                 verification_key_for_snark: verification_key_for_snark.clone(),
                 verification_key_signature_for_snark: verification_key_signature_for_snark.clone(),
+                proof_of_bound_possession_for_snark: proof_of_bound_possession_for_snark.clone(),
             },
             &FieldPath::root(),
             downgrade,
@@ -486,6 +518,7 @@ fn signer_to_hub(pb: pb::Signer) -> Result<Signer, ValidationError> {
         kes_evolutions,
         verification_key_for_snark,
         verification_key_signature_for_snark,
+        proof_of_bound_possession_for_snark,
     } = keys_to_hub(GroupedKeys {
         concatenation_key,
         snark_key,
@@ -500,6 +533,7 @@ fn signer_to_hub(pb: pb::Signer) -> Result<Signer, ValidationError> {
         stake: stake.map(Stake),
         verification_key_for_snark,
         verification_key_signature_for_snark,
+        proof_of_bound_possession_for_snark,
     })
 }
 
@@ -536,6 +570,7 @@ fn signer_from_hub(
         stake,
         verification_key_for_snark,
         verification_key_signature_for_snark,
+        proof_of_bound_possession_for_snark,
     } = value;
     let GroupedKeys {
         concatenation_key,
@@ -549,6 +584,7 @@ fn signer_from_hub(
             kes_evolutions: *kes_evolutions,
             verification_key_for_snark: verification_key_for_snark.clone(),
             verification_key_signature_for_snark: verification_key_signature_for_snark.clone(),
+            proof_of_bound_possession_for_snark: proof_of_bound_possession_for_snark.clone(),
         },
         path,
         downgrade,
