@@ -389,3 +389,126 @@ fn convert_refuses_bad_input_with_a_clear_message() {
             .contains("unknown format \"xml\" (expected json, v1, v2)")
     );
 }
+
+fn upstream_vectors(name: &str) -> serde_json::Value {
+    json_of(
+        &std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/vectors/upstream")
+                .join(name),
+        )
+        .unwrap(),
+    )
+}
+
+#[test]
+fn signed_message_prints_what_mithril_common_computes() {
+    let file = upstream_vectors("protocol_messages.json");
+    for vector in file["vectors"].as_array().unwrap() {
+        let name = vector["name"].as_str().unwrap();
+        let hash = vector["hash"].as_str().unwrap();
+        // mithril-common's own ProtocolMessage JSON.
+        let output = run(
+            &["signed-message"],
+            vector["message"].to_string().as_bytes(),
+        );
+        assert!(output.status.success(), "{name}: {output:?}");
+        assert_eq!(
+            String::from_utf8(output.stdout).unwrap(),
+            format!("{hash}\n"),
+            "{name}"
+        );
+        // `{part: value}` with the era choosing the scheme.
+        let flat: serde_json::Map<String, serde_json::Value> = vector["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|pair| (pair[0].as_str().unwrap().to_owned(), pair[1].clone()))
+            .collect();
+        let era = match vector["hash_scheme"].as_str().unwrap() {
+            "legacy" => "pythagoras",
+            _ => "lagrange",
+        };
+        let output = run(
+            &["signed-message", "--era", era],
+            serde_json::Value::Object(flat).to_string().as_bytes(),
+        );
+        assert_eq!(
+            String::from_utf8(output.stdout).unwrap(),
+            format!("{hash}\n"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn signed_message_refuses_what_it_cannot_place() {
+    let output = run(
+        &["signed-message"],
+        br#"{"current_epoch": "1", "current_era": "lagrange"}"#,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "error: part \"current_era\" is not known to this build: its place in the hash order is \
+         unknown\n"
+    );
+    let output = run(
+        &["signed-message", "--hash-scheme", "rigid"],
+        br#"{"current_epoch": 1}"#,
+    );
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "error: the rigid hash scheme needs the part next_aggregate_verification_key_snark\n"
+    );
+    let output = run(&["signed-message"], b"[1]");
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "error: stdin: expected a JSON object\n"
+    );
+}
+
+#[test]
+fn convert_takes_the_aggregators_own_routes() {
+    let file = upstream_vectors("messages.json");
+    for (name, message) in [
+        ("aggregator_features_snark", "aggregator-features"),
+        ("protocol_configuration", "protocol-configuration"),
+        ("aggregator_status_follower", "aggregator-status"),
+    ] {
+        let entry = file["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["name"] == name)
+            .unwrap();
+        let body = entry["compact"].as_str().unwrap();
+        let v2 = run(
+            &[
+                "convert",
+                "--message",
+                message,
+                "--from",
+                "json",
+                "--to",
+                "v2",
+            ],
+            body.as_bytes(),
+        );
+        assert!(v2.status.success(), "{name}: {v2:?}");
+        let back = run(
+            &[
+                "convert",
+                "--message",
+                message,
+                "--from",
+                "v2",
+                "--to",
+                "json",
+            ],
+            &v2.stdout,
+        );
+        assert!(back.status.success(), "{name}: {back:?}");
+        assert_eq!(json_of(&back.stdout), json_of(body.as_bytes()), "{name}");
+    }
+}

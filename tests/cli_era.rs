@@ -136,3 +136,202 @@ fn keygen_sign_verify_show() {
     assert!(String::from_utf8_lossy(&late.stderr).contains("too soon"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn upstream_era_vectors() -> serde_json::Value {
+    serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/upstream/era_markers.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn mithril_datums_written_by_either_side_verify_and_tampered_ones_do_not() {
+    let dir = std::env::temp_dir().join(format!("cli-era-mithril-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = upstream_era_vectors();
+    std::fs::write(
+        dir.join("era.vk"),
+        file["verification_key"]["key_file"].as_str().unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("era.sk"),
+        file["secret_key_file"].as_str().unwrap(),
+    )
+    .unwrap();
+    for vector in file["payloads"].as_array().unwrap() {
+        let name = vector["name"].as_str().unwrap();
+        // A datum written by Mithril's rules, as JSON and as Plutus data CBOR.
+        std::fs::write(
+            dir.join("datum.json"),
+            vector["datum_json"].as_str().unwrap(),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("datum.cbor"),
+            vector["plutus_data_cbor_hex"].as_str().unwrap(),
+        )
+        .unwrap();
+        for datum in ["datum.json", "datum.cbor"] {
+            let output = run(
+                &dir,
+                &[
+                    "era",
+                    "verify",
+                    "--format",
+                    "mithril",
+                    "--datum",
+                    datum,
+                    "--verification-key",
+                    "era.vk",
+                ],
+            );
+            if vector["valid"].as_bool().unwrap() {
+                let printed: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+                assert_eq!(printed["markers"], vector["markers"], "{name} {datum}");
+            } else {
+                assert_eq!(output.status.code(), Some(1), "{name} {datum}");
+                let stderr = String::from_utf8(output.stderr).unwrap();
+                assert!(stderr.contains("no era datum verifies"), "{name}: {stderr}");
+            }
+        }
+    }
+    // A datum written by `era datum` is the one Mithril's rules write (Ed25519 is deterministic).
+    let scheduled = file["payloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|vector| vector["name"] == "pythagoras_lagrange_scheduled")
+        .unwrap();
+    let markers = scheduled["markers"].as_array().unwrap();
+    let (current, next) = (
+        markers[0]["epoch"].to_string(),
+        markers[1]["epoch"].to_string(),
+    );
+    let written = stdout(&run(
+        &dir,
+        &[
+            "era",
+            "datum",
+            "--format",
+            "mithril",
+            "--secret-key",
+            "era.sk",
+            "--current-era-epoch",
+            &current,
+            "--next-era-epoch",
+            &next,
+        ],
+    ));
+    assert_eq!(written.trim(), scheduled["datum_json"].as_str().unwrap());
+    // One byte of the payload changed: refused with the reason.
+    let tampered = written.replacen("7b226d61726b657273", "7b226d61726b657274", 1);
+    std::fs::write(dir.join("tampered.json"), tampered).unwrap();
+    let output = run(
+        &dir,
+        &[
+            "era",
+            "verify",
+            "--format",
+            "mithril",
+            "--datum",
+            "tampered.json",
+            "--verification-key",
+            "era.vk",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("datum #0: malformed: payload has no markers")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn mithril_datum_with_our_envelope_is_checked_against_the_network() {
+    let dir = std::env::temp_dir().join(format!("cli-era-envelope-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    stdout(&run(
+        &dir,
+        &[
+            "era",
+            "keygen",
+            "--format",
+            "mithril",
+            "--secret-key",
+            "era.sk",
+            "--verification-key",
+            "era.vk",
+        ],
+    ));
+    let datum = stdout(&run(
+        &dir,
+        &[
+            "era",
+            "datum",
+            "--format",
+            "mithril",
+            "--secret-key",
+            "era.sk",
+            "--current-era-epoch",
+            "1",
+            "--network",
+            "2",
+            "--seq",
+            "7",
+            "--cbor",
+        ],
+    ));
+    std::fs::write(dir.join("datum.cbor"), datum).unwrap();
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "era",
+            "verify",
+            "--format",
+            "mithril",
+            "--datum",
+            "datum.cbor",
+            "--verification-key",
+            "era.vk",
+        ];
+        args.extend_from_slice(extra);
+        run(&dir, &args)
+    };
+    let printed: serde_json::Value =
+        serde_json::from_str(&stdout(&verify(&["--network", "2", "--require-envelope"]))).unwrap();
+    assert_eq!(printed["sequence"], 7);
+    let foreign = verify(&["--network", "1"]);
+    assert_eq!(foreign.status.code(), Some(1));
+    assert!(
+        String::from_utf8(foreign.stderr)
+            .unwrap()
+            .contains("the envelope is for network 2, this node runs on network 1")
+    );
+    // A key file in the wrong format is refused with the reason.
+    std::fs::write(dir.join("bad.vk"), "not hex").unwrap();
+    let output = run(
+        &dir,
+        &[
+            "era",
+            "verify",
+            "--format",
+            "mithril",
+            "--datum",
+            "datum.cbor",
+            "--verification-key",
+            "bad.vk",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("key file is not hex")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -11,7 +11,10 @@ use mithril_compat::domain::{
 };
 use mithril_compat::era::{Era, EraMarker, NetworkMagic};
 use mithril_compat::samples;
-use mithril_compat::service::metadata::{AGGREGATOR_VERSION, CURRENT_ERA, ERA_WARNING};
+use mithril_compat::service::metadata::{
+    AGGREGATOR_VERSION, CURRENT_ERA, ERA_WARNING, LEGACY_AGGREGATOR_VERSION, LEGACY_SIGNER_VERSION,
+    SIGNER_VERSION,
+};
 use mithril_compat::service::{
     AggregatorState, ClientError, InMemoryBackend, SignerClient, SignerIdentity, V1Adapter, serve,
 };
@@ -343,7 +346,20 @@ async fn bad_input_gets_clear_statuses_and_the_server_keeps_serving() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert_eq!(status.message(), "missing metadata mithril-signer-version");
+    assert_eq!(status.message(), "missing metadata signer-node-version");
+
+    // A 0.3.0 signer names its version `mithril-signer-version`: still read during 0.4.0.
+    let mut legacy = tonic::Request::new(v2::pb::RegisterSignerRequest {
+        registration: Some(good.clone()),
+    });
+    identity(WireVersion::V2).write(legacy.metadata_mut());
+    legacy.metadata_mut().remove(SIGNER_VERSION);
+    assert!(legacy.metadata().get(LEGACY_SIGNER_VERSION).is_some());
+    let reply = raw.register_signer(legacy).await.unwrap();
+    assert_eq!(
+        reply.metadata().get(AGGREGATOR_VERSION),
+        reply.metadata().get(LEGACY_AGGREGATOR_VERSION)
+    );
 
     // Metadata of the other version.
     let mut request = tonic::Request::new(v2::pb::RegisterSignerRequest {

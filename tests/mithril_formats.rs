@@ -376,3 +376,68 @@ fn upstream_json_bodies_round_trip_through_the_json_wire_and_protobuf() {
         );
     }
 }
+
+/// Bad datums: each refused with its reason, and none changes what the reader had accepted.
+#[test]
+fn bad_datums_are_refused_with_a_reason_and_change_nothing() {
+    let file = vectors("era_markers.json");
+    let key = era_datum::read_verification_key_file(str_of(&file["verification_key"], "key_file"))
+        .unwrap();
+    let good = &file["payloads"][1];
+    let reader = MithrilEraReader::any_network(key);
+    let accepted = reader.read(
+        &[Ok(str_of(good, "payload_json_hex").to_owned())],
+        &MithrilReaderState::default(),
+        mithril_compat::domain::Epoch(0),
+    );
+    assert_eq!(accepted.selected, Some(0));
+
+    let datum: Value = serde_json::from_str(str_of(&file["payloads"][3], "datum_json")).unwrap();
+    let fields = datum["fields"].as_array().unwrap().clone();
+    assert!(fields.len() >= 3);
+    let mut swapped = fields.clone();
+    swapped.swap(0, 1);
+    let mut odd = fields.clone();
+    odd[0]["bytes"] = Value::String(format!("{}0", odd[0]["bytes"].as_str().unwrap()));
+    let with =
+        |fields: Vec<Value>| serde_json::json!({"constructor": 0, "fields": fields}).to_string();
+    let cases: Vec<(&str, String)> = vec![
+        ("chunks out of order", with(swapped)),
+        ("odd hex", with(odd)),
+        (
+            "not JSON",
+            with(vec![
+                serde_json::json!({"bytes": hex::encode("{\"markers\":")}),
+            ]),
+        ),
+        ("no fields", r#"{"constructor":0}"#.to_owned()),
+        (
+            "tampered",
+            str_of(&file["payloads"][4], "datum_json").to_owned(),
+        ),
+        (
+            "unsigned",
+            str_of(&file["payloads"][5], "datum_json").to_owned(),
+        ),
+    ];
+    for (name, text) in cases {
+        let datums = match era_datum::datums_from_text(&text) {
+            Ok(datums) => datums,
+            Err(error) => {
+                assert!(matches!(error, DatumError::Malformed(_)), "{name}: {error}");
+                continue;
+            }
+        };
+        let report = reader.read(&datums, &accepted.state, mithril_compat::domain::Epoch(0));
+        assert_eq!(report.selected, None, "{name}");
+        assert_eq!(report.rejected.len(), 1, "{name}");
+        assert!(!report.rejected[0].reason.to_string().is_empty(), "{name}");
+        assert_eq!(report.state, accepted.state, "{name}: the state changed");
+    }
+    // Garbage CBOR and a key file of the wrong shape.
+    assert!(matches!(
+        era_datum::datums_from_text("d87a9f").unwrap()[0],
+        Err(DatumError::Malformed(_))
+    ));
+    assert!(era_datum::read_verification_key_file(&hex::encode("[1,2,3]")).is_err());
+}

@@ -347,7 +347,7 @@ pub fn datums_from_text(text: &str) -> Result<Vec<Result<String, DatumError>>, D
     if trimmed.starts_with('{') {
         let value: Value =
             serde_json::from_str(trimmed).map_err(|e| malformed(format!("datum JSON: {e}")))?;
-        if value.get("fields").is_some() {
+        if value.get("fields").is_some() || value.get("constructor").is_some() {
             return Ok(vec![payload_hex_from_datum(&value)]);
         }
         let utxos = value

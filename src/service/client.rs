@@ -95,7 +95,8 @@ impl Reply {
         let get = |name| header_text(metadata, &name).map(str::to_owned);
         Self {
             warning: get(names::ERA_WARNING),
-            aggregator_version: get(names::AGGREGATOR_VERSION),
+            aggregator_version: get(names::AGGREGATOR_VERSION)
+                .or_else(|| get(names::LEGACY_AGGREGATOR_VERSION)),
             current_era: get(names::CURRENT_ERA),
         }
     }

@@ -12,14 +12,21 @@ use super::state::AggregatorState;
 use crate::domain::{EraName, SoftwareVersion};
 use crate::wire::WireVersion;
 
-/// Request header: the signer's software version.
-pub const SIGNER_VERSION: &str = "mithril-signer-version";
+/// Request header: the signer's software version, under the name of today's HTTP header (the
+/// one every Mithril aggregator's adoption monitoring reads).
+pub const SIGNER_VERSION: &str = "signer-node-version";
+/// The name [`SIGNER_VERSION`] had until release 0.3.0: still written and read during release
+/// 0.4.0, so that 0.3.0 peers keep seeing the version; gone in the release after.
+pub const LEGACY_SIGNER_VERSION: &str = "mithril-signer-version";
 /// Request header: the wire version the signer speaks on this call (`v1`, `v2`).
 pub const WIRE_VERSION: &str = "mithril-wire-version";
 /// Request header: the eras the signer supports, comma-separated.
 pub const SUPPORTED_ERAS: &str = "mithril-supported-eras";
-/// Response header: the aggregator's software version.
-pub const AGGREGATOR_VERSION: &str = "mithril-aggregator-version";
+/// Response header: the aggregator's software version, under the name of today's HTTP header.
+pub const AGGREGATOR_VERSION: &str = "aggregator-node-version";
+/// The name [`AGGREGATOR_VERSION`] had until release 0.3.0: still written and read during
+/// release 0.4.0.
+pub const LEGACY_AGGREGATOR_VERSION: &str = "mithril-aggregator-version";
 /// Response header: the era in force at the aggregator.
 pub const CURRENT_ERA: &str = "mithril-current-era";
 /// Response header: a warning for the signer's operator (an era it must upgrade for).
@@ -31,6 +38,10 @@ pub(crate) mod names {
     use super::HeaderName;
 
     pub(crate) const SIGNER_VERSION: HeaderName = HeaderName::from_static(super::SIGNER_VERSION);
+    pub(crate) const LEGACY_SIGNER_VERSION: HeaderName =
+        HeaderName::from_static(super::LEGACY_SIGNER_VERSION);
+    pub(crate) const LEGACY_AGGREGATOR_VERSION: HeaderName =
+        HeaderName::from_static(super::LEGACY_AGGREGATOR_VERSION);
     pub(crate) const WIRE_VERSION: HeaderName = HeaderName::from_static(super::WIRE_VERSION);
     pub(crate) const SUPPORTED_ERAS: HeaderName = HeaderName::from_static(super::SUPPORTED_ERAS);
     pub(crate) const AGGREGATOR_VERSION: HeaderName =
@@ -91,15 +102,26 @@ fn text<'a>(
 }
 
 impl SignerIdentity {
-    /// Reads the identity from request metadata. Every header is required.
+    /// Reads the identity from request metadata. Every header is required; the signer's version
+    /// is read under [`SIGNER_VERSION`], else under [`LEGACY_SIGNER_VERSION`].
     pub fn from_metadata(metadata: &MetadataMap) -> Result<Self, MetadataError> {
+        let (header, name) = if metadata.as_ref().contains_key(&names::SIGNER_VERSION) {
+            (SIGNER_VERSION, &names::SIGNER_VERSION)
+        } else if metadata
+            .as_ref()
+            .contains_key(&names::LEGACY_SIGNER_VERSION)
+        {
+            (LEGACY_SIGNER_VERSION, &names::LEGACY_SIGNER_VERSION)
+        } else {
+            (SIGNER_VERSION, &names::SIGNER_VERSION)
+        };
         let software_version =
-            SoftwareVersion::new(text(metadata, SIGNER_VERSION, &names::SIGNER_VERSION)?).map_err(
-                |error| MetadataError::Invalid {
-                    header: SIGNER_VERSION,
+            SoftwareVersion::new(text(metadata, header, name)?).map_err(|error| {
+                MetadataError::Invalid {
+                    header,
                     reason: error.violation().to_string(),
-                },
-            )?;
+                }
+            })?;
         let wire_version = text(metadata, WIRE_VERSION, &names::WIRE_VERSION)?
             .parse::<WireVersion>()
             .map_err(|error| MetadataError::Invalid {
@@ -125,7 +147,8 @@ impl SignerIdentity {
         })
     }
 
-    /// Writes the identity into request metadata.
+    /// Writes the identity into request metadata (the version under both of its names during
+    /// release 0.4.0).
     pub fn write(&self, metadata: &mut MetadataMap) {
         let eras = self
             .supported_eras
@@ -135,6 +158,7 @@ impl SignerIdentity {
             .join(",");
         for (header, value) in [
             (SIGNER_VERSION, self.software_version.to_string()),
+            (LEGACY_SIGNER_VERSION, self.software_version.to_string()),
             (WIRE_VERSION, self.wire_version.name().to_owned()),
             (SUPPORTED_ERAS, eras),
         ] {
@@ -198,6 +222,7 @@ where
             let headers = response.headers_mut();
             if let Some(version) = &values.aggregator_version {
                 headers.insert(names::AGGREGATOR_VERSION, version.clone());
+                headers.insert(names::LEGACY_AGGREGATOR_VERSION, version.clone());
             }
             if let Some(era) = &values.current_era {
                 headers.insert(names::CURRENT_ERA, era.clone());
