@@ -441,3 +441,178 @@ fn bad_datums_are_refused_with_a_reason_and_change_nothing() {
     ));
     assert!(era_datum::read_verification_key_file(&hex::encode("[1,2,3]")).is_err());
 }
+
+/// Agreement with `mithril-common` 0.8 itself, through the drop-in conversions.
+#[cfg(feature = "mithril-common")]
+mod agreement {
+    use mithril_common::entities as upstream_entities;
+    use mithril_common::messages as upstream;
+    use mithril_compat::domain::{
+        AggregatorFeatures, AggregatorStatus, EpochSettings, PartKey, ProtocolConfiguration,
+        ProtocolMessage, ProtocolParameters, SignerRegistration, SingleSignature,
+    };
+    use mithril_compat::mithril::signed_message;
+    use mithril_compat::mithril::upstream::registration_from_mithril;
+    use mithril_compat::wire::json::{self, JsonHeaders};
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::{str_of, vectors};
+
+    proptest! {
+        /// Every set of parts, any values: our legacy digest is `compute_hash`'s.
+        #[test]
+        fn legacy_digest_agrees_on_any_part_set(
+            parts in proptest::collection::vec(
+                (0..PartKey::ALL.len(), "[ -~]{0,80}"),
+                0..PartKey::ALL.len() * 2,
+            )
+        ) {
+            let mut ours = ProtocolMessage::new();
+            for (index, value) in parts {
+                ours.set(PartKey::ALL[index], value);
+            }
+            let theirs = upstream_entities::ProtocolMessage::try_from(&ours).unwrap();
+            let signed = signed_message::signed_message(&ours).unwrap();
+            prop_assert_eq!(signed.as_str(), theirs.compute_hash());
+            prop_assert_eq!(ProtocolMessage::from(&theirs), ours);
+        }
+
+        /// Any valid parameters: our `next_protocol_parameters` hash is `compute_hash`'s.
+        #[test]
+        fn parameters_hash_agrees(m in 1u64..100_000, k_share in 0.0f64..1.0, phi_f in 1e-9f64..=1.0) {
+            let k = ((m as f64 * k_share) as u64).clamp(1, m);
+            let ours = ProtocolParameters::new(k, m, phi_f).unwrap();
+            let theirs = upstream_entities::ProtocolParameters::from(&ours);
+            prop_assert_eq!(ours.mithril_hash(), theirs.compute_hash());
+            prop_assert_eq!(ProtocolParameters::try_from(&theirs).unwrap(), ours);
+        }
+    }
+
+    /// Converts upstream's value of `compact` into the hub and back, and checks the conversion
+    /// agrees with the JSON wire on what upstream itself writes. Returns whether upstream's own
+    /// round trip kept the body (a `mithril-common` built without `snark` drops the SNARK
+    /// members of registrations and signers).
+    fn check<M, T>(compact: &str, name: &str) -> bool
+    where
+        M: serde::de::DeserializeOwned + serde::Serialize,
+        T: json::JsonSpoke + PartialEq + std::fmt::Debug,
+        for<'a> T: TryFrom<&'a M, Error = mithril_compat::mithril::upstream::UpstreamError>,
+        for<'a> M: TryFrom<&'a T, Error = mithril_compat::mithril::upstream::UpstreamError>,
+    {
+        let theirs: M = match serde_json::from_str(compact) {
+            Ok(theirs) => theirs,
+            Err(error) => {
+                // Upstream's closed enums: a build without `snark` cannot read a SNARK
+                // aggregator's `GET /`. The JSON wire can.
+                assert_eq!(name, "aggregator_features_snark", "{error}");
+                json::decode::<T>(compact.as_bytes(), &JsonHeaders::default()).unwrap();
+                return true;
+            }
+        };
+        let rewritten = serde_json::to_string(&theirs).unwrap();
+        let through_conversion = T::try_from(&theirs);
+        let through_wire = json::decode::<T>(rewritten.as_bytes(), &JsonHeaders::default());
+        match (through_conversion, through_wire) {
+            (Ok(converted), Ok(decoded)) => {
+                assert_eq!(converted, decoded, "{name}");
+                let back = M::try_from(&converted).unwrap();
+                assert_eq!(serde_json::to_string(&back).unwrap(), rewritten, "{name}");
+            }
+            (Err(converted), Err(decoded)) => {
+                assert_eq!(converted.to_string(), decoded.to_string(), "{name}")
+            }
+            (converted, decoded) => panic!("{name}: {converted:?} but {decoded:?}"),
+        }
+        rewritten == compact
+    }
+
+    #[test]
+    fn conversions_agree_with_the_json_wire_on_every_upstream_message() {
+        let file = vectors("messages.json");
+        let mut checked = 0;
+        let mut dropped_by_upstream = Vec::new();
+        for entry in file["messages"].as_array().unwrap() {
+            let (name, compact) = (str_of(entry, "name"), str_of(entry, "compact"));
+            // Upstream reads its own discontinued type back as unknown (see messages.json).
+            if name == "register_signature_cardano_immutable_files_full" {
+                continue;
+            }
+            let kept = match str_of(entry, "type") {
+                "RegisterSignerMessage" => {
+                    check::<upstream::RegisterSignerMessage, SignerRegistration>(compact, name)
+                }
+                "RegisterSignatureMessageHttp" => {
+                    check::<upstream::RegisterSignatureMessageHttp, SingleSignature>(compact, name)
+                }
+                "EpochSettingsMessage" => {
+                    check::<upstream::EpochSettingsMessage, EpochSettings>(compact, name)
+                }
+                "AggregatorFeaturesMessage" => {
+                    check::<upstream::AggregatorFeaturesMessage, AggregatorFeatures>(compact, name)
+                }
+                "ProtocolConfigurationMessage" => check::<
+                    upstream::ProtocolConfigurationMessage,
+                    ProtocolConfiguration,
+                >(compact, name),
+                "AggregatorStatusMessage" => {
+                    check::<upstream::AggregatorStatusMessage, AggregatorStatus>(compact, name)
+                }
+                other => panic!("{other}"),
+            };
+            if !kept {
+                dropped_by_upstream.push(name);
+            }
+            checked += 1;
+        }
+        assert!(checked >= 20, "{checked}");
+        // What mithril-common without `snark` loses itself (the JSON wire keeps it: see
+        // `upstream_json_bodies_round_trip_through_the_json_wire_and_protobuf`).
+        assert_eq!(
+            dropped_by_upstream,
+            [
+                "epoch_settings",
+                "epoch_settings_without_deprecated_fields",
+                "register_signer"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_registration_takes_its_header_and_upstream_refuses_what_it_cannot_hold() {
+        let file = vectors("messages.json");
+        let entry = file["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["name"] == "register_signer")
+            .unwrap();
+        let theirs: upstream::RegisterSignerMessage =
+            serde_json::from_str(str_of(entry, "compact")).unwrap();
+        let ours = registration_from_mithril(&theirs, Some("0.2.70")).unwrap();
+        assert_eq!(ours.node_info.software_version().as_str(), "0.2.70");
+        // Upstream's enums are closed: an era it does not know cannot go back.
+        let mut status: Value = serde_json::from_str(str_of(
+            file["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|entry| entry["name"] == "aggregator_status")
+                .unwrap(),
+            "compact",
+        ))
+        .unwrap();
+        status["mithril_era"] = "euclid".into();
+        let ours = json::decode::<AggregatorStatus>(
+            status.to_string().as_bytes(),
+            &JsonHeaders::default(),
+        )
+        .unwrap();
+        assert_eq!(ours.mithril_era.as_str(), "euclid");
+        let refused = upstream::AggregatorStatusMessage::try_from(&ours).unwrap_err();
+        assert!(
+            refused.to_string().contains("mithril-common refuses"),
+            "{refused}"
+        );
+    }
+}

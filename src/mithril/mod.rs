@@ -12,9 +12,13 @@
 //! - [`era_datum`]: era markers as Mithril publishes them on chain (payload, datum, key files),
 //!   the reader that selects as Mithril's does, and our envelope for stronger readers.
 //! - `plutus` (feature `pallas`): the era datum as raw Plutus data CBOR.
+//! - `upstream` (feature `mithril-common`): `From`/`TryFrom` between the hub and
+//!   `mithril-common` 0.8's own message types.
 
 pub mod era_datum;
 #[cfg(feature = "pallas")]
 pub mod plutus;
 pub mod signed_message;
 pub mod snark_avk;
+#[cfg(feature = "mithril-common")]
+pub mod upstream;
