@@ -11,6 +11,8 @@
 //!   preimage.
 //! - [`era_datum`]: era markers as Mithril publishes them on chain (payload, datum, key files),
 //!   the reader that selects as Mithril's does, and our envelope for stronger readers.
+//! - [`protocol_config`]: protocol-configuration markers (the parameters and signed entity
+//!   types of each epoch, on chain), read and written.
 //! - `plutus` (feature `pallas`): the era datum as raw Plutus data CBOR.
 //! - `upstream` (feature `mithril-common`): `From`/`TryFrom` between the hub and
 //!   `mithril-common` 0.8's own message types.
@@ -18,6 +20,7 @@
 pub mod era_datum;
 #[cfg(feature = "pallas")]
 pub mod plutus;
+pub mod protocol_config;
 pub mod signed_message;
 pub mod snark_avk;
 #[cfg(feature = "mithril-common")]
