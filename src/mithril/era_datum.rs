@@ -795,6 +795,27 @@ mod tests {
         ));
     }
 
+    /// The envelope's signed bytes and signature, pinned: a change here breaks every published
+    /// datum that carries an envelope.
+    #[test]
+    fn envelope_bytes_are_pinned() {
+        let markers = markers(Some(600));
+        let bytes = envelope_signed_bytes(NetworkMagic::MAINNET, 3, &markers);
+        let expected = [
+            hex::encode(ENVELOPE_DOMAIN_TAG),
+            "2d964a09".to_owned(),
+            "0000000000000003".to_owned(),
+            hex::encode(r#"[{"name":"pythagoras","epoch":1},{"name":"lagrange","epoch":600}]"#),
+        ]
+        .concat();
+        assert_eq!(hex::encode(&bytes), expected);
+        let payload = MithrilEraPayload::sign(markers, &key(), Some((NetworkMagic::MAINNET, 3)));
+        assert_eq!(
+            hex::encode(payload.envelope.unwrap().signature),
+            "363fde278a08d0db41a49f0bdfdf969a9b830cb0b0a8f16b7745ef5a3e5804a6bb71885919dca43273d59227dd6fb7fcf38dd0270012f3f26946d4199dbe0609"
+        );
+    }
+
     #[test]
     fn key_files_in_both_encodings() {
         let vk = key().verification_key();
