@@ -324,7 +324,9 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
             .ok_or_else(|| DemoError::Setup("no era in force".into()))?;
         if era == Era::Lagrange && activated_at.is_none() {
             activated_at = Some(epoch);
-            notes.push("era lagrange active: v1 is refused, messages certify the era".to_owned());
+            notes.push(
+                "era lagrange active: v1 is refused, signers sign the rigid digest".to_owned(),
+            );
         }
 
         // Registration: every signer, on the software it runs this epoch.
