@@ -67,6 +67,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var_os("CARGO_FEATURE_SERVER").is_some() {
         config.service_generator(
             tonic_prost_build::configure()
+                // prost's codec with a bound on the entries of each decoded message.
+                .codec_path("crate::service::codec::BoundedCodec")
                 .build_client(true)
                 .build_server(true)
                 .service_generator(),

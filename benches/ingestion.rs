@@ -120,6 +120,7 @@ impl signer_service_server::SignerService for Bare {
         Ok(tonic::Response::new(v2pb::RegisterSignaturesResponse {
             accepted: count as u32,
             rejections: Vec::new(),
+            rejection_counts: Vec::new(),
         }))
     }
 

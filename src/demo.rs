@@ -309,7 +309,6 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
     let mut rng = ChaCha20Rng::seed_from_u64(config.seed ^ 0x5eed);
     let mut rows = Vec::new();
     let mut activated_at = None;
-    let mut signatures_seen = 0;
     for epoch in 1..=config.epochs {
         let mut notes = Vec::new();
         // Every node reads the era markers.
@@ -453,9 +452,7 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
         }
 
         // Aggregation: verify every signature received this epoch with STM, then aggregate.
-        let received = backend.signatures();
-        let this_epoch = &received[signatures_seen..];
-        signatures_seen = received.len();
+        let this_epoch = backend.signatures_of(Epoch(epoch));
         let stakes: BTreeMap<&PartyId, (u64, &KeyBytes)> = settings
             .current_signers
             .as_slice()
@@ -471,7 +468,7 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
             })
             .collect();
         let (mut valid, mut counts, mut rejected) = (Vec::new(), [0usize; 2], 0);
-        for (signature, wire) in this_epoch {
+        for (signature, wire) in &this_epoch {
             let verdict = (|| -> Result<mithril_stm::SingleSignature, String> {
                 if signature.signed_message != expected_message {
                     return Err("signed the wrong message".into());

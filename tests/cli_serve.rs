@@ -18,8 +18,8 @@ async fn serve_answers_signers_and_reflection_and_prints_what_it_receives() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let (address, _) = first
-        .strip_prefix("listening on ")
-        .and_then(|rest| rest.split_once(": "))
+        .split_once("listening on ")
+        .and_then(|(_, rest)| rest.split_once(": "))
         .unwrap();
     assert!(
         first.contains("mithril.signer.v1, mithril.signer.v2"),
@@ -38,7 +38,7 @@ async fn serve_answers_signers_and_reflection_and_prints_what_it_receives() {
     assert_eq!(client.negotiated(), WireVersion::V2);
     client.register_signer(&registration).await.unwrap();
     let echoed = lines.next().unwrap().unwrap();
-    assert!(echoed.starts_with("registration  v2"), "{echoed}");
+    assert!(echoed.contains("registration  v2"), "{echoed}");
     assert!(echoed.contains(registration.party_id.as_str()), "{echoed}");
 
     // A reflection client lists the services.
@@ -72,4 +72,91 @@ async fn serve_answers_signers_and_reflection_and_prints_what_it_receives() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// A free port on loopback (released before `serve` binds it).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Registers `count` signers; every call must succeed, and health must still say SERVING.
+async fn calls_all_succeed(endpoint: String, count: usize) {
+    let registration = samples::signer_registration();
+    let mut client = None;
+    for _ in 0..100 {
+        match SignerClient::connect(
+            endpoint.clone(),
+            &registration.node_info,
+            &[WireVersion::V1, WireVersion::V2],
+        )
+        .await
+        {
+            Ok(connected) => {
+                client = Some(connected);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    }
+    let client = client.expect("serve came up");
+    for index in 0..count {
+        let mut registration = registration.clone();
+        registration.epoch = mithril_compat::domain::Epoch(index as u64);
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            client.register_signer(&registration),
+        )
+        .await
+        .expect("no call waits on the log output")
+        .expect("every call succeeds");
+    }
+    let channel = tonic::transport::Endpoint::from_shared(endpoint)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let health = tonic_health::pb::health_client::HealthClient::new(channel)
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        health.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+}
+
+#[tokio::test]
+async fn a_closed_or_full_standard_output_changes_nothing_for_clients() {
+    for closed in [true, false] {
+        let port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mithril-compat"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary runs");
+        // Closed: the read end goes away. Full: it stays open and nobody reads it (a pipe
+        // holds 64 KiB; 600 lines of about 150 bytes are more).
+        let reader = child.stdout.take().unwrap();
+        if closed {
+            drop(reader);
+            calls_all_succeed(format!("http://127.0.0.1:{port}"), 600).await;
+        } else {
+            calls_all_succeed(format!("http://127.0.0.1:{port}"), 600).await;
+            drop(reader);
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "serve is still running"
+        );
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
 }

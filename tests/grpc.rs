@@ -16,7 +16,8 @@ use mithril_compat::service::metadata::{
     SIGNER_VERSION,
 };
 use mithril_compat::service::{
-    AggregatorState, ClientError, InMemoryBackend, SignerClient, SignerIdentity, V1Adapter, serve,
+    AggregatorState, ClientError, InMemoryBackend, ServerLimits, SignerClient, SignerIdentity,
+    V1Adapter, serve,
 };
 use mithril_compat::wire::{Spoke, WireVersion, v1, v2};
 use tokio::net::TcpListener;
@@ -49,6 +50,10 @@ fn markers() -> Vec<EraMarker> {
 }
 
 async fn aggregator(served: &[WireVersion], epoch: u64) -> Aggregator {
+    aggregator_with(served, epoch, ServerLimits::default()).await
+}
+
+async fn aggregator_with(served: &[WireVersion], epoch: u64, limits: ServerLimits) -> Aggregator {
     let backend = Arc::new(InMemoryBackend::new(
         samples::epoch_settings()
             .signer_registration_protocol_parameters
@@ -58,12 +63,15 @@ async fn aggregator(served: &[WireVersion], epoch: u64) -> Aggregator {
     backend.set_stakes(BTreeMap::from([(samples::pool_id(1), Stake(1_000))]));
     backend.set_epoch_settings(samples::epoch_settings());
     backend.set_epoch(Epoch(epoch));
-    let state = Arc::new(AggregatorState::new(
-        backend.clone(),
-        SoftwareVersion::new("0.3.0").unwrap(),
-        served.to_vec(),
-        NetworkMagic::PREPROD,
-    ));
+    let state = Arc::new(
+        AggregatorState::new(
+            backend.clone(),
+            SoftwareVersion::new("0.3.0").unwrap(),
+            served.to_vec(),
+            NetworkMagic::PREPROD,
+        )
+        .with_limits(limits),
+    );
     state.set_epoch(Epoch(epoch), markers());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -191,7 +199,7 @@ async fn client_server_era_matrix_over_loopback() {
                 };
                 let (outcome, aggregator) = run_cell(client, versions, epoch).await;
                 let want = expected(client, server, lagrange);
-                let received = aggregator.backend.received().len();
+                let received = aggregator.backend.received_count() as usize;
                 // Served cells deliver one registration and one signature; refused ones nothing.
                 let delivered = if matches!(outcome, Served(..)) { 2 } else { 0 };
                 let ok = outcome == want && received == delivered;
@@ -399,7 +407,14 @@ async fn bad_input_gets_clear_statuses_and_the_server_keeps_serving() {
     identity(WireVersion::V2).write(request.metadata_mut());
     let status = raw.register_signer(request).await.unwrap_err();
     assert_eq!(status.code(), Code::OutOfRange, "{status:?}");
-    assert!(status.message().contains("the limit is: 33554432 bytes"));
+    let limit = ServerLimits::default().max_request_bytes;
+    assert!(
+        status
+            .message()
+            .contains(&format!("the limit is: {limit} bytes")),
+        "{}",
+        status.message()
+    );
 
     // A signer registering twice: kept once.
     for _ in 0..2 {
@@ -590,4 +605,181 @@ async fn reflection_lists_every_service() {
         response.message_response,
         Some(MessageResponse::FileDescriptorResponse(_))
     ));
+}
+
+// --- Hostile peers -----------------------------------------------------------------------------
+
+async fn raw_v2(
+    aggregator: &Aggregator,
+) -> v2::pb::signer_service_client::SignerServiceClient<tonic::transport::Channel> {
+    let channel = tonic::transport::Endpoint::from_shared(aggregator.endpoint())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    v2::pb::signer_service_client::SignerServiceClient::new(channel)
+        .max_encoding_message_size(64 * 1024 * 1024)
+}
+
+fn with_identity<T>(message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    identity(WireVersion::V2).write(request.metadata_mut());
+    request
+}
+
+/// Finding 1: a batch of empty entries was answered with one message per entry (22.7× the
+/// request) after decoding every entry; now the entries are counted before decoding, and an
+/// answer holds a bounded number of examples and counts.
+#[tokio::test]
+async fn batches_are_bounded_before_decoding_and_answers_are_bounded() {
+    let aggregator = aggregator(&[WireVersion::V2], PYTHAGORAS_EPOCH).await;
+    let mut raw = raw_v2(&aggregator).await;
+    let limits = ServerLimits::default();
+
+    // Over the entry bound: refused before anything is decoded.
+    let too_many = v2::pb::RegisterSignaturesRequest {
+        signatures: vec![v2::pb::SingleSignature::default(); limits.max_batch_entries + 100],
+    };
+    let status = raw
+        .register_signatures(with_identity(too_many))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(status.message().contains("at most"), "{}", status.message());
+
+    // At the bound: every entry is invalid, and the answer stays small.
+    let entries = limits.max_batch_entries;
+    let request = v2::pb::RegisterSignaturesRequest {
+        signatures: vec![v2::pb::SingleSignature::default(); entries],
+    };
+    let request_bytes = prost::Message::encoded_len(&request);
+    let answer = raw
+        .register_signatures(with_identity(request))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(answer.accepted, 0);
+    assert_eq!(answer.rejections.len(), limits.max_rejection_examples);
+    let counted: u32 = answer
+        .rejection_counts
+        .iter()
+        .map(|count| count.count)
+        .sum();
+    assert_eq!(counted as usize, entries);
+    assert!(answer.rejection_counts.len() <= limits.max_rejection_reasons + 1);
+    let answer_bytes = prost::Message::encoded_len(&answer);
+    assert!(
+        answer_bytes < 8 * 1024 && answer_bytes < request_bytes,
+        "{answer_bytes} bytes answered to {request_bytes}"
+    );
+    assert!(
+        answer
+            .rejections
+            .iter()
+            .all(|rejection| rejection.reason.len() <= limits.max_reason_bytes)
+    );
+}
+
+#[tokio::test]
+async fn streams_are_bounded_and_answers_do_not_accumulate() {
+    let mut limits = ServerLimits::default();
+    limits.max_stream_entries = 300;
+    let aggregator = aggregator_with(&[WireVersion::V2], PYTHAGORAS_EPOCH, limits.clone()).await;
+    let mut raw = raw_v2(&aggregator).await;
+    let invalid = |count: usize| {
+        tokio_stream::iter(
+            (0..count)
+                .map(|_| v2::pb::StreamSignaturesRequest {
+                    signature: Some(v2::pb::SingleSignature::default()),
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let answer = raw
+        .stream_signatures(with_identity(invalid(300)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(answer.rejections.len(), limits.max_rejection_examples);
+    let counted: u32 = answer
+        .rejection_counts
+        .iter()
+        .map(|count| count.count)
+        .sum();
+    assert_eq!(counted, 300);
+    let status = raw
+        .stream_signatures(with_identity(invalid(301)))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+}
+
+/// Finding 2: the in-memory backend kept every signature twice, forever. Now each once, for the
+/// retention window.
+#[tokio::test]
+async fn the_in_memory_backend_keeps_each_signature_once_within_its_window() {
+    let aggregator = aggregator(&[WireVersion::V2], PYTHAGORAS_EPOCH).await;
+    let info = samples::node_info();
+    let client = SignerClient::connect(aggregator.endpoint(), &info, &[WireVersion::V2])
+        .await
+        .unwrap();
+    let mut signature = samples::single_signature();
+    signature.party_id = samples::pool_id(1);
+    let batch = vec![signature; 50];
+    for epoch in 0..10u64 {
+        aggregator
+            .backend
+            .set_epoch(Epoch(PYTHAGORAS_EPOCH + epoch));
+        let reply = client.register_signatures(&batch).await.unwrap();
+        assert_eq!(reply.accepted, 50);
+        let (_, kept) = aggregator.backend.kept();
+        let window = (epoch + 1).min(mithril_compat::service::DEFAULT_RETENTION_EPOCHS + 1);
+        assert_eq!(kept as u64, 50 * window, "epoch {epoch}");
+    }
+    assert_eq!(aggregator.backend.received_count(), 500);
+}
+
+/// Finding 4: idle connections were never closed. A peer that sends nothing is now closed after
+/// the idle timeout, and the connections past the cap wait for one to close.
+#[tokio::test]
+async fn idle_connections_are_closed_and_connections_are_capped() {
+    use tokio::io::AsyncReadExt;
+    let mut limits = ServerLimits::default();
+    limits.idle_timeout = std::time::Duration::from_millis(300);
+    limits.max_connections = 2;
+    let aggregator = aggregator_with(&[WireVersion::V2], PYTHAGORAS_EPOCH, limits).await;
+    let mut idle = Vec::new();
+    for _ in 0..2 {
+        idle.push(
+            tokio::net::TcpStream::connect(aggregator.address)
+                .await
+                .unwrap(),
+        );
+    }
+    // At the cap, a real client is not served until an idle connection is closed.
+    let info = samples::node_info();
+    let start = std::time::Instant::now();
+    let client = SignerClient::connect(aggregator.endpoint(), &info, &[WireVersion::V2])
+        .await
+        .unwrap();
+    client.epoch_settings().await.unwrap();
+    assert!(
+        start.elapsed() >= std::time::Duration::from_millis(250),
+        "served at once despite the cap"
+    );
+    // The idle connections were closed by the server: reading gives end of stream or an error.
+    for mut connection in idle {
+        let mut buf = [0u8; 1024];
+        let closed = loop {
+            match tokio::time::timeout(std::time::Duration::from_secs(5), connection.read(&mut buf))
+                .await
+            {
+                Ok(Ok(0)) | Ok(Err(_)) => break true,
+                // The server's HTTP/2 preface and settings come first.
+                Ok(Ok(_)) => continue,
+                Err(_) => break false,
+            }
+        };
+        assert!(closed, "an idle connection stayed open");
+    }
 }

@@ -1,7 +1,6 @@
 //! `mithril-compat serve`: an aggregator endpoint with the in-memory backend.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -77,6 +76,13 @@ fn markers(args: &ServeArgs) -> Result<Vec<EraMarker>, ServeCliError> {
 
 /// Runs the endpoint until Ctrl-C.
 pub fn run(args: ServeArgs) -> Result<(), ServeCliError> {
+    // What the endpoint receives is logged through a non-blocking writer: when standard output is
+    // slow, full or closed, lines are dropped, and no call ever waits on it or fails with it.
+    let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stdout());
+    let _ = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_target(false)
+        .try_init();
     let markers = markers(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -108,7 +114,7 @@ pub fn run(args: ServeArgs) -> Result<(), ServeCliError> {
             .local_addr()
             .map_err(|error| ServeCliError::Setup(error.to_string()))?;
         let view = state.era_view();
-        println!(
+        tracing::info!(
             "listening on {address}: {} + discovery, health, reflection; epoch {}, era {}",
             args.wire
                 .iter()
@@ -121,7 +127,6 @@ pub fn run(args: ServeArgs) -> Result<(), ServeCliError> {
                 .as_ref()
                 .map_or_else(|| "none".to_owned(), |current| current.name.to_string())
         );
-        let _ = std::io::stdout().flush();
         serve(listener, state, async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -8,6 +8,7 @@ use tokio_stream::{Stream, StreamExt, wrappers::WatchStream};
 use tonic::{Request, Response, Status, Streaming};
 
 use super::admission::{admit, backend, invalid, with_warning};
+use super::limits::{ServerLimits, bounded};
 use super::metadata::SignerIdentity;
 use super::state::AggregatorState;
 use crate::adoption::RegistrationWire;
@@ -174,23 +175,71 @@ pub struct V2Adapter {
     pub(crate) state: Arc<AggregatorState>,
 }
 
-/// Registers each signature on its own; a refused one does not stop the others.
-async fn register_batch(
-    state: &AggregatorState,
-    signatures: impl IntoIterator<Item = Option<v2::pb::SingleSignature>>,
-) -> (u32, Vec<v2::pb::SignatureRejection>) {
-    let mut accepted = 0u32;
-    let mut rejections = Vec::new();
-    for (index, pb) in signatures.into_iter().enumerate() {
-        match register_signature::<v2::V2>(state, pb, "signature").await {
-            Ok(()) => accepted += 1,
-            Err(status) => rejections.push(v2::pb::SignatureRejection {
-                index: index as u32,
-                reason: status.message().to_owned(),
-            }),
+/// The rejections of one answer, bounded: the first few one by one, every one counted by
+/// reason, reasons cut to a bounded length and bounded in number.
+struct Rejections<'a> {
+    limits: &'a ServerLimits,
+    examples: Vec<v2::pb::SignatureRejection>,
+    counts: Vec<v2::pb::RejectionCount>,
+}
+
+/// The reason that gathers the distinct reasons past the limit.
+const OTHER_REASONS: &str = "other reasons";
+
+impl<'a> Rejections<'a> {
+    fn new(limits: &'a ServerLimits) -> Self {
+        Self {
+            limits,
+            examples: Vec::new(),
+            counts: Vec::new(),
         }
     }
-    (accepted, rejections)
+
+    fn push(&mut self, index: u32, reason: &str) {
+        let reason = bounded(reason, self.limits.max_reason_bytes);
+        let slot = match self.counts.iter().position(|count| count.reason == reason) {
+            Some(slot) => slot,
+            None if self.counts.len() < self.limits.max_rejection_reasons => {
+                self.counts.push(v2::pb::RejectionCount {
+                    reason: reason.clone(),
+                    count: 0,
+                });
+                self.counts.len() - 1
+            }
+            None => match self.counts.iter().position(|c| c.reason == OTHER_REASONS) {
+                Some(slot) => slot,
+                None => {
+                    self.counts.push(v2::pb::RejectionCount {
+                        reason: OTHER_REASONS.to_owned(),
+                        count: 0,
+                    });
+                    self.counts.len() - 1
+                }
+            },
+        };
+        self.counts[slot].count = self.counts[slot].count.saturating_add(1);
+        if self.examples.len() < self.limits.max_rejection_examples {
+            self.examples
+                .push(v2::pb::SignatureRejection { index, reason });
+        }
+    }
+}
+
+/// Registers one signature of a batch or stream; a refused one is recorded and does not stop
+/// the others. Returns whether it was accepted.
+async fn register_entry(
+    state: &AggregatorState,
+    pb: Option<v2::pb::SingleSignature>,
+    index: u32,
+    rejections: &mut Rejections<'_>,
+) -> bool {
+    match register_signature::<v2::V2>(state, pb, "signature").await {
+        Ok(()) => true,
+        Err(status) => {
+            rejections.push(index, status.message());
+            false
+        }
+    }
 }
 
 type WatchStreamOf =
@@ -244,12 +293,25 @@ impl v2::pb::signer_service_server::SignerService for V2Adapter {
     ) -> Result<Response<v2::pb::RegisterSignaturesResponse>, Status> {
         let warning = admit_caller(&self.state, &request, WireVersion::V2)?;
         let v2::pb::RegisterSignaturesRequest { signatures } = request.into_inner();
-        let (accepted, rejections) =
-            register_batch(&self.state, signatures.into_iter().map(Some)).await;
+        let limits = &self.state.limits;
+        if signatures.len() > limits.max_batch_entries {
+            return Err(Status::resource_exhausted(format!(
+                "a batch may carry at most {} signatures: split it",
+                limits.max_batch_entries
+            )));
+        }
+        let mut rejections = Rejections::new(limits);
+        let mut accepted = 0u32;
+        for (index, signature) in signatures.into_iter().enumerate() {
+            accepted += u32::from(
+                register_entry(&self.state, Some(signature), index as u32, &mut rejections).await,
+            );
+        }
         Ok(with_warning(
             Response::new(v2::pb::RegisterSignaturesResponse {
                 accepted,
-                rejections,
+                rejections: rejections.examples,
+                rejection_counts: rejections.counts,
             }),
             warning,
         ))
@@ -270,24 +332,34 @@ impl v2::pb::signer_service_server::SignerService for V2Adapter {
     ) -> Result<Response<v2::pb::StreamSignaturesResponse>, Status> {
         let warning = admit_caller(&self.state, &request, WireVersion::V2)?;
         let mut stream = request.into_inner();
-        let (mut accepted, mut rejections) = (0u32, Vec::new());
-        let mut index = 0u32;
+        let limits = &self.state.limits;
+        let mut rejections = Rejections::new(limits);
+        let (mut accepted, mut index) = (0u32, 0usize);
         // A signer that disconnects ends the stream with an error: what arrived before it is
-        // kept, once.
+        // kept, once. What the answer holds is bounded whatever the stream's length.
         while let Some(message) = stream.message().await? {
-            let (ok, mut refused) =
-                register_batch(&self.state, std::iter::once(message.signature)).await;
-            accepted += ok;
-            for rejection in &mut refused {
-                rejection.index = index;
+            if index >= limits.max_stream_entries {
+                return Err(Status::resource_exhausted(format!(
+                    "a stream may carry at most {} signatures ({accepted} accepted): open another",
+                    limits.max_stream_entries
+                )));
             }
-            rejections.extend(refused);
+            accepted += u32::from(
+                register_entry(
+                    &self.state,
+                    message.signature,
+                    index as u32,
+                    &mut rejections,
+                )
+                .await,
+            );
             index += 1;
         }
         Ok(with_warning(
             Response::new(v2::pb::StreamSignaturesResponse {
                 accepted,
-                rejections,
+                rejections: rejections.examples,
+                rejection_counts: rejections.counts,
             }),
             warning,
         ))

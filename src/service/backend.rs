@@ -47,37 +47,48 @@ pub trait SignerBackend: Send + Sync + 'static {
     async fn epoch_settings(&self) -> Result<EpochSettings, BackendError>;
 }
 
-/// One thing the in-memory backend received.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Received {
-    /// A registration.
-    Registration(Box<SignerRegistration>, RegistrationWire),
-    /// A single signature.
-    Signature(Box<SingleSignature>, RegistrationWire),
-}
+/// How many epochs of registrations and signatures the in-memory backend keeps by default.
+pub const DEFAULT_RETENTION_EPOCHS: u64 = 4;
 
 #[derive(Debug)]
 struct Inner {
     epoch: Epoch,
     stakes: BTreeMap<PartyId, Stake>,
     settings: Option<EpochSettings>,
+    /// Registrations by the epoch they were made at.
     registrations: BTreeMap<(Epoch, PartyId), SignerRegistration>,
-    signatures: Vec<(SingleSignature, RegistrationWire)>,
-    log: Vec<Received>,
+    /// Signatures by the epoch they arrived at, each kept once.
+    signatures: BTreeMap<Epoch, Vec<(SingleSignature, RegistrationWire)>>,
+    received: u64,
     monitor: AdoptionMonitor<MemoryStore>,
     default_stake: Option<Stake>,
 }
 
-/// A backend that keeps everything in memory and feeds an adoption monitor: registrations
-/// (one per party and epoch, the last one wins), signatures, and a log of what arrived.
+impl Inner {
+    /// Forgets what is older than the retention window before `epoch`.
+    fn forget_before(&mut self, epoch: Epoch, retention: u64) {
+        let oldest = Epoch(epoch.0.saturating_sub(retention));
+        self.signatures = self.signatures.split_off(&oldest);
+        self.registrations.retain(|(at, _), _| *at >= oldest);
+    }
+}
+
+/// A [`SignerBackend`] in memory, for tests, demos and `serve`: it keeps the registrations and
+/// signatures of the last epochs (a retention window, [`DEFAULT_RETENTION_EPOCHS`] by default),
+/// each once, and feeds the adoption monitor, so its memory stays flat under any load.
+///
+/// With [`Self::echo`], every message received is logged with `tracing` (target
+/// `mithril_compat::received`), after the backend's lock is released: a slow or closed log
+/// output never holds or fails a call.
 #[derive(Debug)]
 pub struct InMemoryBackend {
     inner: Mutex<Inner>,
     echo: bool,
+    retention: u64,
 }
 
 impl InMemoryBackend {
-    /// A backend whose adoption monitor tracks readiness for `target` under `parameters`.
+    /// An empty backend whose monitor tracks readiness for `target` under `parameters`.
     pub fn new(parameters: ProtocolParameters, target: EraName) -> Self {
         Self {
             inner: Mutex::new(Inner {
@@ -85,23 +96,29 @@ impl InMemoryBackend {
                 stakes: BTreeMap::new(),
                 settings: None,
                 registrations: BTreeMap::new(),
-                signatures: Vec::new(),
-                log: Vec::new(),
+                signatures: BTreeMap::new(),
+                received: 0,
                 monitor: AdoptionMonitor::new(MemoryStore::new(), parameters, target),
                 default_stake: None,
             }),
             echo: false,
+            retention: DEFAULT_RETENTION_EPOCHS,
         }
     }
 
-    /// Accepts parties missing from the stake distribution with this stake (for demos; by
-    /// default they are refused).
+    /// Gives parties absent from the stake distribution this stake instead of refusing them.
     pub fn with_default_stake(self, stake: Stake) -> Self {
         self.lock().default_stake = Some(stake);
         self
     }
 
-    /// Prints one line per request received on stdout (for the `serve` command).
+    /// Keeps registrations and signatures of the last `epochs` epochs.
+    pub fn with_retention(mut self, epochs: u64) -> Self {
+        self.retention = epochs;
+        self
+    }
+
+    /// Logs every message received (see the type's documentation).
     pub fn echo(mut self) -> Self {
         self.echo = true;
         self
@@ -114,27 +131,30 @@ impl InMemoryBackend {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Sets the current epoch (signatures are counted for it).
+    /// Moves to `epoch`, forgetting what is past the retention window.
     pub fn set_epoch(&self, epoch: Epoch) {
-        self.lock().epoch = epoch;
+        let mut inner = self.lock();
+        inner.epoch = epoch;
+        inner.forget_before(epoch, self.retention);
     }
 
-    /// Sets the stake of each party (registrations of unknown parties are refused).
+    /// Replaces the stake distribution.
     pub fn set_stakes(&self, stakes: BTreeMap<PartyId, Stake>) {
         self.lock().stakes = stakes;
     }
 
-    /// Sets the epoch settings served.
+    /// Publishes epoch settings.
     pub fn set_epoch_settings(&self, settings: EpochSettings) {
         self.lock().settings = Some(settings);
     }
 
-    /// Everything received, in order.
-    pub fn received(&self) -> Vec<Received> {
-        self.lock().log.clone()
+    /// How many registrations and signatures were received since the start (forgotten ones
+    /// included).
+    pub fn received_count(&self) -> u64 {
+        self.lock().received
     }
 
-    /// The registrations kept for an epoch, one per party.
+    /// The registrations made at `epoch`, while it is within the retention window.
     pub fn registrations(&self, epoch: Epoch) -> Vec<SignerRegistration> {
         self.lock()
             .registrations
@@ -144,9 +164,27 @@ impl InMemoryBackend {
             .collect()
     }
 
-    /// The single signatures received, with the wire each came on.
+    /// Every signature kept, oldest epoch first.
     pub fn signatures(&self) -> Vec<(SingleSignature, RegistrationWire)> {
-        self.lock().signatures.clone()
+        self.lock().signatures.values().flatten().cloned().collect()
+    }
+
+    /// The signatures that arrived at `epoch`, while it is within the retention window.
+    pub fn signatures_of(&self, epoch: Epoch) -> Vec<(SingleSignature, RegistrationWire)> {
+        self.lock()
+            .signatures
+            .get(&epoch)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// How many registrations and signatures are kept now (what memory holds).
+    pub fn kept(&self) -> (usize, usize) {
+        let inner = self.lock();
+        (
+            inner.registrations.len(),
+            inner.signatures.values().map(Vec::len).sum(),
+        )
     }
 
     /// Runs `f` on the adoption monitor.
@@ -177,8 +215,9 @@ impl SignerBackend for InMemoryBackend {
             .monitor
             .record_registration(&registration, stake, wire)
             .map_err(|error| BackendError::Internal(error.to_string()))?;
-        if self.echo {
-            println!(
+        inner.received += 1;
+        let line = self.echo.then(|| {
+            format!(
                 "registration  {wire:<4} epoch {} {} software {} eras {:?}",
                 registration.epoch,
                 registration.party_id,
@@ -189,15 +228,16 @@ impl SignerBackend for InMemoryBackend {
                     .iter()
                     .map(|era| era.as_str())
                     .collect::<Vec<_>>()
-            );
-        }
-        inner
-            .log
-            .push(Received::Registration(Box::new(registration.clone()), wire));
+            )
+        });
         inner.registrations.insert(
             (registration.epoch, registration.party_id.clone()),
             registration,
         );
+        drop(inner);
+        if let Some(line) = line {
+            tracing::info!(target: "mithril_compat::received", "{line}");
+        }
         Ok(())
     }
 
@@ -212,19 +252,25 @@ impl SignerBackend for InMemoryBackend {
             .monitor
             .record_signatures(epoch, &signature.party_id, 1)
             .map_err(|error| BackendError::Internal(error.to_string()))?;
-        if self.echo {
-            println!(
+        inner.received += 1;
+        let line = self.echo.then(|| {
+            format!(
                 "signature     {wire:<4} {} {} on {} ({} indices)",
                 signature.party_id,
                 signature.signed_entity_type.name(),
                 signature.signed_message,
                 signature.won_indexes.len()
-            );
-        }
+            )
+        });
         inner
-            .log
-            .push(Received::Signature(Box::new(signature.clone()), wire));
-        inner.signatures.push((signature, wire));
+            .signatures
+            .entry(epoch)
+            .or_default()
+            .push((signature, wire));
+        drop(inner);
+        if let Some(line) = line {
+            tracing::info!(target: "mithril_compat::received", "{line}");
+        }
         Ok(())
     }
 

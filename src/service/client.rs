@@ -107,22 +107,47 @@ impl Reply {
 pub struct BatchReply {
     /// Signatures accepted.
     pub accepted: u32,
-    /// Signatures refused: position and reason.
+    /// Signatures refused: position and reason (the first ones, as many as the aggregator
+    /// answers one by one).
     pub rejected: Vec<(u32, String)>,
+    /// Every refused signature, counted by reason (empty from aggregators before 0.4.0, which
+    /// answer every rejection in `rejected`).
+    pub rejected_by_reason: Vec<(String, u32)>,
     /// What the aggregator said beside.
     pub reply: Reply,
 }
 
 impl BatchReply {
     /// The outcome as a v2 batch or stream response states it.
-    fn from_v2(accepted: u32, rejections: Vec<v2::pb::SignatureRejection>, reply: Reply) -> Self {
+    fn from_v2(
+        accepted: u32,
+        rejections: Vec<v2::pb::SignatureRejection>,
+        counts: Vec<v2::pb::RejectionCount>,
+        reply: Reply,
+    ) -> Self {
         Self {
             accepted,
             rejected: rejections
                 .into_iter()
                 .map(|rejection| (rejection.index, rejection.reason))
                 .collect(),
+            rejected_by_reason: counts
+                .into_iter()
+                .map(|count| (count.reason, count.count))
+                .collect(),
             reply,
+        }
+    }
+
+    /// How many signatures were refused in all.
+    pub fn rejected_count(&self) -> u64 {
+        if self.rejected_by_reason.is_empty() {
+            self.rejected.len() as u64
+        } else {
+            self.rejected_by_reason
+                .iter()
+                .map(|(_, count)| u64::from(*count))
+                .sum()
         }
     }
 }
@@ -319,8 +344,14 @@ impl SignerClient {
                 let v2::pb::RegisterSignaturesResponse {
                     accepted,
                     rejections,
+                    rejection_counts,
                 } = response.into_inner();
-                Ok(BatchReply::from_v2(accepted, rejections, reply))
+                Ok(BatchReply::from_v2(
+                    accepted,
+                    rejections,
+                    rejection_counts,
+                    reply,
+                ))
             }
         }
     }
@@ -349,8 +380,14 @@ impl SignerClient {
         let v2::pb::StreamSignaturesResponse {
             accepted,
             rejections,
+            rejection_counts,
         } = response.into_inner();
-        Ok(BatchReply::from_v2(accepted, rejections, reply))
+        Ok(BatchReply::from_v2(
+            accepted,
+            rejections,
+            rejection_counts,
+            reply,
+        ))
     }
 
     /// The epoch settings.

@@ -25,13 +25,16 @@ mod adapters;
 mod admission;
 mod backend;
 mod client;
+pub mod codec;
+pub mod limits;
 pub mod metadata;
 mod server;
 mod state;
 
 pub use adapters::{DiscoveryAdapter, V1Adapter, V2Adapter};
-pub use backend::{BackendError, InMemoryBackend, Received, SignerBackend};
+pub use backend::{BackendError, DEFAULT_RETENTION_EPOCHS, InMemoryBackend, SignerBackend};
 pub use client::{BatchReply, ClientError, Discovered, Reply, SignerClient};
+pub use limits::ServerLimits;
 pub use metadata::{MetadataError, SignerIdentity, VersionLayer};
 pub use server::{ServeError, serve};
 pub use state::{AggregatorState, EraView};

@@ -2,18 +2,26 @@
 //! health and reflection, behind the version layer.
 
 use std::future::Future;
+use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
-use tokio::net::TcpListener;
-use tokio_stream::StreamExt;
-use tokio_stream::wrappers::TcpListenerStream;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::time::{Instant, Sleep};
+use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::Server;
+use tonic::transport::server::{Connected, TcpConnectInfo};
 
 use super::adapters::{DiscoveryAdapter, V1Adapter, V2Adapter};
+use super::limits::{ServerLimits, set_max_fields_per_message};
 use super::metadata::VersionLayer;
 use super::state::AggregatorState;
 use crate::discovery::pb::discovery_service_server::DiscoveryServiceServer;
-use crate::wire::{DEFAULT_MAX_MESSAGE_BYTES, WireVersion, v1, v2};
+use crate::wire::{WireVersion, v1, v2};
 
 /// Why the endpoint could not run.
 #[derive(Debug, thiserror::Error)]
@@ -27,27 +35,36 @@ pub enum ServeError {
     Reflection(#[from] tonic_reflection::server::Error),
 }
 
-/// Serves the endpoint on `listener` until `shutdown` completes.
+/// Serves the endpoint on `listener` until `shutdown` completes, within the state's
+/// [`ServerLimits`]:
+/// - every service limits decoded requests to `max_request_bytes` (larger ones get OUT_OF_RANGE,
+///   tonic's status for it) and to `max_batch_entries` entries, counted before decoding
+///   (RESOURCE_EXHAUSTED);
+/// - at most `max_connections` connections are served at once, each closed after
+///   `idle_timeout` without a byte from the peer, with at most `max_concurrent_streams` calls;
+/// - when the system refuses connections (no file descriptors left), the accept loop backs off
+///   up to `max_accept_backoff` instead of spinning.
 ///
-/// Every service limits decoded messages to [`DEFAULT_MAX_MESSAGE_BYTES`]; larger ones get
-/// OUT_OF_RANGE (tonic's status for it), and the endpoint keeps serving.
+/// The endpoint keeps serving other peers whatever one peer sends.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AggregatorState>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    let limits = state.limits.clone();
+    set_max_fields_per_message(limits.max_batch_entries);
     let (health, health_service) = tonic_health::server::health_reporter();
     let v1 = state.served.contains(&WireVersion::V1).then(|| {
         v1::pb::signer_service_server::SignerServiceServer::new(V1Adapter {
             state: state.clone(),
         })
-        .max_decoding_message_size(DEFAULT_MAX_MESSAGE_BYTES)
+        .max_decoding_message_size(limits.max_request_bytes)
     });
     let v2 = state.served.contains(&WireVersion::V2).then(|| {
         v2::pb::signer_service_server::SignerServiceServer::new(V2Adapter {
             state: state.clone(),
         })
-        .max_decoding_message_size(DEFAULT_MAX_MESSAGE_BYTES)
+        .max_decoding_message_size(limits.max_request_bytes)
     });
     if v1.is_some() {
         health
@@ -71,9 +88,12 @@ pub async fn serve(
     let discovery = DiscoveryServiceServer::new(DiscoveryAdapter {
         state: state.clone(),
     })
-    .max_decoding_message_size(DEFAULT_MAX_MESSAGE_BYTES);
+    .max_decoding_message_size(limits.max_request_bytes);
 
     Server::builder()
+        .max_concurrent_streams(Some(limits.max_concurrent_streams))
+        .http2_keepalive_interval(Some(limits.keepalive.0))
+        .http2_keepalive_timeout(Some(limits.keepalive.1))
         .layer(VersionLayer::new(state))
         .add_service(discovery)
         .add_optional_service(v1)
@@ -81,12 +101,142 @@ pub async fn serve(
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .serve_with_incoming_shutdown(
-            // Small request-response messages: no Nagle delay on accepted connections.
-            TcpListenerStream::new(listener)
-                .map(|stream| stream.and_then(|stream| stream.set_nodelay(true).map(|()| stream))),
-            shutdown,
-        )
+        .serve_with_incoming_shutdown(incoming(listener, &limits), shutdown)
         .await?;
     Ok(())
+}
+
+/// Accepted connections, at most `max_connections` at once, each closed when idle; the accept
+/// loop waits for a connection to close when at the cap, and backs off when accepting fails.
+fn incoming(
+    listener: TcpListener,
+    limits: &ServerLimits,
+) -> ReceiverStream<io::Result<IdleTimeout>> {
+    let (sender, receiver) = mpsc::channel(16);
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let (idle_timeout, max_backoff) = (limits.idle_timeout, limits.max_accept_backoff);
+    tokio::spawn(async move {
+        let first_backoff = Duration::from_millis(5);
+        let mut backoff = first_backoff;
+        loop {
+            let permit = tokio::select! {
+                permit = permits.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => return,
+                },
+                () = sender.closed() => return,
+            };
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                () = sender.closed() => return,
+            };
+            match accepted {
+                Ok((stream, _)) => {
+                    backoff = first_backoff;
+                    // Small request-response messages: no Nagle delay.
+                    let _ = stream.set_nodelay(true);
+                    let connection = IdleTimeout::new(stream, permit, idle_timeout);
+                    if sender.send(Ok(connection)).await.is_err() {
+                        return;
+                    }
+                }
+                // A peer that gave up before it was accepted: nothing to wait for.
+                Err(error) if error.kind() == io::ErrorKind::ConnectionAborted => {}
+                // Out of file descriptors, or another refusal of the system: wait, do not spin.
+                Err(_) => {
+                    drop(permit);
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(max_backoff);
+                }
+            }
+        }
+    });
+    ReceiverStream::new(receiver)
+}
+
+/// A served connection: closed when its peer sends nothing for the idle timeout, and holding its
+/// place among the connections served until it closes.
+#[derive(Debug)]
+pub struct IdleTimeout {
+    stream: TcpStream,
+    _permit: OwnedSemaphorePermit,
+    timeout: Duration,
+    deadline: Pin<Box<Sleep>>,
+}
+
+impl IdleTimeout {
+    fn new(stream: TcpStream, permit: OwnedSemaphorePermit, timeout: Duration) -> Self {
+        Self {
+            stream,
+            _permit: permit,
+            timeout,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+        }
+    }
+}
+
+impl Connected for IdleTimeout {
+    type ConnectInfo = TcpConnectInfo;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.stream.connect_info()
+    }
+}
+
+impl AsyncRead for IdleTimeout {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.stream).poll_read(context, buf) {
+            Poll::Ready(Ok(())) => {
+                if buf.filled().len() > before {
+                    let next = Instant::now() + this.timeout;
+                    this.deadline.as_mut().reset(next);
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+            Poll::Pending => match this.deadline.as_mut().poll(context) {
+                Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "connection idle past the server's timeout",
+                ))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+}
+
+impl AsyncWrite for IdleTimeout {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(context, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(context)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(context)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(context, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
 }

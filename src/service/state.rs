@@ -63,6 +63,7 @@ pub struct AggregatorState {
     /// schedule change; replaced together.
     era: RwLock<(Arc<EraView>, Arc<ResponseHeaders>)>,
     pub(crate) changes: watch::Sender<u64>,
+    pub(crate) limits: super::ServerLimits,
 }
 
 /// The values the version layer puts on every response.
@@ -114,7 +115,19 @@ impl AggregatorState {
             network,
             era: RwLock::new((Arc::new(view), Arc::new(headers))),
             changes,
+            limits: super::ServerLimits::default(),
         }
+    }
+
+    /// The same state with other limits (see [`super::ServerLimits`]).
+    pub fn with_limits(mut self, limits: super::ServerLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits the endpoint applies.
+    pub fn limits(&self) -> &super::ServerLimits {
+        &self.limits
     }
 
     /// The era view now (shared: cheap to take on every call).

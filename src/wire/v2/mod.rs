@@ -27,6 +27,7 @@ mod generated {
 
 /// The generated protobuf types of `mithril.signer.v2`.
 pub mod pb {
+    pub use super::generated::RejectionCount;
     pub use super::generated::{AggregatorFeatures, AggregatorStatus, ProtocolConfiguration};
     pub use super::generated::{
         CardanoBlocksTransactions, CardanoDbBeacon, CardanoStakeDistribution, CardanoTransactions,

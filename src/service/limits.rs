@@ -1,0 +1,97 @@
+//! The bounds the gRPC endpoint puts on what one peer can make it do. Every limit is
+//! configuration with a default safe for an aggregator on the open internet; the README's
+//! "Limits and defaults" lists them.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Limits of the gRPC endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerLimits {
+    /// Largest request message decoded (bytes).
+    pub max_request_bytes: usize,
+    /// Most signatures in one `RegisterSignatures` batch (and most top-level fields in any
+    /// decoded message, checked before decoding).
+    pub max_batch_entries: usize,
+    /// Most signatures on one `StreamSignatures` stream; past it the stream ends with
+    /// RESOURCE_EXHAUSTED, and what came before stays accepted.
+    pub max_stream_entries: usize,
+    /// Rejections answered one by one (index and reason); beyond them, rejections are counted by
+    /// reason.
+    pub max_rejection_examples: usize,
+    /// Distinct reasons counted in one answer; further reasons count as one "other" reason.
+    pub max_rejection_reasons: usize,
+    /// Longest reason text in an answer (bytes); longer ones are cut at a character boundary.
+    pub max_reason_bytes: usize,
+    /// Most connections served at once; the next is accepted when one closes.
+    pub max_connections: usize,
+    /// A connection whose peer sends nothing for this long is closed (HTTP/2 pings count: a
+    /// client that keeps a stream open sends them).
+    pub idle_timeout: Duration,
+    /// Most concurrent streams (calls) on one connection.
+    pub max_concurrent_streams: u32,
+    /// Interval of the server's HTTP/2 pings on a connection, and how long it waits for the ack.
+    pub keepalive: (Duration, Duration),
+    /// Longest back-off of the accept loop when the system refuses connections (no file
+    /// descriptors left): it waits instead of spinning.
+    pub max_accept_backoff: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            max_request_bytes: 16 * 1024 * 1024,
+            max_batch_entries: DEFAULT_MAX_FIELDS,
+            max_stream_entries: 100_000,
+            max_rejection_examples: 16,
+            max_rejection_reasons: 16,
+            max_reason_bytes: 256,
+            max_connections: 4096,
+            idle_timeout: Duration::from_secs(120),
+            max_concurrent_streams: 64,
+            keepalive: (Duration::from_secs(60), Duration::from_secs(20)),
+            max_accept_backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+const DEFAULT_MAX_FIELDS: usize = 4096;
+
+static MAX_FIELDS: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_FIELDS);
+
+/// Most top-level fields the codec lets a decoded message have (process-wide, as tonic builds
+/// codecs with `Default`): [`ServerLimits::max_batch_entries`] of the last endpoint started.
+pub fn max_fields_per_message() -> usize {
+    MAX_FIELDS.load(Ordering::Relaxed)
+}
+
+pub(crate) fn set_max_fields_per_message(max: usize) {
+    // A message has a few fields besides its entries.
+    MAX_FIELDS.store(max.saturating_add(8), Ordering::Relaxed);
+}
+
+/// Cuts `text` to at most `max` bytes at a character boundary, marking the cut.
+pub fn bounded(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max.saturating_sub(3);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &text[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_cuts_at_a_character_boundary() {
+        assert_eq!(bounded("short", 10), "short");
+        assert_eq!(bounded("abcdefghij", 8), "abcde...");
+        assert_eq!(bounded("ééééé", 6), "é...");
+        assert!(bounded(&"x".repeat(10_000), 256).len() <= 256);
+    }
+}
