@@ -783,3 +783,54 @@ async fn idle_connections_are_closed_and_connections_are_capped() {
         assert!(closed, "an idle connection stayed open");
     }
 }
+
+/// Finding 5: the refusal repeated every declared era, so an 8 KiB header made a status too
+/// large to send. Now the message names a few and counts the rest; too many is a typed error.
+#[tokio::test]
+async fn refusals_never_echo_unbounded_peer_input() {
+    let aggregator = aggregator(&[WireVersion::V2], LAGRANGE_EPOCH).await;
+    let mut raw = raw_v2(&aggregator).await;
+    let call = |eras: String| {
+        let mut request = tonic::Request::new(v2::pb::RegisterSignaturesRequest {
+            signatures: Vec::new(),
+        });
+        let mut identity = identity(WireVersion::V2);
+        identity.supported_eras.clear();
+        identity.write(request.metadata_mut());
+        request
+            .metadata_mut()
+            .insert("mithril-supported-eras", eras.parse().unwrap());
+        request
+    };
+    // 64 long names that do not include lagrange: refused for the era, in a short message.
+    let names: Vec<String> = (0..64).map(|i| format!("{i:0>32}")).collect();
+    let status = raw
+        .register_signatures(call(names.join(",")))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    assert!(status.message().len() < 300, "{}", status.message());
+    assert!(
+        status.message().contains("and 60 more"),
+        "{}",
+        status.message()
+    );
+    // 8 KiB of names: a typed refusal of the header, not an oversized status.
+    let many: Vec<String> = (0..1000).map(|i| format!("e{i}")).collect();
+    let status = raw
+        .register_signatures(call(many.join(",")))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert_eq!(
+        status.message(),
+        "metadata mithril-supported-eras: declares 1000 eras, at most 64"
+    );
+    // One huge invalid name: echoed at most in part.
+    let status = raw
+        .register_signatures(call(format!("X{}", "y".repeat(8000))))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(status.message().len() < 200, "{}", status.message());
+}

@@ -94,16 +94,28 @@ pub(crate) fn admit(
     Ok(None)
 }
 
+/// Most declared era names an operator message repeats; the rest are counted. A message never
+/// echoes unbounded peer input (an 8 KiB header once made the status itself too large to send).
+const MAX_ERAS_ECHOED: usize = 4;
+
 fn declared(eras: &[EraName]) -> String {
     if eras.is_empty() {
-        "none".to_owned()
-    } else {
-        eras.iter()
-            .map(EraName::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
+        return "none".to_owned();
     }
+    let mut text = eras
+        .iter()
+        .take(MAX_ERAS_ECHOED)
+        .map(EraName::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if eras.len() > MAX_ERAS_ECHOED {
+        text.push_str(&format!(" and {} more", eras.len() - MAX_ERAS_ECHOED));
+    }
+    text
 }
+
+/// Longest description of an invalid message in a status (bytes).
+const MAX_DESCRIPTION_BYTES: usize = 1024;
 
 /// INVALID_ARGUMENT for a message that did not convert, with the field path as a bad-request
 /// detail.
@@ -112,7 +124,8 @@ pub(crate) fn invalid(error: WireError) -> Status {
     let field = error
         .path()
         .map_or_else(|| "<message>".to_owned(), ToString::to_string);
-    let description = error.to_string();
+    let description = super::limits::bounded(&error.to_string(), MAX_DESCRIPTION_BYTES);
+    let field = super::limits::bounded(&field, MAX_DESCRIPTION_BYTES);
     details.add_bad_request_violation(field, &description);
     Status::with_error_details(Code::InvalidArgument, description, details)
 }

@@ -129,14 +129,32 @@ impl SignerIdentity {
                 reason: error.to_string(),
             })?;
         let eras = text(metadata, SUPPORTED_ERAS, &names::SUPPORTED_ERAS)?;
-        let supported_eras = eras
+        let names: Vec<&str> = eras
             .split(',')
             .map(str::trim)
             .filter(|name| !name.is_empty())
+            .collect();
+        if names.len() > crate::domain::limits::MAX_DECLARED {
+            return Err(MetadataError::Invalid {
+                header: SUPPORTED_ERAS,
+                reason: format!(
+                    "declares {} eras, at most {}",
+                    names.len(),
+                    crate::domain::limits::MAX_DECLARED
+                ),
+            });
+        }
+        let supported_eras = names
+            .into_iter()
             .map(|name| {
                 EraName::new(name).map_err(|error| MetadataError::Invalid {
                     header: SUPPORTED_ERAS,
-                    reason: format!("{name:?}: {}", error.violation()),
+                    // Never the whole peer input: at most a few dozen bytes of it.
+                    reason: format!(
+                        "{:?}: {}",
+                        super::limits::bounded(name, 40),
+                        error.violation()
+                    ),
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
