@@ -459,8 +459,20 @@ fn file_store_survives_a_restart_and_a_torn_write() {
     bytes.extend_from_slice(b"{\"registration\":{\"epoch\":1,\"party");
     std::fs::write(&path, &bytes).unwrap();
 
+    // A reader reads around it and leaves the file as it is; the writer refuses to append
+    // after it until it is repaired, explicitly.
+    let snapshot = FileStore::snapshot(&path).unwrap();
+    assert!(snapshot.torn_tail);
+    assert_eq!(snapshot.store.registrations(Epoch(1)).len(), 2);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    assert!(matches!(
+        FileStore::open(&path),
+        Err(StoreError::TornTail { .. })
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    assert!(FileStore::repair(&path).unwrap());
+    assert!(!FileStore::repair(&path).unwrap());
     let mut store = FileStore::open(&path).unwrap();
-    assert!(store.recovered_torn_line());
     assert_eq!(store.registrations(Epoch(1)).len(), 2);
     assert_eq!(store.signatures(Epoch(1))[&PartyId::new("a").unwrap()], 5);
     store
@@ -470,7 +482,7 @@ fn file_store_survives_a_restart_and_a_torn_write() {
     drop(store);
 
     let store = FileStore::open(&path).unwrap();
-    assert!(!store.recovered_torn_line());
+    assert!(!FileStore::snapshot(&path).unwrap().torn_tail);
     assert_eq!(store.epochs(), [Epoch(1), Epoch(2)]);
     assert_eq!(
         store.first_registration(&PartyId::new("c").unwrap()),

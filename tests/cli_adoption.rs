@@ -132,6 +132,42 @@ fn adoption_report_reads_the_records_file() {
             .contains("mithril_compat_adoption_ready_stake_share{era=\"lagrange\"}")
     );
 
+    // Finding 6, reproduced: a writer is halfway through a line while a report runs. The report
+    // leaves the file byte-identical, and once the writer completes the line the file reads.
+    let complete = std::fs::read(&path).unwrap();
+    let next = format!(
+        "{}\n",
+        std::str::from_utf8(&complete)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .replace("pool0", "pool9")
+    );
+    let (head, tail) = next.as_bytes().split_at(40);
+    std::fs::write(&path, [complete.as_slice(), head].concat()).unwrap();
+    let during = std::fs::read(&path).unwrap();
+    let report = run(&["adoption", "report", "--records", records, "--epoch", "7"]);
+    assert!(report.status.success(), "{report:?}");
+    assert!(
+        String::from_utf8_lossy(&report.stderr).contains("the last line is incomplete"),
+        "{report:?}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        during,
+        "the report wrote to the file"
+    );
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, tail).unwrap();
+    drop(file);
+    let after = run(&["adoption", "report", "--records", records, "--epoch", "7"]);
+    let text = String::from_utf8(after.stdout).unwrap();
+    assert!(text.contains("adoption at epoch 7: 4 signers"), "{text}");
+
     let missing = run(&["adoption", "report", "--records", records, "--epoch", "8"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(

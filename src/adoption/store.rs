@@ -90,6 +90,18 @@ pub enum StoreError {
         /// What was wrong.
         reason: String,
     },
+    /// The last line is cut short: a writer crashed in the middle of it, or is still writing it.
+    /// A writer refuses to append after it; [`FileStore::repair`] drops it, explicitly.
+    #[error(
+        "adoption store {path}: the last line is cut short after byte {valid_len} (a writer \
+         stopped or is still writing); repair it explicitly before appending"
+    )]
+    TornTail {
+        /// The file.
+        path: String,
+        /// Length of the complete lines before it (bytes).
+        valid_len: usize,
+    },
 }
 
 /// Where adoption records are kept.
@@ -205,83 +217,129 @@ enum Entry {
 /// Records in an append-only file of JSON lines that survives a restart.
 ///
 /// Every record is written and flushed to the disk (`fsync`) before `put_*` returns, so an
-/// acknowledged record is never lost. A last line cut short by a crash (written but never
-/// acknowledged) is dropped when the file is opened, and [`FileStore::recovered_torn_line`] says
-/// so; a damaged line anywhere else is an error. [`FileStore::compact`] rewrites the file
-/// atomically (a new file, flushed, then renamed over the old one).
+/// acknowledged record is never lost. A last line cut short (written but never acknowledged,
+/// or still being written) is never touched implicitly: [`FileStore::snapshot`], for readers,
+/// leaves it out and leaves the file as it is; [`FileStore::open`], for the writer, refuses to
+/// append after it ([`StoreError::TornTail`]); [`FileStore::repair`] drops it, explicitly (a
+/// writer restarting after its own crash). A damaged line anywhere else is an error.
+/// [`FileStore::compact`] rewrites the file atomically (a new file, flushed, then renamed over the
+/// old one).
 #[cfg(feature = "serde")]
 #[derive(Debug)]
 pub struct FileStore {
     path: PathBuf,
     file: std::fs::File,
     memory: MemoryStore,
-    recovered_torn_line: bool,
+}
+
+/// What a reader loaded from a records file, without writing to it.
+#[cfg(feature = "serde")]
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The complete records.
+    pub store: MemoryStore,
+    /// Whether a last line cut short was left out (and left in the file).
+    pub torn_tail: bool,
+}
+
+/// The records of a file's complete lines, and the length of those lines when the last one is
+/// cut short.
+#[cfg(feature = "serde")]
+fn load(path: &Path) -> Result<(MemoryStore, Option<usize>), StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let text = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(error) => return Err(io(error)),
+    };
+    let mut memory = MemoryStore::new();
+    let mut torn = None;
+    let mut valid_len = 0usize;
+    let lines: Vec<&[u8]> = text.split_inclusive(|byte| *byte == b'\n').collect();
+    for (number, line) in lines.iter().enumerate() {
+        let complete = line.ends_with(b"\n");
+        match serde_json::from_slice::<Entry>(line) {
+            Ok(entry) if complete => {
+                match entry {
+                    Entry::Registration(record) => memory.insert_registration(record),
+                    Entry::Signatures {
+                        epoch,
+                        party_id,
+                        count,
+                    } => memory.add_signatures(epoch, &party_id, count),
+                }
+                valid_len += line.len();
+            }
+            _ if !complete && number + 1 == lines.len() => torn = Some(valid_len),
+            Ok(_) => unreachable!("a complete line is handled above"),
+            Err(error) => {
+                return Err(StoreError::Corrupt {
+                    path: path.display().to_string(),
+                    line: number + 1,
+                    reason: error.to_string(),
+                });
+            }
+        }
+    }
+    Ok((memory, torn))
 }
 
 #[cfg(feature = "serde")]
 impl FileStore {
-    /// Opens (or creates) the store at `path` and loads its records.
+    /// Opens (or creates) the store at `path` to append to it, and loads its records. A last
+    /// line cut short is refused ([`StoreError::TornTail`]): see [`Self::repair`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_owned();
-        let io = |source| StoreError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        let text = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(error) => return Err(io(error)),
-        };
-        let mut memory = MemoryStore::new();
-        let mut recovered_torn_line = false;
-        let mut valid_len = 0usize;
-        let lines: Vec<&[u8]> = text.split_inclusive(|byte| *byte == b'\n').collect();
-        for (number, line) in lines.iter().enumerate() {
-            let complete = line.ends_with(b"\n");
-            match serde_json::from_slice::<Entry>(line) {
-                Ok(entry) if complete => {
-                    match entry {
-                        Entry::Registration(record) => memory.insert_registration(record),
-                        Entry::Signatures {
-                            epoch,
-                            party_id,
-                            count,
-                        } => memory.add_signatures(epoch, &party_id, count),
-                    }
-                    valid_len += line.len();
-                }
-                _ if !complete && number + 1 == lines.len() => recovered_torn_line = true,
-                Ok(_) => unreachable!("a complete line is handled above"),
-                Err(error) => {
-                    return Err(StoreError::Corrupt {
-                        path: path.display().to_string(),
-                        line: number + 1,
-                        reason: error.to_string(),
-                    });
-                }
-            }
+        let (memory, torn) = load(&path)?;
+        if let Some(valid_len) = torn {
+            return Err(StoreError::TornTail {
+                path: path.display().to_string(),
+                valid_len,
+            });
         }
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
-            .map_err(io)?;
-        if recovered_torn_line {
-            // Cut the torn line so that the next append starts on a line of its own.
-            file.set_len(valid_len as u64).map_err(io)?;
-            file.sync_all().map_err(io)?;
-        }
-        Ok(Self {
-            path,
-            file,
-            memory,
-            recovered_torn_line,
+            .map_err(|source| StoreError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Ok(Self { path, file, memory })
+    }
+
+    /// Reads the records at `path` for a report, without writing: a last line cut short is left
+    /// out and left where it is (a writer may be completing it). A missing file has no records.
+    pub fn snapshot(path: impl AsRef<Path>) -> Result<Snapshot, StoreError> {
+        let (store, torn) = load(path.as_ref())?;
+        Ok(Snapshot {
+            store,
+            torn_tail: torn.is_some(),
         })
     }
 
-    /// Whether opening dropped a last line cut short by a crash.
-    pub fn recovered_torn_line(&self) -> bool {
-        self.recovered_torn_line
+    /// Drops a last line cut short, when there is one; returns whether there was. Only the
+    /// writer, once it knows nobody else writes the file, calls it.
+    pub fn repair(path: impl AsRef<Path>) -> Result<bool, StoreError> {
+        let path = path.as_ref();
+        let (_, torn) = load(path)?;
+        let Some(valid_len) = torn else {
+            return Ok(false);
+        };
+        let io = |source| StoreError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io)?;
+        file.set_len(valid_len as u64).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        Ok(true)
     }
 
     fn io_error(&self, source: std::io::Error) -> StoreError {

@@ -67,6 +67,13 @@ pub enum AdoptionCommand {
         #[arg(long)]
         prometheus: bool,
     },
+    /// Drops a last line cut short by a crash of the writer. Run it only when no writer has the
+    /// file open: `report` never changes the file.
+    Repair {
+        /// The records file.
+        #[arg(long)]
+        records: PathBuf,
+    },
 }
 
 /// A failure of these commands.
@@ -118,7 +125,16 @@ pub fn run(command: AdoptionCommand) -> Result<String, AdoptionCliError> {
             json,
             prometheus,
         } => {
-            let store = FileStore::open(&records)?;
+            // A reader: the file is read, never written (a writer may be completing its last
+            // line).
+            let snapshot = FileStore::snapshot(&records)?;
+            if snapshot.torn_tail {
+                eprintln!(
+                    "note: {}: the last line is incomplete (being written?): left out",
+                    records.display()
+                );
+            }
+            let store = snapshot.store;
             let era = EraName::new(era).map_err(AdoptionCliError::Era)?;
             let monitor = AdoptionMonitor::new(store, parameters.parameters()?, era);
             let report = monitor.report(Epoch(epoch))?;
@@ -133,5 +149,10 @@ pub fn run(command: AdoptionCommand) -> Result<String, AdoptionCliError> {
                 report.to_string()
             })
         }
+        AdoptionCommand::Repair { records } => Ok(if FileStore::repair(&records)? {
+            format!("{}: dropped an incomplete last line\n", records.display())
+        } else {
+            format!("{}: nothing to repair\n", records.display())
+        }),
     }
 }
