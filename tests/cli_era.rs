@@ -127,13 +127,155 @@ fn keygen_sign_verify_show() {
     );
     assert!(show("512").contains("current era lagrange (since epoch 512)"));
 
-    // Too soon for the registration pipeline.
-    let late = run(
+    // Restating what was published is allowed, even close to the activation.
+    stdout(&run(
         &dir,
         &[&sign[..], &["--seq", "2", "--current-epoch", "511"]].concat(),
+    ));
+    // Moving the activation within the registration pipeline is too soon.
+    std::fs::write(
+        dir.join("moved.json"),
+        r#"[{"name": "pythagoras", "epoch": 0}, {"name": "lagrange", "epoch": 510}]"#,
+    )
+    .unwrap();
+    let moved = [
+        "era",
+        "sign",
+        "--network",
+        "1",
+        "--markers",
+        "moved.json",
+        "--secret-key",
+        "era.sk",
+    ];
+    let late = run(
+        &dir,
+        &[&moved[..], &["--seq", "3", "--current-epoch", "509"]].concat(),
     );
     assert_eq!(late.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&late.stderr).contains("too soon"));
+    assert!(
+        String::from_utf8_lossy(&late.stderr).contains("too soon"),
+        "{late:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Finding 7: `era show` and `serve` started each run from nothing, and payloads of one file were
+/// not checked against each other; `era sign` signed a new activation in the past.
+#[test]
+fn era_rules_hold_from_the_cli_between_runs() {
+    let dir = std::env::temp_dir().join(format!("cli-era-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    stdout(&run(
+        &dir,
+        &[
+            "era",
+            "keygen",
+            "--secret-key",
+            "era.sk",
+            "--verification-key",
+            "era.vk",
+        ],
+    ));
+    let sign = |name: &str, markers: &str, seq: &str, current: &str, state: &str| {
+        std::fs::write(dir.join(name), markers).unwrap();
+        run(
+            &dir,
+            &[
+                "era",
+                "sign",
+                "--network",
+                "1",
+                "--markers",
+                name,
+                "--secret-key",
+                "era.sk",
+                "--seq",
+                seq,
+                "--current-epoch",
+                current,
+                "--state",
+                state,
+            ],
+        )
+    };
+    // The release team's own history (a state file of its own).
+    let first = stdout(&sign(
+        "m1.json",
+        r#"[{"name": "pythagoras", "epoch": 0}, {"name": "lagrange", "epoch": 100}]"#,
+        "1",
+        "90",
+        "team.json",
+    ));
+    // `era sign` refuses to rewrite an epoch already past, and a new activation in the past.
+    let rewrite = sign(
+        "m2.json",
+        r#"[{"name": "pythagoras", "epoch": 0}, {"name": "lagrange", "epoch": 90}]"#,
+        "2",
+        "95",
+        "team.json",
+    );
+    assert_eq!(rewrite.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&rewrite.stderr).contains("already begun"),
+        "{rewrite:?}"
+    );
+    let fresh_past = sign(
+        "m3.json",
+        r#"[{"name": "pythagoras", "epoch": 0}, {"name": "lagrange", "epoch": 100}]"#,
+        "1",
+        "600",
+        "fresh.json",
+    );
+    assert_eq!(fresh_past.status.code(), Some(1), "{fresh_past:?}");
+    assert!(String::from_utf8_lossy(&fresh_past.stderr).contains("at or before the current epoch"));
+
+    // A file with two payloads: the higher sequence rewrites an epoch the lower one fixed. A
+    // second team key signs it (the same key, with its own state), as a compromised publisher
+    // would.
+    let rewriting = stdout(&sign(
+        "m4.json",
+        r#"[{"name": "pythagoras", "epoch": 0}, {"name": "lagrange", "epoch": 90}]"#,
+        "2",
+        "80",
+        "other-team.json",
+    ));
+    std::fs::write(dir.join("both.txt"), format!("{first}{rewriting}")).unwrap();
+    let show = |file: &str| {
+        run(
+            &dir,
+            &[
+                "era",
+                "show",
+                "--epoch",
+                "95",
+                "--markers-file",
+                file,
+                "--verification-key",
+                "era.vk",
+                "--network",
+                "1",
+                "--state",
+                "node.json",
+            ],
+        )
+    };
+    let output = stdout(&show("both.txt"));
+    assert!(output.contains("accepted payload: sequence 1"), "{output}");
+    assert!(
+        output.contains(
+            "rejected payload #1 (sequence 2): the schedule would change the era of epoch 90"
+        ),
+        "{output}"
+    );
+    // An older payload alone, in a later run, is a replay: the state was kept.
+    std::fs::write(dir.join("newer.txt"), &first).unwrap();
+    stdout(&show("newer.txt"));
+    let older_key_state = std::fs::read_to_string(dir.join("node.json")).unwrap();
+    assert!(
+        older_key_state.contains("\"sequence\": 1"),
+        "{older_key_state}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -311,6 +453,49 @@ fn mithril_datum_with_our_envelope_is_checked_against_the_network() {
         String::from_utf8(foreign.stderr)
             .unwrap()
             .contains("the envelope is for network 2, this node runs on network 1")
+    );
+    // With a state file, an older enveloped payload is a replay in a later run.
+    stdout(&verify(&["--network", "2", "--state", "node.json"]));
+    let older = stdout(&run(
+        &dir,
+        &[
+            "era",
+            "datum",
+            "--format",
+            "mithril",
+            "--secret-key",
+            "era.sk",
+            "--current-era-epoch",
+            "1",
+            "--network",
+            "2",
+            "--seq",
+            "6",
+        ],
+    ));
+    std::fs::write(dir.join("older.json"), older).unwrap();
+    let replay = run(
+        &dir,
+        &[
+            "era",
+            "verify",
+            "--format",
+            "mithril",
+            "--datum",
+            "older.json",
+            "--verification-key",
+            "era.vk",
+            "--network",
+            "2",
+            "--state",
+            "node.json",
+        ],
+    );
+    assert_eq!(replay.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&replay.stderr)
+            .contains("sequence 6 is older than the accepted sequence 7"),
+        "{replay:?}"
     );
     // A key file in the wrong format is refused with the reason.
     std::fs::write(dir.join("bad.vk"), "not hex").unwrap();

@@ -8,8 +8,9 @@ use clap::{Args, Subcommand};
 use mithril_compat::domain::Epoch;
 use mithril_compat::era::{
     Era, EraMarker, EraReader, EraSigningKey, EraVerificationKey, FileSource, MarkerError,
-    MarkerSource, MarkersContent, NetworkMagic, REGISTRATION_PIPELINE_EPOCHS, ReaderState,
-    SignedMarkers, check_read, schedule,
+    MarkerKind, MarkerSource, MarkerStateStore, MarkersContent, NetworkMagic,
+    REGISTRATION_PIPELINE_EPOCHS, ReaderState, SignedMarkers, StateStoreError, check_read,
+    entry_key, schedule,
 };
 use mithril_compat::mithril::era_datum::{
     self, DatumError, MithrilEraPayload, MithrilEraReader, MithrilReaderState,
@@ -57,9 +58,14 @@ pub enum EraCommand {
         /// The secret key file.
         #[arg(long)]
         secret_key: PathBuf,
-        /// The current epoch: refuses activations sooner than the registration pipeline allows.
+        /// The current epoch: refuses a new or moved activation sooner than the registration
+        /// pipeline allows, and any change to the era of an epoch at or before it, compared with
+        /// the schedule published before (from the state file).
         #[arg(long)]
-        current_epoch: Option<u64>,
+        current_epoch: u64,
+        /// The marker-state file: what was published before, kept between runs.
+        #[arg(long, default_value = DEFAULT_STATE_FILE)]
+        state: PathBuf,
     },
     /// Writes the datum Mithril's `era generate-tx-datum` writes (`--format mithril`): one
     /// marker per era this build knows, the first at `--current-era-epoch`, the next at
@@ -105,6 +111,13 @@ pub enum EraCommand {
         /// Refuses Mithril payloads without this library's envelope.
         #[arg(long)]
         require_envelope: bool,
+        /// With `--format mithril`: a marker-state file to check against and keep (replays and
+        /// rewrites of the past of enveloped payloads are refused against it).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// With `--state`: the epoch the rules are applied at.
+        #[arg(long, default_value_t = 0)]
+        current_epoch: u64,
         /// The payload or datum file; stdin when absent.
         #[arg(long = "datum")]
         datum: Option<PathBuf>,
@@ -115,9 +128,15 @@ pub enum EraCommand {
     Show(ShowArgs),
 }
 
+/// The marker-state file the CLI keeps between runs unless told another.
+pub const DEFAULT_STATE_FILE: &str = "mithril-compat-era-state.json";
+
 /// Arguments of `era show`.
 #[derive(Args)]
 pub struct ShowArgs {
+    /// The marker-state file: what this node accepted before, kept between runs.
+    #[arg(long, default_value = DEFAULT_STATE_FILE)]
+    state: PathBuf,
     /// The epoch to look at.
     #[arg(long)]
     epoch: u64,
@@ -141,6 +160,8 @@ pub enum EraCliError {
     Marker(#[from] MarkerError),
     #[error("{0}")]
     Datum(#[from] DatumError),
+    #[error("{0}")]
+    State(#[from] StateStoreError),
     #[error("{path}: invalid markers JSON: {source}")]
     MarkersJson {
         path: PathBuf,
@@ -220,6 +241,7 @@ pub fn run(command: EraCommand) -> Result<String, EraCliError> {
             markers,
             secret_key,
             current_epoch,
+            state,
         } => {
             let list: Vec<EraMarker> =
                 serde_json::from_str(&read_file(&markers)?).map_err(|source| {
@@ -228,27 +250,21 @@ pub fn run(command: EraCommand) -> Result<String, EraCliError> {
                         source,
                     }
                 })?;
-            if let Some(current) = current_epoch {
-                let earliest = current.saturating_add(REGISTRATION_PIPELINE_EPOCHS);
-                if let Some(marker) = list.iter().find(|marker| {
-                    marker
-                        .epoch
-                        .is_some_and(|epoch| epoch.0 > current && epoch.0 < earliest)
-                }) {
-                    return Err(EraCliError::TooSoon {
-                        era: marker.name.to_string(),
-                        epoch: marker.epoch.map_or(0, |epoch| epoch.0),
-                        current,
-                        earliest,
-                    });
-                }
-            }
             let key = EraSigningKey::from_hex(&read_file(&secret_key)?)?;
-            let content = MarkersContent::new(NetworkMagic(network), seq, list)?;
-            Ok(format!(
-                "{}\n",
-                SignedMarkers::sign(content, &key).to_text()
-            ))
+            let network = NetworkMagic(network);
+            let mut store = MarkerStateStore::open(&state)?;
+            let entry = entry_key(network, MarkerKind::CompatEra, &key.verification_key());
+            let published: ReaderState = store.get(&entry)?;
+            check_publication(&published, &list, seq, current_epoch, network, &key)?;
+            let content = MarkersContent::new(network, seq, list)?;
+            let signed = SignedMarkers::sign(content, &key);
+            // The publisher's state: what it signed, so that the next payload is checked against
+            // it.
+            let report = EraReader::new(network, key.verification_key())
+                .with_minimum_notice(0)
+                .read_payloads(&[signed.to_text()], &published, Epoch(current_epoch));
+            store.put(&entry, &report.state)?;
+            Ok(format!("{}\n", signed.to_text()))
         }
         EraCommand::Datum {
             format,
@@ -283,12 +299,15 @@ pub fn run(command: EraCommand) -> Result<String, EraCliError> {
             verification_key,
             network,
             require_envelope,
+            state,
+            current_epoch,
             datum,
             payload,
         } => verify_mithril(
             &read_file(&verification_key)?,
             network,
             require_envelope,
+            state.as_deref().map(|path| (path, Epoch(current_epoch))),
             &read_input(datum.or(payload))?,
         ),
         EraCommand::Verify {
@@ -296,6 +315,8 @@ pub fn run(command: EraCommand) -> Result<String, EraCliError> {
             verification_key,
             network,
             require_envelope: _,
+            state: _,
+            current_epoch: _,
             datum,
             payload,
         } => {
@@ -329,6 +350,75 @@ pub fn run(command: EraCommand) -> Result<String, EraCliError> {
     }
 }
 
+/// The rules `era sign` applies before it signs, against what was published before:
+/// - the sequence is higher than the last one published;
+/// - the era of every epoch at or before `current_epoch` stays what it was (restating the
+///   current era's past start, as every payload does, is allowed);
+/// - an activation that is new or moved is at least the registration pipeline away.
+///
+/// With nothing published yet, at most one marker may be at or before `current_epoch` (the era
+/// in force), and every other activation must be far enough away.
+fn check_publication(
+    published: &ReaderState,
+    markers: &[EraMarker],
+    seq: u64,
+    current_epoch: u64,
+    network: NetworkMagic,
+    key: &EraSigningKey,
+) -> Result<(), EraCliError> {
+    let earliest = current_epoch.saturating_add(REGISTRATION_PIPELINE_EPOCHS);
+    let too_soon = |marker: &EraMarker| EraCliError::TooSoon {
+        era: marker.name.to_string(),
+        epoch: marker.epoch.map_or(0, |epoch| epoch.0),
+        current: current_epoch,
+        earliest,
+    };
+    match published.accepted() {
+        Some(previous) => {
+            if seq <= previous.sequence {
+                return Err(MarkerError::Replay {
+                    sequence: seq,
+                    accepted: previous.sequence,
+                }
+                .into());
+            }
+            EraReader::new(network, key.verification_key())
+                .check_transition(Some(previous), markers, Epoch(current_epoch))
+                .map_err(|error| match error {
+                    MarkerError::TooSoon { era, epoch, .. } => EraCliError::TooSoon {
+                        era: era.to_string(),
+                        epoch: epoch.0,
+                        current: current_epoch,
+                        earliest,
+                    },
+                    other => other.into(),
+                })
+        }
+        None => {
+            let mut past = markers
+                .iter()
+                .filter(|marker| marker.epoch.is_some_and(|epoch| epoch.0 <= current_epoch));
+            let _in_force = past.next();
+            if let Some(marker) = past.next() {
+                return Err(EraCliError::Refused(format!(
+                    "era {} at epoch {} is at or before the current epoch {current_epoch}, and \
+                     nothing was published before: only the era in force may be",
+                    marker.name,
+                    marker.epoch.map_or(0, |epoch| epoch.0)
+                )));
+            }
+            match markers.iter().find(|marker| {
+                marker
+                    .epoch
+                    .is_some_and(|epoch| epoch.0 > current_epoch && epoch.0 < earliest)
+            }) {
+                Some(marker) => Err(too_soon(marker)),
+                None => Ok(()),
+            }
+        }
+    }
+}
+
 fn read_input(path: Option<PathBuf>) -> Result<String, EraCliError> {
     match path {
         Some(path) => read_file(&path),
@@ -347,6 +437,7 @@ fn verify_mithril(
     key_file: &str,
     network: Option<u32>,
     require_envelope: bool,
+    state: Option<(&Path, Epoch)>,
     input: &str,
 ) -> Result<String, EraCliError> {
     let key = era_datum::read_verification_key_file(key_file)?;
@@ -358,7 +449,27 @@ fn verify_mithril(
         reader = reader.requiring_envelope();
     }
     let datums = era_datum::datums_from_text(input)?;
-    let report = reader.read(&datums, &MithrilReaderState::default(), Epoch(0));
+    let mut kept = match state {
+        Some((path, _)) => {
+            let store = MarkerStateStore::open(path)?;
+            let entry = entry_key(
+                NetworkMagic(network.unwrap_or(0)),
+                MarkerKind::MithrilEra,
+                &key,
+            );
+            let previous: MithrilReaderState = store.get(&entry)?;
+            Some((store, entry, previous))
+        }
+        None => None,
+    };
+    let (previous, epoch) = match (&kept, state) {
+        (Some((_, _, previous)), Some((_, epoch))) => (previous.clone(), epoch),
+        _ => (MithrilReaderState::default(), Epoch(0)),
+    };
+    let report = reader.read(&datums, &previous, epoch);
+    if let Some((store, entry, _)) = kept.as_mut() {
+        store.put(entry, &report.state)?;
+    }
     let rejected: Vec<String> = report
         .rejected
         .iter()
@@ -389,12 +500,16 @@ fn show(args: ShowArgs) -> Result<String, EraCliError> {
     let source = FileSource::new(&args.markers_file);
     let payload_count = source.read().map(|payloads| payloads.len()).unwrap_or(0);
     let epoch = Epoch(args.epoch);
-    let report =
-        EraReader::new(NetworkMagic(args.network), key).read(&source, &ReaderState::new(), epoch);
+    let network = NetworkMagic(args.network);
+    let mut store = MarkerStateStore::open(&args.state)?;
+    let entry = entry_key(network, MarkerKind::CompatEra, &key);
+    let previous: ReaderState = store.get(&entry)?;
+    let report = EraReader::new(network, key).read(&source, &previous, epoch);
     let mut out = String::new();
     if let Some(error) = &report.source_error {
         return Err(EraCliError::Refused(error.to_string()));
     }
+    store.put(&entry, &report.state)?;
     for rejection in &report.rejected {
         out.push_str(&format!(
             "rejected payload #{} (sequence {}): {}\n",

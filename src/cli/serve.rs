@@ -8,7 +8,8 @@ use std::sync::Arc;
 use clap::Args;
 use mithril_compat::domain::{Epoch, EraName, SoftwareVersion, Stake};
 use mithril_compat::era::{
-    Era, EraMarker, EraReader, EraVerificationKey, FileSource, NetworkMagic, ReaderState,
+    Era, EraMarker, EraReader, EraVerificationKey, FileSource, MarkerKind, MarkerStateStore,
+    NetworkMagic, ReaderState, StateStoreError, entry_key,
 };
 use mithril_compat::samples;
 use mithril_compat::service::{AggregatorState, InMemoryBackend, serve};
@@ -35,6 +36,10 @@ pub struct ServeArgs {
     /// Network magic.
     #[arg(long, default_value_t = 1)]
     network: u32,
+    /// The marker-state file: what this node accepted before, kept between runs (replays and
+    /// rewrites of the past are refused against it).
+    #[arg(long, default_value = super::era::DEFAULT_STATE_FILE)]
+    era_state: PathBuf,
 }
 
 /// A failure of `serve`.
@@ -57,18 +62,22 @@ fn markers(args: &ServeArgs) -> Result<Vec<EraMarker>, ServeCliError> {
         .map_err(|error| ServeCliError::Setup(format!("{}: {error}", key.display())))?;
     let key = EraVerificationKey::from_hex(&key)
         .map_err(|error| ServeCliError::Setup(error.to_string()))?;
-    let report = EraReader::new(NetworkMagic(args.network), key).read(
-        &FileSource::new(file),
-        &ReaderState::new(),
-        Epoch(args.epoch),
-    );
+    let network = NetworkMagic(args.network);
+    let setup = |error: StateStoreError| ServeCliError::Setup(error.to_string());
+    let mut store = MarkerStateStore::open(&args.era_state).map_err(setup)?;
+    let entry = entry_key(network, MarkerKind::CompatEra, &key);
+    let previous: ReaderState = store.get(&entry).map_err(setup)?;
+    let report =
+        EraReader::new(network, key).read(&FileSource::new(file), &previous, Epoch(args.epoch));
     if let Some(error) = report.source_error {
         return Err(ServeCliError::Setup(error.to_string()));
     }
+    store.put(&entry, &report.state).map_err(setup)?;
     for rejection in &report.rejected {
-        eprintln!(
+        tracing::warn!(
             "era payload #{} rejected: {}",
-            rejection.index, rejection.reason
+            rejection.index,
+            rejection.reason
         );
     }
     Ok(report.state.markers().to_vec())

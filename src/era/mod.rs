@@ -7,6 +7,8 @@
 //!   network and a monotonic sequence number; text form for a chain datum or a file.
 //! - [`EraReader`] and [`ReaderState`]: verification, replay protection, no rewrite of the past,
 //!   minimum notice, cancels; every rejected payload reported with its reason.
+//! - `MarkerStateStore` (feature `json`): the readers' and signers' state, kept between runs in
+//!   one file, keyed by network, marker kind and key.
 //! - [`MarkerSource`]: where payloads come from ([`FileSource`], [`StaticSource`], or a node
 //!   crate's chain observer).
 //! - [`check`] and [`check_read`]: run, warn (upgrade before epoch N), stop, or degraded.
@@ -46,6 +48,8 @@ mod reader;
 mod schedule;
 mod signed;
 mod source;
+#[cfg(feature = "json")]
+mod state_store;
 
 pub use checker::{EraStatus, EraStop, check, check_read};
 pub use name::{Era, UnsupportedEra};
@@ -60,3 +64,5 @@ pub use signed::{
     MarkersContent, NetworkMagic, SignedMarkers,
 };
 pub use source::{FileSource, MarkerSource, SourceError, StaticSource};
+#[cfg(feature = "json")]
+pub use state_store::{MarkerKind, MarkerStateStore, StateStoreError, entry_key};

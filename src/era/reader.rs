@@ -139,9 +139,11 @@ impl EraReader {
         }
     }
 
-    /// Verifies every payload (text forms) and accepts at most one, deterministically: among the
-    /// payloads that verify and follow the rules, the highest sequence number wins. Every other
-    /// payload is reported with its reason; the state is never changed by a rejected payload.
+    /// Verifies every payload (text forms) and accepts at most one, deterministically: the
+    /// payloads that verify are taken in sequence order, each checked against the one accepted
+    /// before it (the persisted state first), and the last one that follows the rules wins. Every
+    /// other payload is reported with its reason; the state is never changed by a rejected
+    /// payload.
     pub fn read_payloads(
         &self,
         payloads: &[String],
@@ -173,7 +175,9 @@ impl EraReader {
         }
 
         // Identical copies of one payload count once; two different payloads with one sequence
-        // number cannot be trusted, and neither can a payload that contradicts the accepted one.
+        // number cannot be trusted. The others are checked in sequence order, each against the
+        // one accepted before it (the persisted state, then the lower sequences of the same
+        // read), so that a higher sequence cannot rewrite what a lower one fixed.
         let mut by_sequence: BTreeMap<u64, Vec<(usize, MarkersContent)>> = BTreeMap::new();
         for (index, content) in verified {
             by_sequence
@@ -181,22 +185,18 @@ impl EraReader {
                 .or_default()
                 .push((index, content));
         }
-        let previous = state.accepted();
-        let mut winner: Option<MarkersContent> = None;
-        for (sequence, copies) in by_sequence.into_iter().rev() {
+        let mut current: Option<AcceptedMarkers> = state.accepted().cloned();
+        let mut accepted_here: Vec<(u64, Vec<usize>)> = Vec::new();
+        for (sequence, copies) in by_sequence {
             let content = &copies[0].1;
             let equivocation = copies.iter().any(|(_, other)| other != content)
-                || previous.is_some_and(|accepted| {
+                || current.as_ref().is_some_and(|accepted| {
                     accepted.sequence == sequence && accepted.markers != content.markers()
                 });
             let verdict = if equivocation {
                 Err(MarkerError::Equivocation { sequence })
-            } else if let Some(chosen) = &winner {
-                Err(MarkerError::Superseded {
-                    by: chosen.sequence(),
-                })
             } else {
-                match previous {
+                match &current {
                     Some(accepted) if sequence < accepted.sequence => Err(MarkerError::Replay {
                         sequence,
                         accepted: accepted.sequence,
@@ -204,12 +204,18 @@ impl EraReader {
                     // The payload already accepted, read again: nothing changes.
                     Some(accepted) if sequence == accepted.sequence => Ok(false),
                     _ => self
-                        .check_transition(previous, content.markers(), current_epoch)
+                        .check_transition(current.as_ref(), content.markers(), current_epoch)
                         .map(|()| true),
                 }
             };
             match verdict {
-                Ok(true) => winner = Some(copies[0].1.clone()),
+                Ok(true) => {
+                    current = Some(AcceptedMarkers {
+                        sequence,
+                        markers: content.markers().to_vec(),
+                    });
+                    accepted_here.push((sequence, copies.iter().map(|(i, _)| *i).collect()));
+                }
                 Ok(false) => {}
                 Err(reason) => rejected.extend(copies.iter().map(|(index, _)| Rejection {
                     index: *index,
@@ -218,20 +224,21 @@ impl EraReader {
                 })),
             }
         }
+        // Every payload accepted on the way but the last is superseded by the last.
+        if let Some((last, _)) = accepted_here.last().cloned() {
+            for (sequence, indexes) in &accepted_here[..accepted_here.len() - 1] {
+                rejected.extend(indexes.iter().map(|index| Rejection {
+                    index: *index,
+                    sequence: Some(*sequence),
+                    reason: MarkerError::Superseded { by: last },
+                }));
+            }
+        }
         rejected.sort_by_key(|rejection| rejection.index);
 
-        let changed = winner.is_some();
-        let state = match winner {
-            Some(content) => ReaderState {
-                accepted: Some(AcceptedMarkers {
-                    sequence: content.sequence(),
-                    markers: content.markers().to_vec(),
-                }),
-            },
-            None => state.clone(),
-        };
+        let changed = !accepted_here.is_empty();
         ReadReport {
-            state,
+            state: ReaderState { accepted: current },
             changed,
             rejected,
             source_error: None,
