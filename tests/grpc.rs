@@ -834,3 +834,44 @@ async fn refusals_never_echo_unbounded_peer_input() {
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     assert!(status.message().len() < 200, "{}", status.message());
 }
+
+/// Finding 4, streams: one connection could hold thousands of concurrent calls. Past the cap, a
+/// call on the same connection waits for one to end.
+#[tokio::test]
+async fn concurrent_streams_per_connection_are_capped() {
+    let mut limits = ServerLimits::default();
+    limits.max_concurrent_streams = 2;
+    let aggregator = aggregator_with(&[WireVersion::V2], PYTHAGORAS_EPOCH, limits).await;
+    let channel = tonic::transport::Endpoint::from_shared(aggregator.endpoint())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let client = v2::pb::signer_service_client::SignerServiceClient::new(channel);
+    let mut watches = Vec::new();
+    for _ in 0..2 {
+        let response = client
+            .clone()
+            .watch_epoch_settings(v2::pb::WatchEpochSettingsRequest {})
+            .await
+            .unwrap();
+        watches.push(response.into_inner());
+    }
+    let mut third = client.clone();
+    let waiting = tokio::spawn(async move {
+        third
+            .get_epoch_settings(v2::pb::GetEpochSettingsRequest {})
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a third call ran beside two open streams"
+    );
+    drop(watches.pop());
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+        .await
+        .expect("the call runs once a stream ends")
+        .unwrap();
+    assert!(answer.is_ok(), "{answer:?}");
+}
