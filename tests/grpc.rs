@@ -875,3 +875,86 @@ async fn concurrent_streams_per_connection_are_capped() {
         .unwrap();
     assert!(answer.is_ok(), "{answer:?}");
 }
+
+/// Sends raw bytes as a request and reads the answer's bytes, as a hostile peer would.
+#[derive(Clone, Default)]
+struct RawCodec;
+
+struct RawEncoder;
+struct RawDecoder;
+
+impl tonic::codec::Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        dst: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), Self::Error> {
+        bytes::BufMut::put_slice(dst, &item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for RawDecoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+
+    fn decode(
+        &mut self,
+        src: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<Vec<u8>>, Self::Error> {
+        let len = bytes::Buf::remaining(src);
+        Ok(Some(bytes::Buf::copy_to_bytes(src, len).to_vec()))
+    }
+}
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawEncoder;
+    type Decoder = RawDecoder;
+
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+
+    fn decoder(&mut self) -> RawDecoder {
+        RawDecoder
+    }
+}
+
+/// Finding 1, as found: 8 MiB of empty entries. Refused before decoding, with a short status,
+/// and the server keeps serving.
+#[tokio::test]
+async fn eight_mebibytes_of_empty_entries_get_a_short_refusal() {
+    let aggregator = aggregator(&[WireVersion::V2], PYTHAGORAS_EPOCH).await;
+    let channel = tonic::transport::Endpoint::from_shared(aggregator.endpoint())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut grpc = tonic::client::Grpc::new(channel.clone())
+        .max_encoding_message_size(usize::MAX)
+        .max_decoding_message_size(usize::MAX);
+    grpc.ready().await.unwrap();
+    // Field 1 (signatures), length 0: two bytes per entry.
+    let body = [0x0a_u8, 0x00].repeat(4 * 1024 * 1024);
+    assert_eq!(body.len(), 8 * 1024 * 1024);
+    let path =
+        http::uri::PathAndQuery::from_static("/mithril.signer.v2.SignerService/RegisterSignatures");
+    let status = grpc
+        .unary(with_identity(body), path, RawCodec)
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert!(status.message().len() < 200, "{}", status.message());
+    assert_eq!(aggregator.backend.received_count(), 0);
+    // Still serving.
+    let mut client = v2::pb::signer_service_client::SignerServiceClient::new(channel);
+    client
+        .get_epoch_settings(v2::pb::GetEpochSettingsRequest {})
+        .await
+        .unwrap();
+}
