@@ -65,6 +65,13 @@ impl<const MAX: usize> BoundedBytes<MAX> {
         self.0
     }
 
+    /// A copy that owns its bytes. A value decoded from a network buffer shares that buffer (no
+    /// copy on the decode path), so keeping it keeps the whole buffer alive: keep a detached copy
+    /// of what you store for long.
+    pub fn detached(&self) -> Self {
+        Self(Bytes::copy_from_slice(&self.0))
+    }
+
     /// Lowercase hex of the bytes.
     pub fn to_hex(&self) -> String {
         hex::encode(&self.0)

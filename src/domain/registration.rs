@@ -44,6 +44,23 @@ pub enum ProofSystem {
 }
 
 impl SignerRegistration {
+    /// The same registration with key fields that own their bytes (see
+    /// [`BoundedBytes::detached`](crate::domain::BoundedBytes::detached)): what a store keeps.
+    pub fn detached(&self) -> Self {
+        let detach = |key: &Option<KeyBytes>| key.as_ref().map(KeyBytes::detached);
+        Self {
+            verification_key: self.verification_key.detached(),
+            verification_key_signature: detach(&self.verification_key_signature),
+            operational_certificate: detach(&self.operational_certificate),
+            verification_key_for_snark: detach(&self.verification_key_for_snark),
+            verification_key_signature_for_snark: detach(
+                &self.verification_key_signature_for_snark,
+            ),
+            proof_of_bound_possession_for_snark: detach(&self.proof_of_bound_possession_for_snark),
+            ..self.clone()
+        }
+    }
+
     /// The bytes the pool's KES key signs, per proof system: the raw verification key.
     ///
     /// They are domain bytes, identical whichever wire version carried the registration, never

@@ -106,6 +106,16 @@ pub struct SingleSignature {
 }
 
 impl SingleSignature {
+    /// The same signature with byte fields that own their bytes (see
+    /// [`BoundedBytes::detached`](crate::domain::BoundedBytes::detached)): what a store keeps.
+    pub fn detached(&self) -> Self {
+        Self {
+            signature: self.signature.detached(),
+            snark_signature: self.snark_signature.as_ref().map(|bytes| bytes.detached()),
+            ..self.clone()
+        }
+    }
+
     /// The bytes the STM signature signs: the signed message as UTF-8 text (the hex digest of
     /// the protocol message), identical whichever wire version carried the signature.
     pub fn signed_payload(&self) -> &[u8] {

@@ -230,9 +230,10 @@ impl SignerBackend for InMemoryBackend {
                     .collect::<Vec<_>>()
             )
         });
+        // A detached copy: the decoded value shares the request's buffer.
         inner.registrations.insert(
             (registration.epoch, registration.party_id.clone()),
-            registration,
+            registration.detached(),
         );
         drop(inner);
         if let Some(line) = line {
@@ -262,11 +263,13 @@ impl SignerBackend for InMemoryBackend {
                 signature.won_indexes.len()
             )
         });
+        // A detached copy: the decoded value shares the request's buffer, which would stay
+        // alive with it.
         inner
             .signatures
             .entry(epoch)
             .or_default()
-            .push((signature, wire));
+            .push((signature.detached(), wire));
         drop(inner);
         if let Some(line) = line {
             tracing::info!(target: "mithril_compat::received", "{line}");
