@@ -940,16 +940,39 @@ async fn eight_mebibytes_of_empty_entries_get_a_short_refusal() {
         .max_decoding_message_size(usize::MAX);
     grpc.ready().await.unwrap();
     // Field 1 (signatures), length 0: two bytes per entry.
-    let body = [0x0a_u8, 0x00].repeat(4 * 1024 * 1024);
+    let entries = |count: usize| [0x0a_u8, 0x00].repeat(count);
+    let path = || {
+        http::uri::PathAndQuery::from_static("/mithril.signer.v2.SignerService/RegisterSignatures")
+    };
+    // 8 MiB: over the request size, refused before decoding.
+    let body = entries(4 * 1024 * 1024);
     assert_eq!(body.len(), 8 * 1024 * 1024);
-    let path =
-        http::uri::PathAndQuery::from_static("/mithril.signer.v2.SignerService/RegisterSignatures");
+    grpc.ready().await.unwrap();
     let status = grpc
-        .unary(with_identity(body), path, RawCodec)
+        .unary(with_identity(body), path(), RawCodec)
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert_eq!(status.code(), Code::OutOfRange, "{status:?}");
     assert!(status.message().len() < 200, "{}", status.message());
+    // 2 MiB, within the size: a million entries, refused before decoding by their count, also
+    // behind a group that prost would skip.
+    for prefix in [&[][..], &[0x7b, 0x7c]] {
+        let body = [prefix, &entries(1024 * 1024)].concat();
+        grpc.ready().await.unwrap();
+        let status = grpc
+            .unary(with_identity(body), path(), RawCodec)
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+        assert!(status.message().len() < 200, "{}", status.message());
+    }
+    // Bytes the scan cannot read are refused, not handed to prost.
+    grpc.ready().await.unwrap();
+    let status = grpc
+        .unary(with_identity(vec![0x7c, 0x0a, 0x00]), path(), RawCodec)
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     assert_eq!(aggregator.backend.received_count(), 0);
     // Still serving.
     let mut client = v2::pb::signer_service_client::SignerServiceClient::new(channel);
@@ -957,4 +980,65 @@ async fn eight_mebibytes_of_empty_entries_get_a_short_refusal() {
         .get_epoch_settings(v2::pb::GetEpochSettingsRequest {})
         .await
         .unwrap();
+}
+
+/// Finding 4, per host: one host cannot take every place. Past its share, its new connections
+/// are closed at once, while its first ones and other hosts are served.
+#[tokio::test]
+async fn one_host_cannot_take_every_connection() {
+    use tokio::io::AsyncReadExt;
+    let mut limits = ServerLimits::default();
+    limits.max_connections_per_peer = 2;
+    limits.idle_timeout = std::time::Duration::from_secs(30);
+    let aggregator = aggregator_with(&[WireVersion::V2], PYTHAGORAS_EPOCH, limits).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        held.push(
+            tokio::net::TcpStream::connect(aggregator.address)
+                .await
+                .unwrap(),
+        );
+    }
+    let mut third = tokio::net::TcpStream::connect(aggregator.address)
+        .await
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            match third.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the third connection of one host was served"
+    );
+    // Its first connections are still open: the server's settings, then nothing, no close.
+    let still_open = loop {
+        match tokio::time::timeout(
+            std::time::Duration::from_millis(300),
+            held[0].read(&mut buf),
+        )
+        .await
+        {
+            Ok(Ok(0)) | Ok(Err(_)) => break false,
+            Ok(Ok(_)) => continue,
+            Err(_) => break true,
+        }
+    };
+    assert!(
+        still_open,
+        "a connection within the host's share was closed"
+    );
+    // Once one closes, the host gets a place again.
+    drop(held.pop());
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let info = samples::node_info();
+    let client = SignerClient::connect(aggregator.endpoint(), &info, &[WireVersion::V2])
+        .await
+        .unwrap();
+    client.epoch_settings().await.unwrap();
 }

@@ -174,7 +174,13 @@ impl SignerClient {
         node_info: &NodeInfo,
         speaks: &[WireVersion],
     ) -> Result<Self, ClientError> {
-        let channel = Endpoint::from_shared(endpoint.into())?.connect().await?;
+        // HTTP/2 pings while a call or stream is open: an aggregator closes connections whose
+        // peer sends nothing for its idle timeout (two minutes by default).
+        let channel = Endpoint::from_shared(endpoint.into())?
+            .http2_keep_alive_interval(std::time::Duration::from_secs(45))
+            .keep_alive_timeout(std::time::Duration::from_secs(20))
+            .connect()
+            .await?;
         Self::negotiate(channel, node_info, speaks).await
     }
 

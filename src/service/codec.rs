@@ -68,8 +68,9 @@ impl<U: Message + Default + Send + 'static> Decoder for BoundedDecoder<U> {
 
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
         let max = limits::max_fields_per_message();
-        // tonic hands the whole message in one contiguous buffer.
-        if buf.chunk().len() == buf.remaining() {
+        // tonic hands the whole message in one contiguous buffer; were it not, prost would
+        // still bound the decode by the message size.
+        if max != usize::MAX && buf.chunk().len() == buf.remaining() {
             match count_fields(buf.chunk(), max) {
                 Ok(count) if count <= max => {}
                 Ok(_) => {
@@ -77,8 +78,12 @@ impl<U: Message + Default + Send + 'static> Decoder for BoundedDecoder<U> {
                         "a message may carry at most {max} entries (top-level fields): split it"
                     )));
                 }
-                // Malformed bytes: prost says how.
-                Err(()) => {}
+                // Never handed to prost unbounded: bytes that cannot be scanned are refused.
+                Err(()) => {
+                    return Err(Status::invalid_argument(
+                        "not a protobuf message: its fields cannot be read",
+                    ));
+                }
             }
         }
         self.inner.decode(buf)
@@ -89,31 +94,51 @@ impl<U: Message + Default + Send + 'static> Decoder for BoundedDecoder<U> {
     }
 }
 
-/// Counts the top-level fields of an encoded message, stopping once past `max`. `Err` when the
-/// bytes are not a well-formed sequence of fields.
+/// Deepest nesting of groups the scan follows (prost's own recursion limit is 100).
+const MAX_GROUP_DEPTH: usize = 100;
+
+/// Counts the top-level fields of an encoded message, stopping once past `max`. A group (a
+/// deprecated proto2 encoding that prost skips as an unknown field) counts as one field, its
+/// content skipped as prost skips it. `Err` when the bytes are not a well-formed sequence of
+/// fields.
 pub(crate) fn count_fields(mut bytes: &[u8], max: usize) -> Result<usize, ()> {
     let mut count = 0usize;
     while !bytes.is_empty() {
-        let (_, wire_type) = decode_key(&mut bytes).map_err(|_| ())?;
-        match wire_type {
-            WireType::Varint => {
-                decode_varint(&mut bytes).map_err(|_| ())?;
-            }
-            WireType::SixtyFourBit => skip(&mut bytes, 8)?,
-            WireType::ThirtyTwoBit => skip(&mut bytes, 4)?,
-            WireType::LengthDelimited => {
-                let len = decode_varint(&mut bytes).map_err(|_| ())?;
-                skip(&mut bytes, usize::try_from(len).map_err(|_| ())?)?;
-            }
-            // Groups are not used by proto3: prost reports them.
-            WireType::StartGroup | WireType::EndGroup => return Err(()),
-        }
+        let (tag, wire_type) = decode_key(&mut bytes).map_err(|_| ())?;
+        skip_value(&mut bytes, tag, wire_type, 0)?;
         count += 1;
         if count > max {
             return Ok(count);
         }
     }
     Ok(count)
+}
+
+/// Skips one field's value; a group up to its matching end tag.
+fn skip_value(bytes: &mut &[u8], tag: u32, wire_type: WireType, depth: usize) -> Result<(), ()> {
+    match wire_type {
+        WireType::Varint => decode_varint(bytes).map(drop).map_err(|_| ()),
+        WireType::SixtyFourBit => skip(bytes, 8),
+        WireType::ThirtyTwoBit => skip(bytes, 4),
+        WireType::LengthDelimited => {
+            let len = decode_varint(bytes).map_err(|_| ())?;
+            skip(bytes, usize::try_from(len).map_err(|_| ())?)
+        }
+        WireType::StartGroup => {
+            if depth >= MAX_GROUP_DEPTH {
+                return Err(());
+            }
+            loop {
+                let (inner_tag, inner_type) = decode_key(bytes).map_err(|_| ())?;
+                if inner_type == WireType::EndGroup {
+                    return if inner_tag == tag { Ok(()) } else { Err(()) };
+                }
+                skip_value(bytes, inner_tag, inner_type, depth + 1)?;
+            }
+        }
+        // An end tag without its start.
+        WireType::EndGroup => Err(()),
+    }
 }
 
 fn skip(bytes: &mut &[u8], len: usize) -> Result<(), ()> {
@@ -141,5 +166,19 @@ mod tests {
         assert_eq!(count_fields(&mixed, 100), Ok(3));
         assert_eq!(count_fields(&[0x0a, 0x05, 0x00], 100), Err(()));
         assert_eq!(count_fields(&[], 100), Ok(0));
+        // An empty group (field 15) then empty entries: the group counts once, the entries too.
+        let with_group = [&[0x7b_u8, 0x7c][..], &[0x0a, 0x00].repeat(10)].concat();
+        assert_eq!(count_fields(&with_group, 100), Ok(11));
+        assert_eq!(count_fields(&with_group, 5), Ok(6));
+        // A group holding fields, and an unmatched end tag.
+        assert_eq!(
+            count_fields(&[0x7b, 0x08, 0x01, 0x7c, 0x08, 0x02], 100),
+            Ok(2)
+        );
+        assert_eq!(count_fields(&[0x7c], 100), Err(()));
+        assert_eq!(count_fields(&[0x7b, 0x08, 0x01], 100), Err(()));
+        // Groups nested past the depth bound.
+        let deep = [vec![0x7b_u8; 200], vec![0x7c; 200]].concat();
+        assert_eq!(count_fields(&deep, 100), Err(()));
     }
 }

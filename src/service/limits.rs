@@ -9,7 +9,9 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ServerLimits {
-    /// Largest request message decoded (bytes).
+    /// Largest request message decoded (bytes). Fields nested in a message are bounded by it
+    /// alone (the entry bound counts top-level fields), so keep it small: a nested list of empty
+    /// strings costs about twelve times its encoding while it is decoded.
     pub max_request_bytes: usize,
     /// Most signatures in one `RegisterSignatures` batch (and most top-level fields in any
     /// decoded message, checked before decoding).
@@ -26,13 +28,15 @@ pub struct ServerLimits {
     pub max_reason_bytes: usize,
     /// Most connections served at once; the next is accepted when one closes.
     pub max_connections: usize,
-    /// A connection whose peer sends nothing for this long is closed (HTTP/2 pings count: a
-    /// client that keeps a stream open sends them).
+    /// Most connections from one IP address at once; past it, a new connection from that
+    /// address is closed at once, so that one host cannot take every place.
+    pub max_connections_per_peer: usize,
+    /// A connection whose peer sends nothing for this long is closed. The server sends no
+    /// pings of its own (their answers would count as activity): a client that keeps a stream
+    /// open sends HTTP/2 pings, as [`super::SignerClient`] does.
     pub idle_timeout: Duration,
     /// Most concurrent streams (calls) on one connection.
     pub max_concurrent_streams: u32,
-    /// Interval of the server's HTTP/2 pings on a connection, and how long it waits for the ack.
-    pub keepalive: (Duration, Duration),
     /// Longest back-off of the accept loop when the system refuses connections (no file
     /// descriptors left): it waits instead of spinning.
     pub max_accept_backoff: Duration,
@@ -41,16 +45,16 @@ pub struct ServerLimits {
 impl Default for ServerLimits {
     fn default() -> Self {
         Self {
-            max_request_bytes: 16 * 1024 * 1024,
+            max_request_bytes: 4 * 1024 * 1024,
             max_batch_entries: DEFAULT_MAX_FIELDS,
             max_stream_entries: 100_000,
             max_rejection_examples: 16,
             max_rejection_reasons: 16,
             max_reason_bytes: 256,
             max_connections: 4096,
+            max_connections_per_peer: 64,
             idle_timeout: Duration::from_secs(120),
             max_concurrent_streams: 64,
-            keepalive: (Duration::from_secs(60), Duration::from_secs(20)),
             max_accept_backoff: Duration::from_secs(1),
         }
     }
@@ -58,10 +62,13 @@ impl Default for ServerLimits {
 
 const DEFAULT_MAX_FIELDS: usize = 4096;
 
-static MAX_FIELDS: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_FIELDS);
+/// No bound until an endpoint starts: a client-only process decodes answers of any size (an
+/// aggregator before 0.4.0 answered every rejection one by one).
+static MAX_FIELDS: AtomicUsize = AtomicUsize::new(usize::MAX);
 
 /// Most top-level fields the codec lets a decoded message have (process-wide, as tonic builds
-/// codecs with `Default`): [`ServerLimits::max_batch_entries`] of the last endpoint started.
+/// codecs with `Default`): [`ServerLimits::max_batch_entries`] of the last endpoint started, and
+/// no bound in a process that serves none.
 pub fn max_fields_per_message() -> usize {
     MAX_FIELDS.load(Ordering::Relaxed)
 }

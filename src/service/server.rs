@@ -40,8 +40,9 @@ pub enum ServeError {
 /// - every service limits decoded requests to `max_request_bytes` (larger ones get OUT_OF_RANGE,
 ///   tonic's status for it) and to `max_batch_entries` entries, counted before decoding
 ///   (RESOURCE_EXHAUSTED);
-/// - at most `max_connections` connections are served at once, each closed after
-///   `idle_timeout` without a byte from the peer, with at most `max_concurrent_streams` calls;
+/// - at most `max_connections` connections are served at once, at most
+///   `max_connections_per_peer` from one IP address, each closed after `idle_timeout` without a
+///   byte from the peer, with at most `max_concurrent_streams` calls;
 /// - when the system refuses connections (no file descriptors left), the accept loop backs off
 ///   up to `max_accept_backoff` instead of spinning.
 ///
@@ -92,8 +93,6 @@ pub async fn serve(
 
     Server::builder()
         .max_concurrent_streams(Some(limits.max_concurrent_streams))
-        .http2_keepalive_interval(Some(limits.keepalive.0))
-        .http2_keepalive_timeout(Some(limits.keepalive.1))
         .layer(VersionLayer::new(state))
         .add_service(discovery)
         .add_optional_service(v1)
@@ -114,6 +113,7 @@ fn incoming(
 ) -> ReceiverStream<io::Result<IdleTimeout>> {
     let (sender, receiver) = mpsc::channel(16);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let peers = PeerCounts::new(limits.max_connections_per_peer);
     let (idle_timeout, max_backoff) = (limits.idle_timeout, limits.max_accept_backoff);
     tokio::spawn(async move {
         let first_backoff = Duration::from_millis(5);
@@ -131,11 +131,16 @@ fn incoming(
                 () = sender.closed() => return,
             };
             match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, address)) => {
                     backoff = first_backoff;
+                    // One host may not take every place: past its share, closed at once.
+                    let Some(peer) = peers.enter(address.ip()) else {
+                        drop(stream);
+                        continue;
+                    };
                     // Small request-response messages: no Nagle delay.
                     let _ = stream.set_nodelay(true);
-                    let connection = IdleTimeout::new(stream, permit, idle_timeout);
+                    let connection = IdleTimeout::new(stream, (permit, peer), idle_timeout);
                     if sender.send(Ok(connection)).await.is_err() {
                         return;
                     }
@@ -154,21 +159,81 @@ fn incoming(
     ReceiverStream::new(receiver)
 }
 
+/// Connections per IP address.
+#[derive(Clone, Debug)]
+struct PeerCounts {
+    counts: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+    max: usize,
+}
+
+/// A connection's place in its peer's count, given back when the connection closes.
+#[derive(Debug)]
+struct PeerPlace {
+    peers: PeerCounts,
+    address: std::net::IpAddr,
+}
+
+impl PeerCounts {
+    fn new(max: usize) -> Self {
+        Self {
+            counts: Arc::default(),
+            max: max.max(1),
+        }
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<std::net::IpAddr, usize>> {
+        self.counts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn enter(&self, address: std::net::IpAddr) -> Option<PeerPlace> {
+        let mut counts = self.lock();
+        let count = counts.entry(address).or_insert(0);
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(PeerPlace {
+            peers: self.clone(),
+            address,
+        })
+    }
+}
+
+impl Drop for PeerPlace {
+    fn drop(&mut self) {
+        let mut counts = self.peers.lock();
+        if let Some(count) = counts.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.address);
+            }
+        }
+    }
+}
+
 /// A served connection: closed when its peer sends nothing for the idle timeout, and holding its
-/// place among the connections served until it closes.
+/// place among the connections served (and among its peer's) until it closes.
 #[derive(Debug)]
 pub struct IdleTimeout {
     stream: TcpStream,
-    _permit: OwnedSemaphorePermit,
+    _places: (OwnedSemaphorePermit, PeerPlace),
     timeout: Duration,
     deadline: Pin<Box<Sleep>>,
 }
 
 impl IdleTimeout {
-    fn new(stream: TcpStream, permit: OwnedSemaphorePermit, timeout: Duration) -> Self {
+    fn new(
+        stream: TcpStream,
+        places: (OwnedSemaphorePermit, PeerPlace),
+        timeout: Duration,
+    ) -> Self {
         Self {
             stream,
-            _permit: permit,
+            _places: places,
             timeout,
             deadline: Box::pin(tokio::time::sleep(timeout)),
         }
