@@ -67,7 +67,13 @@ async fn main() {
                 .unwrap();
             let mut signature = samples::single_signature();
             signature.party_id = samples::pool_id(index as u64);
+            let mut count = 0u64;
             while !stop.load(Ordering::Relaxed) {
+                // A new message each time: the backend keeps each signature once.
+                count += 1;
+                signature.signed_message =
+                    mithril_compat::domain::SignedMessage::new(format!("{index:08x}{count:056x}"))
+                        .unwrap();
                 if client
                     .register_signatures(std::slice::from_ref(&signature))
                     .await

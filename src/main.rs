@@ -154,9 +154,9 @@ fn main() -> ExitCode {
             .and_then(|out| write_stdout(out.as_bytes())),
         Command::SignedMessage(args) => read_stdin()
             .and_then(|input| {
-                cli::signed_message::run(args, &String::from_utf8_lossy(&input))
-                    .map_err(CliError::from)
+                String::from_utf8(input).map_err(|_| CliError::Usage("stdin is not UTF-8 text"))
             })
+            .and_then(|input| cli::signed_message::run(args, &input).map_err(CliError::from))
             .and_then(|out| write_stdout(out.as_bytes())),
         Command::Era(command) => cli::era::run(command)
             .map_err(CliError::from)

@@ -268,14 +268,27 @@ fn era_rules_hold_from_the_cli_between_runs() {
         ),
         "{output}"
     );
-    // An older payload alone, in a later run, is a replay: the state was kept.
-    std::fs::write(dir.join("newer.txt"), &first).unwrap();
-    stdout(&show("newer.txt"));
-    let older_key_state = std::fs::read_to_string(dir.join("node.json")).unwrap();
+    // The team restates its schedule (sequence 2); the node accepts it. An older payload alone,
+    // in a later run, is then a replay: the state was kept between runs.
+    let restated = stdout(&sign(
+        "m5.json",
+        r#"[{"name": "pythagoras", "epoch": 0}, {"name": "lagrange", "epoch": 100}]"#,
+        "2",
+        "95",
+        "team.json",
+    ));
+    std::fs::write(dir.join("restated.txt"), &restated).unwrap();
+    let output = stdout(&show("restated.txt"));
+    assert!(output.contains("accepted payload: sequence 2"), "{output}");
+    std::fs::write(dir.join("older.txt"), &first).unwrap();
+    let output = stdout(&show("older.txt"));
     assert!(
-        older_key_state.contains("\"sequence\": 1"),
-        "{older_key_state}"
+        output.contains(
+            "rejected payload #0 (sequence 1): sequence 1 is older than the accepted sequence 2"
+        ),
+        "{output}"
     );
+    assert!(output.contains("accepted payload: sequence 2"), "{output}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -455,7 +468,14 @@ fn mithril_datum_with_our_envelope_is_checked_against_the_network() {
             .contains("the envelope is for network 2, this node runs on network 1")
     );
     // With a state file, an older enveloped payload is a replay in a later run.
-    stdout(&verify(&["--network", "2", "--state", "node.json"]));
+    stdout(&verify(&[
+        "--network",
+        "2",
+        "--state",
+        "node.json",
+        "--current-epoch",
+        "5",
+    ]));
     let older = stdout(&run(
         &dir,
         &[
@@ -489,6 +509,8 @@ fn mithril_datum_with_our_envelope_is_checked_against_the_network() {
             "2",
             "--state",
             "node.json",
+            "--current-epoch",
+            "5",
         ],
     );
     assert_eq!(replay.status.code(), Some(1));

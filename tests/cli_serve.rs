@@ -13,8 +13,10 @@ async fn serve_answers_signers_and_reflection_and_prints_what_it_receives() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mithril-compat"))
         .args(["serve", "--listen", "127.0.0.1:0", "--epoch", "7"])
         .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .expect("the binary runs");
+    let _guard = KillOnDrop(child.id());
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let (address, _) = first
@@ -27,7 +29,9 @@ async fn serve_answers_signers_and_reflection_and_prints_what_it_receives() {
     );
 
     let endpoint = format!("http://{address}");
-    let registration = samples::signer_registration();
+    let mut registration = samples::signer_registration();
+    // The endpoint takes registrations for the epochs it keeps and the next two.
+    registration.epoch = mithril_compat::domain::Epoch(7);
     let client = SignerClient::connect(
         endpoint.clone(),
         &registration.node_info,
@@ -105,7 +109,8 @@ async fn calls_all_succeed(endpoint: String, count: usize) {
     let client = client.expect("serve came up");
     for index in 0..count {
         let mut registration = registration.clone();
-        registration.epoch = mithril_compat::domain::Epoch(index as u64);
+        registration.epoch = mithril_compat::domain::Epoch(0);
+        registration.party_id = samples::pool_id(index as u64);
         tokio::time::timeout(
             std::time::Duration::from_secs(10),
             client.register_signer(&registration),
@@ -142,6 +147,7 @@ async fn a_closed_or_full_standard_output_changes_nothing_for_clients() {
             .stderr(Stdio::null())
             .spawn()
             .expect("the binary runs");
+        let _guard = KillOnDrop(child.id());
         // Closed: the read end goes away. Full: it stays open and nobody reads it (a pipe
         // holds 64 KiB; 600 lines of about 150 bytes are more).
         let reader = child.stdout.take().unwrap();
@@ -158,5 +164,18 @@ async fn a_closed_or_full_standard_output_changes_nothing_for_clients() {
         );
         child.kill().unwrap();
         child.wait().unwrap();
+    }
+}
+
+/// Kills a child process when a test ends, passed or failed: a server left running would keep
+/// the test harness's output open.
+struct KillOnDrop(u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.0.to_string())
+            .stderr(Stdio::null())
+            .status();
     }
 }

@@ -494,7 +494,8 @@ async fn signatures_stream_in_and_settings_stream_out() {
     let signatures = vec![samples::single_signature(); 5];
     let batch = client.stream_signatures(&signatures).await.unwrap();
     assert_eq!((batch.accepted, batch.rejected.len()), (5, 0));
-    assert_eq!(aggregator.backend.signatures().len(), 5);
+    // Five copies of one signature: kept once.
+    assert_eq!(aggregator.backend.signatures().len(), 1);
 
     // Epoch settings and the schedule are pushed, now and on change.
     let channel = tonic::transport::Endpoint::from_shared(aggregator.endpoint())
@@ -520,7 +521,7 @@ async fn signatures_stream_in_and_settings_stream_out() {
 
     // A signer that disconnects in the middle of its stream: what arrived is kept once, and the
     // aggregator keeps serving.
-    let before = aggregator.backend.signatures().len();
+    let before = aggregator.backend.received_count();
     let one = <v2::V2 as Spoke<_>>::from_hub_strict(&samples::single_signature()).unwrap();
     let (sender, receiver) = tokio::sync::mpsc::channel(4);
     for _ in 0..2 {
@@ -537,7 +538,7 @@ async fn signatures_stream_in_and_settings_stream_out() {
     let call = tokio::spawn(async move { streaming.stream_signatures(request).await });
     // Wait until the two signatures arrived, then drop the call.
     for _ in 0..200 {
-        if aggregator.backend.signatures().len() == before + 2 {
+        if aggregator.backend.received_count() == before + 2 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -545,7 +546,9 @@ async fn signatures_stream_in_and_settings_stream_out() {
     call.abort();
     drop(sender);
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    assert_eq!(aggregator.backend.signatures().len(), before + 2);
+    assert_eq!(aggregator.backend.received_count(), before + 2);
+    // Copies of a signature already kept: still kept once.
+    assert_eq!(aggregator.backend.signatures().len(), 1);
     let (settings, _) = client.epoch_settings().await.unwrap();
     assert_eq!(settings.epoch, samples::epoch_settings().epoch);
 }
@@ -725,18 +728,28 @@ async fn the_in_memory_backend_keeps_each_signature_once_within_its_window() {
         .unwrap();
     let mut signature = samples::single_signature();
     signature.party_id = samples::pool_id(1);
-    let batch = vec![signature; 50];
+    let batch: Vec<_> = (0..50)
+        .map(|index| {
+            let mut signature = signature.clone();
+            signature.signed_message =
+                mithril_compat::domain::SignedMessage::new(format!("{index:064x}")).unwrap();
+            signature
+        })
+        .collect();
     for epoch in 0..10u64 {
         aggregator
             .backend
             .set_epoch(Epoch(PYTHAGORAS_EPOCH + epoch));
         let reply = client.register_signatures(&batch).await.unwrap();
         assert_eq!(reply.accepted, 50);
+        // The same signatures again: taken, not kept twice.
+        let again = client.register_signatures(&batch[..10]).await.unwrap();
+        assert_eq!(again.accepted, 10);
         let (_, kept) = aggregator.backend.kept();
         let window = (epoch + 1).min(mithril_compat::service::DEFAULT_RETENTION_EPOCHS + 1);
         assert_eq!(kept as u64, 50 * window, "epoch {epoch}");
     }
-    assert_eq!(aggregator.backend.received_count(), 500);
+    assert_eq!(aggregator.backend.received_count(), 600);
 }
 
 /// Finding 4: idle connections were never closed. A peer that sends nothing is now closed after

@@ -230,6 +230,8 @@ pub struct FileStore {
     path: PathBuf,
     file: std::fs::File,
     memory: MemoryStore,
+    /// A write failed and could not be taken back: no more appends.
+    poisoned: bool,
 }
 
 /// What a reader loaded from a records file, without writing to it.
@@ -308,7 +310,12 @@ impl FileStore {
                 path: path.display().to_string(),
                 source,
             })?;
-        Ok(Self { path, file, memory })
+        Ok(Self {
+            path,
+            file,
+            memory,
+            poisoned: false,
+        })
     }
 
     /// Reads the records at `path` for a report, without writing: a last line cut short is left
@@ -350,12 +357,36 @@ impl FileStore {
     }
 
     fn append(&mut self, entry: &Entry) -> Result<(), StoreError> {
+        if self.poisoned {
+            return Err(self.io_error(std::io::Error::other(
+                "an earlier write failed and could not be undone: reopen the store",
+            )));
+        }
         let mut line = serde_json::to_vec(entry).expect("records always serialize");
         line.push(b'\n');
-        self.file
+        let before = self
+            .file
+            .metadata()
+            .map_err(|error| self.io_error(error))?
+            .len();
+        let written = self
+            .file
             .write_all(&line)
-            .and_then(|()| self.file.sync_data())
-            .map_err(|error| self.io_error(error))
+            .and_then(|()| self.file.sync_data());
+        if let Err(error) = written {
+            // A line cut short would be completed by the next record into a damaged line in
+            // the middle of the file: take it back, or refuse every later write.
+            if self
+                .file
+                .set_len(before)
+                .and_then(|()| self.file.sync_data())
+                .is_err()
+            {
+                self.poisoned = true;
+            }
+            return Err(self.io_error(error));
+        }
+        Ok(())
     }
 
     /// Rewrites the file with one line per record, atomically.

@@ -113,11 +113,11 @@ pub enum EraCommand {
         require_envelope: bool,
         /// With `--format mithril`: a marker-state file to check against and keep (replays and
         /// rewrites of the past of enveloped payloads are refused against it).
-        #[arg(long)]
+        #[arg(long, requires = "current_epoch")]
         state: Option<PathBuf>,
         /// With `--state`: the epoch the rules are applied at.
-        #[arg(long, default_value_t = 0)]
-        current_epoch: u64,
+        #[arg(long)]
+        current_epoch: Option<u64>,
         /// The payload or datum file; stdin when absent.
         #[arg(long = "datum")]
         datum: Option<PathBuf>,
@@ -197,11 +197,9 @@ fn write_new(path: &Path, text: &str) -> Result<(), EraCliError> {
         path: path.to_owned(),
         reason: error.to_string(),
     })?;
-    std::io::Write::write_all(&mut file, format!("{text}\n").as_bytes()).map_err(|error| {
-        EraCliError::File {
-            path: path.to_owned(),
-            reason: error.to_string(),
-        }
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|error| EraCliError::File {
+        path: path.to_owned(),
+        reason: error.to_string(),
     })
 }
 
@@ -216,7 +214,11 @@ pub fn run(command: EraCommand) -> Result<String, EraCliError> {
             let key = EraSigningKey::generate()
                 .map_err(|error| EraCliError::Refused(format!("no randomness: {error}")))?;
             let (secret_text, verification_text) = match format {
-                MarkerFormat::Compat => (key.to_hex(), key.verification_key().to_hex()),
+                MarkerFormat::Compat => (
+                    format!("{}\n", key.to_hex()),
+                    format!("{}\n", key.verification_key().to_hex()),
+                ),
+                // As upstream writes key files: the JSON-hex alone, no newline.
                 MarkerFormat::Mithril => (
                     era_datum::secret_key_file(&key),
                     era_datum::verification_key_file(&key.verification_key()),
@@ -253,7 +255,11 @@ pub fn run(command: EraCommand) -> Result<String, EraCliError> {
             let key = EraSigningKey::from_hex(&read_file(&secret_key)?)?;
             let network = NetworkMagic(network);
             let mut store = MarkerStateStore::open(&state)?;
-            let entry = entry_key(network, MarkerKind::CompatEra, &key.verification_key());
+            let entry = entry_key(
+                network,
+                MarkerKind::CompatEraPublished,
+                &key.verification_key(),
+            );
             let published: ReaderState = store.get(&entry)?;
             check_publication(&published, &list, seq, current_epoch, network, &key)?;
             let content = MarkersContent::new(network, seq, list)?;
@@ -307,7 +313,9 @@ pub fn run(command: EraCommand) -> Result<String, EraCliError> {
             &read_file(&verification_key)?,
             network,
             require_envelope,
-            state.as_deref().map(|path| (path, Epoch(current_epoch))),
+            state
+                .as_deref()
+                .map(|path| (path, Epoch(current_epoch.unwrap_or_default()))),
             &read_input(datum.or(payload))?,
         ),
         EraCommand::Verify {

@@ -28,14 +28,14 @@ pub enum SignedEntityKind {
     MithrilStakeDistribution,
     /// `CardanoStakeDistribution`.
     CardanoStakeDistribution,
-    /// `CardanoImmutableFilesFull`: discontinued upstream, kept distinct from unknown.
-    CardanoImmutableFilesFull,
-    /// `CardanoTransactions`.
-    CardanoTransactions,
     /// `CardanoDatabase`.
     CardanoDatabase,
+    /// `CardanoTransactions`.
+    CardanoTransactions,
     /// `CardanoBlocksTransactions`.
     CardanoBlocksTransactions,
+    /// `CardanoImmutableFilesFull`: discontinued upstream, kept distinct from unknown.
+    CardanoImmutableFilesFull,
     /// A name this build does not know (a type of a newer release), kept as it came.
     Unknown(Label),
     /// A type whose name was lost before it reached this node: upstream writes a type it does
@@ -45,14 +45,16 @@ pub enum SignedEntityKind {
 }
 
 impl SignedEntityKind {
-    /// Every kind this build knows, in upstream's declaration order.
+    /// Every kind this build knows, in upstream's order (`SignedEntityTypeDiscriminantsMessage`
+    /// of `mithril-common` 0.8: its current types in declaration order, then the discontinued
+    /// one); `Ord` follows it, then unknown names, then unnamed types.
     pub const KNOWN: &'static [SignedEntityKind] = &[
         Self::MithrilStakeDistribution,
         Self::CardanoStakeDistribution,
-        Self::CardanoImmutableFilesFull,
-        Self::CardanoTransactions,
         Self::CardanoDatabase,
+        Self::CardanoTransactions,
         Self::CardanoBlocksTransactions,
+        Self::CardanoImmutableFilesFull,
     ];
 
     /// The name upstream writes (`CardanoTransactions`).
@@ -286,6 +288,13 @@ mod tests {
             AggregateSignatureKind::from_name("Plonk").unwrap().name(),
             "Plonk"
         );
+    }
+
+    #[test]
+    fn kinds_sort_in_upstreams_order() {
+        let mut sorted = SignedEntityKind::KNOWN.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, SignedEntityKind::KNOWN);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! the past goes unnoticed. Entries are keyed by network, marker kind and the verification key's
 //! fingerprint, so one file serves era markers in either format, protocol-configuration markers
 //! and release manifests, on several networks and keys. The file is JSON, written atomically (a
-//! new file, flushed, then renamed over the old one).
+//! new file, flushed, then renamed over the old one). One process writes a state file at a time:
+//! the store takes no lock.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,8 +22,11 @@ use super::{EraVerificationKey, NetworkMagic};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MarkerKind {
-    /// This library's era payloads ([`super::SignedMarkers`]).
+    /// This library's era payloads ([`super::SignedMarkers`]), as a node accepted them.
     CompatEra,
+    /// This library's era payloads as a release team published them (`era sign`): kept apart
+    /// from what a node accepted, so that signing and reading in one place do not mix.
+    CompatEraPublished,
     /// Era markers in Mithril's datum (`crate::mithril::era_datum`).
     MithrilEra,
     /// Protocol-configuration markers in Mithril's datum.
@@ -36,6 +40,7 @@ impl MarkerKind {
     pub const fn name(self) -> &'static str {
         match self {
             Self::CompatEra => "compat-era",
+            Self::CompatEraPublished => "compat-era-published",
             Self::MithrilEra => "mithril-era",
             Self::ProtocolConfiguration => "protocol-configuration",
             Self::Release => "release",
@@ -130,13 +135,23 @@ impl MarkerStateStore {
         };
         let mut text = serde_json::to_vec_pretty(&self.entries).expect("states serialize");
         text.push(b'\n');
-        let temporary = self.path.with_extension("tmp");
+        // A name of its own beside the file (never the file itself, whatever its name).
+        let mut temporary = self.path.clone().into_os_string();
+        temporary.push(format!(".{}.tmp", std::process::id()));
+        let temporary = PathBuf::from(temporary);
         {
             let mut file = std::fs::File::create(&temporary).map_err(io)?;
             std::io::Write::write_all(&mut file, &text).map_err(io)?;
             file.sync_all().map_err(io)?;
         }
-        std::fs::rename(&temporary, &self.path).map_err(io)
+        std::fs::rename(&temporary, &self.path).map_err(io)?;
+        // The rename itself reaches the disk with its directory.
+        if let Some(directory) = self.path.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Ok(directory) = std::fs::File::open(directory)
+        {
+            let _ = directory.sync_all();
+        }
+        Ok(())
     }
 }
 

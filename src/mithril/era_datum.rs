@@ -261,7 +261,7 @@ impl MithrilEraPayload {
 
 /// Upstream decodes the signature with its bytes-hex codec (64 raw bytes in hex) and falls back
 /// to JSON-hex (hex of the JSON array of the bytes).
-fn signature_bytes(text: &str) -> Result<[u8; 64], DatumError> {
+pub(crate) fn signature_bytes(text: &str) -> Result<[u8; 64], DatumError> {
     let bytes = hex::decode(text).map_err(|e| malformed(format!("signature hex: {e}")))?;
     if let Ok(signature) = <[u8; 64]>::try_from(bytes.as_slice()) {
         return Ok(signature);
@@ -321,11 +321,9 @@ pub fn payload_hex_from_datum(datum: &Value) -> Result<String, DatumError> {
         .as_array()
         .ok_or_else(|| malformed("datum fields are not a list"))?;
     let mut joined = String::new();
+    // As upstream's reader: fields that are not a `bytes` string are passed over.
     for field in fields {
-        if let Some(bytes) = field.get("bytes") {
-            let text = bytes
-                .as_str()
-                .ok_or_else(|| malformed("a bytes field is not a string"))?;
+        if let Some(text) = field.get("bytes").and_then(Value::as_str) {
             joined.push_str(text);
         }
     }
@@ -335,7 +333,9 @@ pub fn payload_hex_from_datum(datum: &Value) -> Result<String, DatumError> {
 /// The datums of a text a node was given, in the order a reader must consider them:
 /// - a detailed-schema datum JSON (one datum);
 /// - cardano-cli's `query utxo --out-file` JSON: the `inlineDatum` of every UTxO that has one, in
-///   the order of the UTxO keys (`txid#index`, the order the node returns UTxOs in);
+///   transaction-input order (transaction id, then the index as a number), the order the node
+///   returns UTxOs in (upstream's `cardano-cli` observer reads them into a hash map, in no
+///   defined order; its Pallas observer keeps the node's);
 /// - hex of raw Plutus data CBOR (one datum; feature `pallas`).
 ///
 /// Returns, for each datum, the joined payload hex or why it could not be read.
@@ -353,9 +353,19 @@ pub fn datums_from_text(text: &str) -> Result<Vec<Result<String, DatumError>>, D
         let utxos = value
             .as_object()
             .ok_or_else(|| malformed("neither a datum nor a UTxO set"))?;
-        return Ok(utxos
-            .values()
-            .filter_map(|utxo| utxo.get("inlineDatum"))
+        // In transaction-input order (transaction id, then output index as a number), the order
+        // in which the node returns a UTxO set.
+        let mut ordered: Vec<(&str, u64, &Value)> = utxos
+            .iter()
+            .map(|(key, utxo)| {
+                let (txid, index) = key.split_once('#').unwrap_or((key.as_str(), "0"));
+                (txid, index.parse().unwrap_or(u64::MAX), utxo)
+            })
+            .collect();
+        ordered.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        return Ok(ordered
+            .into_iter()
+            .filter_map(|(_, _, utxo)| utxo.get("inlineDatum"))
             .filter(|datum| !datum.is_null())
             .map(payload_hex_from_datum)
             .collect());
@@ -440,6 +450,11 @@ pub struct MithrilReaderState {
     /// The highest envelope sequence accepted for the reader's network, with or without a payload
     /// without envelope selected since.
     pub highest_sequence: Option<u64>,
+    /// The last payload with an envelope accepted: what the next enveloped payload is checked
+    /// against (a payload without envelope never becomes that baseline: anyone can strip the
+    /// envelope of an old payload, whose Mithril signature still verifies).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub enveloped: Option<MithrilAccepted>,
 }
 
 /// A selected payload's markers and its envelope's sequence (`None` without an envelope).
@@ -552,11 +567,11 @@ impl MithrilEraReader {
             }
             .into());
         }
-        let previous = state.accepted.as_ref().map(|accepted| AcceptedMarkers {
+        let previous = state.enveloped.as_ref().map(|accepted| AcceptedMarkers {
             sequence: accepted.sequence.unwrap_or(0),
             markers: accepted.markers.clone(),
         });
-        if let Some(accepted) = &state.accepted
+        if let Some(accepted) = &state.enveloped
             && accepted.sequence == Some(envelope.sequence)
         {
             let mut sorted_old = accepted.markers.clone();
@@ -577,8 +592,10 @@ impl MithrilEraReader {
     }
 
     /// Reads the payload hex of every datum at the era address (see [`datums_from_text`]) and
-    /// selects the first that passes [`Self::check`], as Mithril's reader selects the first that
-    /// verifies.
+    /// selects as Mithril's reader does: the first payload whose Mithril signature verifies. That
+    /// payload must then pass [`Self::check`]; when it does not, nothing is selected (a Mithril
+    /// node would take it: the publisher must know) rather than a later payload. A reader that
+    /// requires the envelope selects the first payload that passes every check.
     pub fn read(
         &self,
         datums: &[Result<String, DatumError>],
@@ -586,19 +603,50 @@ impl MithrilEraReader {
         current_epoch: Epoch,
     ) -> MithrilReadReport {
         let mut rejected = Vec::new();
-        let mut valid: Vec<(usize, Vec<EraMarker>, Option<u64>)> = Vec::new();
+        let mut chosen: Option<(usize, Vec<EraMarker>, Option<u64>)> = None;
+        // What every later payload that verifies says, to report disagreements.
+        let mut others: Vec<(usize, Vec<MithrilEraMarker>)> = Vec::new();
+        let mut decided = false;
         for (index, datum) in datums.iter().enumerate() {
-            let outcome = datum.clone().and_then(|hex| {
-                let payload = MithrilEraPayload::from_json_hex(&hex)?;
-                let markers = self.check(&payload, state, current_epoch)?;
-                Ok((markers, payload.envelope.map(|envelope| envelope.sequence)))
-            });
-            match outcome {
-                Ok((markers, sequence)) => valid.push((index, markers, sequence)),
-                Err(reason) => rejected.push(DatumRejection { index, reason }),
+            let payload = match datum
+                .clone()
+                .and_then(|hex| MithrilEraPayload::from_json_hex(&hex))
+            {
+                Ok(payload) => payload,
+                Err(reason) => {
+                    rejected.push(DatumRejection { index, reason });
+                    continue;
+                }
+            };
+            if decided {
+                if payload.verify_mithril(&self.key).is_ok() {
+                    others.push((index, payload.markers));
+                } else {
+                    rejected.push(DatumRejection {
+                        index,
+                        reason: DatumError::BadSignature,
+                    });
+                }
+                continue;
+            }
+            let signature_verifies = payload.verify_mithril(&self.key).is_ok();
+            match self.check(&payload, state, current_epoch) {
+                Ok(markers) => {
+                    chosen = Some((
+                        index,
+                        markers,
+                        payload.envelope.map(|envelope| envelope.sequence),
+                    ));
+                    decided = true;
+                }
+                Err(reason) => {
+                    rejected.push(DatumRejection { index, reason });
+                    // Mithril's reader stops at the first payload whose signature verifies.
+                    decided = signature_verifies && !self.require_envelope;
+                }
             }
         }
-        let Some((selected, markers, sequence)) = valid.first().cloned() else {
+        let Some((selected, markers, sequence)) = chosen else {
             return MithrilReadReport {
                 state: state.clone(),
                 selected: None,
@@ -606,20 +654,30 @@ impl MithrilEraReader {
                 disagreeing: Vec::new(),
             };
         };
-        let disagreeing = valid
+        let disagreeing = others
             .iter()
-            .skip(1)
-            .filter(|(_, other, _)| *other != markers)
-            .map(|(index, _, _)| *index)
+            .filter(|(_, other)| {
+                other
+                    .iter()
+                    .map(MithrilEraMarker::to_era_marker)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_or(true, |other| other != markers)
+            })
+            .map(|(index, _)| *index)
             .collect();
-        let highest_sequence = match (state.highest_sequence, sequence) {
-            (Some(old), Some(new)) => Some(old.max(new)),
-            (old, new) => old.or(new),
+        let accepted = MithrilAccepted { markers, sequence };
+        let (highest_sequence, enveloped) = match sequence {
+            Some(new) => (
+                Some(state.highest_sequence.map_or(new, |old| old.max(new))),
+                Some(accepted.clone()),
+            ),
+            None => (state.highest_sequence, state.enveloped.clone()),
         };
         MithrilReadReport {
             state: MithrilReaderState {
-                accepted: Some(MithrilAccepted { markers, sequence }),
+                accepted: Some(accepted),
                 highest_sequence,
+                enveloped,
             },
             selected: Some(selected),
             rejected,
@@ -814,6 +872,77 @@ mod tests {
             hex::encode(payload.envelope.unwrap().signature),
             "363fde278a08d0db41a49f0bdfdf969a9b830cb0b0a8f16b7745ef5a3e5804a6bb71885919dca43273d59227dd6fb7fcf38dd0270012f3f26946d4199dbe0609"
         );
+    }
+
+    #[test]
+    fn the_first_payload_that_verifies_is_the_one_mithril_takes() {
+        // The first payload verifies but names one era twice: a Mithril node would take it, so
+        // nothing is selected (no fall-through to an older payload); a strict reader goes on.
+        let twice = vec![
+            MithrilEraMarker {
+                name: "pythagoras".into(),
+                epoch: Some(1),
+            },
+            MithrilEraMarker {
+                name: "pythagoras".into(),
+                epoch: Some(5),
+            },
+        ];
+        let broken = MithrilEraPayload::sign(twice, &key(), Some((NetworkMagic(2), 9)));
+        let older = MithrilEraPayload::sign(markers(None), &key(), Some((NetworkMagic(2), 3)));
+        let datums = [Ok(broken.to_json_hex()), Ok(older.to_json_hex())];
+        let reader = MithrilEraReader::new(key().verification_key(), NetworkMagic(2));
+        let report = reader.read(&datums, &MithrilReaderState::default(), Epoch(3));
+        assert_eq!(report.selected, None);
+        assert_eq!(report.rejected.len(), 1);
+        let strict = reader.requiring_envelope();
+        let report = strict.read(&datums, &MithrilReaderState::default(), Epoch(3));
+        assert_eq!(report.selected, Some(1));
+    }
+
+    #[test]
+    fn a_stripped_envelope_never_becomes_the_baseline() {
+        let reader = MithrilEraReader::new(key().verification_key(), NetworkMagic(2));
+        let seven = MithrilEraPayload::sign(markers(Some(20)), &key(), Some((NetworkMagic(2), 7)));
+        let state = reader
+            .read(
+                &[Ok(seven.to_json_hex())],
+                &MithrilReaderState::default(),
+                Epoch(10),
+            )
+            .state;
+        // An old payload with its envelope stripped: Mithril's signature still verifies.
+        let mut stripped =
+            MithrilEraPayload::sign(markers(Some(15)), &key(), Some((NetworkMagic(2), 5)));
+        stripped.envelope = None;
+        let report = reader.read(&[Ok(stripped.to_json_hex())], &state, Epoch(10));
+        assert_eq!(report.selected, Some(0), "taken as Mithril takes it");
+        assert_eq!(report.state.enveloped, state.enveloped);
+        assert_eq!(report.state.highest_sequence, Some(7));
+        // The next enveloped payload is checked against sequence 7, not the stripped one.
+        let eight = MithrilEraPayload::sign(markers(Some(20)), &key(), Some((NetworkMagic(2), 8)));
+        let report = reader.read(&[Ok(eight.to_json_hex())], &report.state, Epoch(10));
+        assert_eq!(report.selected, Some(0), "{:?}", report.rejected);
+    }
+
+    #[test]
+    fn utxos_are_read_in_transaction_input_order() {
+        let first = MithrilEraPayload::sign(markers(None), &key(), None);
+        let second = MithrilEraPayload::sign(markers(Some(9)), &key(), None);
+        let utxo = |payload: &MithrilEraPayload| -> Value {
+            serde_json::json!({"inlineDatum": serde_json::from_str::<Value>(&datum_json(payload)).unwrap()})
+        };
+        // As text, "#10" sorts before "#2"; as an index it comes after.
+        let set = serde_json::json!({"aa#10": utxo(&second), "aa#2": utxo(&first)});
+        let datums = datums_from_text(&set.to_string()).unwrap();
+        assert_eq!(datums[0], Ok(first.to_json_hex()));
+        // A bytes field that is not a string is passed over, as upstream's reader does.
+        let mut datum: Value = serde_json::from_str(&datum_json(&first)).unwrap();
+        datum["fields"]
+            .as_array_mut()
+            .unwrap()
+            .insert(0, serde_json::json!({"bytes": 12}));
+        assert_eq!(payload_hex_from_datum(&datum), Ok(first.to_json_hex()));
     }
 
     #[test]

@@ -98,10 +98,7 @@ impl ProtocolConfigurationPayload {
         )
         .map_err(|e| malformed(format!("markers: {e}")))?;
         let signature = match object.remove("signature") {
-            Some(Value::String(text)) => hex::decode(&text)
-                .ok()
-                .and_then(|bytes| <[u8; 64]>::try_from(bytes.as_slice()).ok())
-                .ok_or_else(|| malformed("signature is not 64 hex bytes"))?,
+            Some(Value::String(text)) => super::era_datum::signature_bytes(&text)?,
             Some(_) => return Err(malformed("signature is not a string")),
             None => return Err(DatumError::MissingSignature),
         };
@@ -184,9 +181,8 @@ pub fn decode_configuration(hex_text: &str) -> Result<ProtocolConfiguration, Dat
     })
 }
 
-/// Encodes a configuration as upstream does (hex of ciborium CBOR), signed entity types in the
-/// order given (upstream writes them in its set order; keep that order for identical bytes).
-/// An unnamed type has no representation.
+/// Encodes a configuration as upstream does (hex of ciborium CBOR), signed entity types in
+/// upstream's set order ([`SignedEntityKind`]'s). An unnamed type has no representation.
 pub fn encode_configuration(configuration: &ProtocolConfiguration) -> Result<String, DatumError> {
     let ProtocolConfiguration {
         protocol_parameters,
@@ -216,10 +212,11 @@ pub fn encode_configuration(configuration: &ProtocolConfiguration) -> Result<Str
             m: protocol_parameters.m(),
             phi_f: protocol_parameters.phi_f(),
         },
-        enabled_signed_entity_types: available_signed_entity_types
-            .iter()
-            .map(|kind| kind.name().to_owned())
-            .collect(),
+        enabled_signed_entity_types: {
+            let mut kinds = available_signed_entity_types.clone();
+            kinds.sort();
+            kinds.into_iter().map(String::from).collect()
+        },
         cardano_transactions: config(cardano_transactions_signing_config),
         cardano_blocks_transactions: config(cardano_blocks_transactions_signing_config),
     };

@@ -12,8 +12,6 @@
 //! This decoder follows those steps in that order, so a value upstream projects is projected to the
 //! same bytes, and a value upstream cannot project is refused here too.
 
-use ciborium::Value;
-
 use crate::domain::SnarkAvkSlot;
 
 /// Why a `next_aggregate_verification_key_snark` value has no rigid slot.
@@ -39,14 +37,16 @@ pub fn rigid_slot(value: &str) -> Result<SnarkAvkSlot, SnarkAvkError> {
     Ok(SnarkAvkSlot::new(root, total_stake))
 }
 
-/// The key's Merkle root and total stake.
+/// The key's Merkle root and total stake, read as upstream's `ProtocolKey::try_from` reads it:
+/// bytes-hex (no trimming), then JSON-hex (trimmed, as `key_decode_hex` does).
 fn decode(value: &str) -> Result<(Vec<u8>, u64), SnarkAvkError> {
-    let bytes = hex::decode(value.trim()).map_err(|_| SnarkAvkError::Undecodable)?;
-    if let Some(key) = from_bytes(&bytes) {
+    if let Some(key) = hex::decode(value).ok().and_then(|bytes| from_bytes(&bytes)) {
         return Ok(key);
     }
-    // Bytes-hex failed (fewer than 8 bytes): upstream then tries JSON-hex.
-    from_json(&bytes).ok_or(SnarkAvkError::Undecodable)
+    hex::decode(value.trim())
+        .ok()
+        .and_then(|bytes| from_json(&bytes))
+        .ok_or(SnarkAvkError::Undecodable)
 }
 
 /// `AggregateVerificationKeyForSnark::from_bytes`: CBOR after a `0x01` prefix, else legacy.
@@ -59,45 +59,29 @@ fn from_bytes(bytes: &[u8]) -> Option<(Vec<u8>, u64)> {
     Some((bytes[..commitment_end].to_vec(), stake))
 }
 
+/// `AggregateVerificationKeyForSnark` as serde derives it upstream: the same members (the
+/// commitment's `hasher` is a `PhantomData`, written as null), unknown members ignored, a
+/// duplicate member refused.
+#[derive(serde::Deserialize)]
+struct SnarkKey {
+    merkle_tree_commitment: Commitment,
+    total_stake: u64,
+}
+
+#[derive(serde::Deserialize)]
+struct Commitment {
+    root: Vec<u8>,
+    #[allow(dead_code, reason = "required, as upstream's PhantomData member")]
+    hasher: (),
+}
+
 fn from_cbor(bytes: &[u8]) -> Option<(Vec<u8>, u64)> {
-    let value: Value = ciborium::de::from_reader(bytes).ok()?;
-    let fields = value.as_map()?;
-    let commitment = map_get(fields, "merkle_tree_commitment")?.as_map()?;
-    let root = byte_list(map_get(commitment, "root")?)?;
-    let stake = u64::try_from(map_get(fields, "total_stake")?.as_integer()?).ok()?;
-    Some((root, stake))
-}
-
-fn map_get<'a>(fields: &'a [(Value, Value)], name: &str) -> Option<&'a Value> {
-    fields
-        .iter()
-        .find(|(key, _)| key.as_text() == Some(name))
-        .map(|(_, value)| value)
-}
-
-/// A `Vec<u8>` as serde writes it to CBOR (an array of integers), or a byte string.
-fn byte_list(value: &Value) -> Option<Vec<u8>> {
-    match value {
-        Value::Bytes(bytes) => Some(bytes.clone()),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| u8::try_from(item.as_integer()?).ok())
-            .collect(),
-        _ => None,
-    }
+    let key: SnarkKey = ciborium::de::from_reader(bytes).ok()?;
+    Some((key.merkle_tree_commitment.root, key.total_stake))
 }
 
 fn from_json(bytes: &[u8]) -> Option<(Vec<u8>, u64)> {
-    #[derive(serde::Deserialize)]
-    struct Commitment {
-        root: Vec<u8>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Key {
-        merkle_tree_commitment: Commitment,
-        total_stake: u64,
-    }
-    let key: Key = serde_json::from_slice(bytes).ok()?;
+    let key: SnarkKey = serde_json::from_slice(bytes).ok()?;
     Some((key.merkle_tree_commitment.root, key.total_stake))
 }
 
@@ -122,11 +106,36 @@ pub fn test_key(total_stake: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ciborium::Value;
 
     #[test]
     fn legacy_bytes_project_root_and_stake() {
         let slot = rigid_slot(&encode_legacy([9; 32], 1234)).unwrap();
         assert_eq!(slot, SnarkAvkSlot::new([9; 32], 1234));
+    }
+
+    #[test]
+    fn cbor_without_its_hasher_member_is_not_the_key_upstream_reads() {
+        // Upstream's serde needs `hasher`: without it the CBOR does not decode, and the bytes
+        // are read in the legacy layout (here 40 bytes: a 32-byte root and a stake).
+        let key = Value::Map(vec![
+            (
+                Value::Text("merkle_tree_commitment".into()),
+                Value::Map(vec![(
+                    Value::Text("root".into()),
+                    Value::Array((0..32).map(|i| Value::Integer(i.into())).collect()),
+                )]),
+            ),
+            (Value::Text("total_stake".into()), Value::Integer(77.into())),
+        ]);
+        let mut bytes = vec![1u8];
+        ciborium::ser::into_writer(&key, &mut bytes).unwrap();
+        let slot = rigid_slot(&hex::encode(&bytes));
+        let legacy_width = bytes.len() - 8;
+        assert_eq!(slot, Err(SnarkAvkError::RootWidth(legacy_width)));
+        // Padded with spaces, bytes-hex no longer reads (upstream does not trim it).
+        let padded = format!(" {} ", encode_legacy([3; 32], 1));
+        assert_eq!(rigid_slot(&padded), Err(SnarkAvkError::Undecodable));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use crate::adoption::{AdoptionMonitor, MemoryStore, RegistrationWire};
 use crate::domain::{
-    Epoch, EpochSettings, EraName, PartyId, ProtocolParameters, SignerRegistration,
+    Epoch, EpochSettings, EraName, PartyId, ProtocolParameters, SignedMessage, SignerRegistration,
     SingleSignature, Stake,
 };
 
@@ -49,6 +49,8 @@ pub trait SignerBackend: Send + Sync + 'static {
 
 /// How many epochs of registrations and signatures the in-memory backend keeps by default.
 pub const DEFAULT_RETENTION_EPOCHS: u64 = 4;
+/// Most signatures, and most registrations, the in-memory backend keeps for one epoch by default.
+pub const DEFAULT_MAX_PER_EPOCH: usize = 1_000_000;
 
 #[derive(Debug)]
 struct Inner {
@@ -57,8 +59,12 @@ struct Inner {
     settings: Option<EpochSettings>,
     /// Registrations by the epoch they were made at.
     registrations: BTreeMap<(Epoch, PartyId), SignerRegistration>,
+    /// How many registrations each epoch holds.
+    registration_counts: BTreeMap<Epoch, usize>,
     /// Signatures by the epoch they arrived at, each kept once.
     signatures: BTreeMap<Epoch, Vec<(SingleSignature, RegistrationWire)>>,
+    /// What identifies a signature already kept: party, signed entity and message.
+    seen: BTreeMap<Epoch, std::collections::HashSet<(PartyId, String, SignedMessage)>>,
     received: u64,
     monitor: AdoptionMonitor<MemoryStore>,
     default_stake: Option<Stake>,
@@ -69,13 +75,19 @@ impl Inner {
     fn forget_before(&mut self, epoch: Epoch, retention: u64) {
         let oldest = Epoch(epoch.0.saturating_sub(retention));
         self.signatures = self.signatures.split_off(&oldest);
+        self.seen = self.seen.split_off(&oldest);
         self.registrations.retain(|(at, _), _| *at >= oldest);
+        self.registration_counts = self.registration_counts.split_off(&oldest);
     }
 }
 
 /// A [`SignerBackend`] in memory, for tests, demos and `serve`: it keeps the registrations and
 /// signatures of the last epochs (a retention window, [`DEFAULT_RETENTION_EPOCHS`] by default),
-/// each once, and feeds the adoption monitor, so its memory stays flat under any load.
+/// each once (a signature is identified by its party, signed entity and message), at most
+/// [`DEFAULT_MAX_PER_EPOCH`] of each per epoch, and feeds the adoption monitor with what it
+/// keeps. Its memory stays flat under load while the epoch moves. Registrations are kept by the
+/// epoch they name, which a peer chooses: a node crate's backend should refuse epochs it does not
+/// expect.
 ///
 /// With [`Self::echo`], every message received is logged with `tracing` (target
 /// `mithril_compat::received`), after the backend's lock is released: a slow or closed log
@@ -85,6 +97,7 @@ pub struct InMemoryBackend {
     inner: Mutex<Inner>,
     echo: bool,
     retention: u64,
+    max_per_epoch: usize,
 }
 
 impl InMemoryBackend {
@@ -96,14 +109,24 @@ impl InMemoryBackend {
                 stakes: BTreeMap::new(),
                 settings: None,
                 registrations: BTreeMap::new(),
+                registration_counts: BTreeMap::new(),
                 signatures: BTreeMap::new(),
+                seen: BTreeMap::new(),
                 received: 0,
                 monitor: AdoptionMonitor::new(MemoryStore::new(), parameters, target),
                 default_stake: None,
             }),
             echo: false,
             retention: DEFAULT_RETENTION_EPOCHS,
+            max_per_epoch: DEFAULT_MAX_PER_EPOCH,
         }
+    }
+
+    /// Keeps at most `max` signatures, and at most `max` registrations, per epoch; past it, the
+    /// backend refuses them as unavailable.
+    pub fn with_max_per_epoch(mut self, max: usize) -> Self {
+        self.max_per_epoch = max;
+        self
     }
 
     /// Gives parties absent from the stake distribution this stake instead of refusing them.
@@ -201,6 +224,19 @@ impl SignerBackend for InMemoryBackend {
         wire: RegistrationWire,
     ) -> Result<(), BackendError> {
         let mut inner = self.lock();
+        let key = (registration.epoch, registration.party_id.clone());
+        let new = !inner.registrations.contains_key(&key);
+        let count = inner
+            .registration_counts
+            .get(&registration.epoch)
+            .copied()
+            .unwrap_or(0);
+        if new && count >= self.max_per_epoch {
+            return Err(BackendError::Unavailable(format!(
+                "this aggregator keeps at most {} registrations per epoch",
+                self.max_per_epoch
+            )));
+        }
         let stake = *inner
             .stakes
             .get(&registration.party_id)
@@ -231,10 +267,13 @@ impl SignerBackend for InMemoryBackend {
             )
         });
         // A detached copy: the decoded value shares the request's buffer.
-        inner.registrations.insert(
-            (registration.epoch, registration.party_id.clone()),
-            registration.detached(),
-        );
+        if new {
+            *inner
+                .registration_counts
+                .entry(registration.epoch)
+                .or_default() += 1;
+        }
+        inner.registrations.insert(key, registration.detached());
         drop(inner);
         if let Some(line) = line {
             tracing::info!(target: "mithril_compat::received", "{line}");
@@ -249,11 +288,29 @@ impl SignerBackend for InMemoryBackend {
     ) -> Result<(), BackendError> {
         let mut inner = self.lock();
         let epoch = inner.epoch;
+        inner.received += 1;
+        // Each signature once: the same party, entity and message again is already kept and
+        // already counted.
+        let identity = (
+            signature.party_id.clone(),
+            signature.signed_entity_type.name().to_owned(),
+            signature.signed_message.clone(),
+        );
+        let seen = inner.seen.entry(epoch).or_default();
+        if seen.contains(&identity) {
+            return Ok(());
+        }
+        if seen.len() >= self.max_per_epoch {
+            return Err(BackendError::Unavailable(format!(
+                "this aggregator keeps at most {} signatures per epoch",
+                self.max_per_epoch
+            )));
+        }
         inner
             .monitor
             .record_signatures(epoch, &signature.party_id, 1)
             .map_err(|error| BackendError::Internal(error.to_string()))?;
-        inner.received += 1;
+        inner.seen.entry(epoch).or_default().insert(identity);
         let line = self.echo.then(|| {
             format!(
                 "signature     {wire:<4} {} {} on {} ({} indices)",
