@@ -62,13 +62,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (proto, rust) in HAND_WRITTEN {
         config.extern_path(*proto, *rust);
     }
-    // gRPC servers and clients only with the `server` feature, so that node crates that only
+    // gRPC servers and clients only with the `grpc` feature, so that node crates that only
     // convert messages do not depend on tonic.
-    if std::env::var_os("CARGO_FEATURE_SERVER").is_some() {
+    if std::env::var_os("CARGO_FEATURE_GRPC").is_some() {
         config.service_generator(
             tonic_prost_build::configure()
                 // prost's codec with a bound on the entries of each decoded message.
-                .codec_path("crate::service::codec::BoundedCodec")
+                .codec_path("crate::transport::grpc::codec::BoundedCodec")
                 .build_client(true)
                 .build_server(true)
                 .service_generator(),

@@ -15,7 +15,9 @@ use mithril_compat::adoption::RegistrationWire;
 use mithril_compat::domain::{EpochSettings, SignerRegistration, SingleSignature, SoftwareVersion};
 use mithril_compat::era::{Era, EraMarker, NetworkMagic};
 use mithril_compat::samples;
-use mithril_compat::service::{AggregatorState, BackendError, SignerBackend, SignerClient, serve};
+use mithril_compat::transport::grpc::{
+    AggregatorState, BackendError, SignerBackend, SignerClient, serve,
+};
 use mithril_compat::wire::WireVersion;
 use mithril_compat::wire::json::{self, JsonHeaders};
 use mithril_compat::wire::v2::pb::{self as v2pb, signer_service_client, signer_service_server};

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use mithril_compat::domain::{Epoch, EraName, SoftwareVersion, Stake};
 use mithril_compat::era::NetworkMagic;
 use mithril_compat::samples;
-use mithril_compat::service::{AggregatorState, InMemoryBackend, SignerClient, serve};
+use mithril_compat::transport::grpc::{AggregatorState, InMemoryBackend, SignerClient, serve};
 use mithril_compat::wire::WireVersion;
 
 const CLIENTS: usize = 64;

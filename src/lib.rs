@@ -1,37 +1,37 @@
 #![doc = include_str!("../README.md")]
 //!
 //! # Modules
-//! - [`adoption`]: stake-weighted adoption tallies, the quorum model, readiness, the activation
-//!   gate and reports.
-//! - `demo` (feature `demo`): the rolling-upgrade demo with real STM signatures over gRPC.
-//! - [`discovery`]: the frozen discovery handshake and the era history identifier.
-//! - [`domain`]: the hub, the version-independent model every wire version converts to.
+//! - [`domain`]: the hub, the version-independent model every wire version converts to. It
+//!   knows no wire format.
+//! - [`wire`]: the registry of wire versions and every per-version decision
+//!   ([`wire::WireVersion`]), the protobuf packages (`mithril.signer.v1`, …) and their
+//!   conversions, the JSON bodies of today's API (feature `json`), the frozen discovery handshake,
+//!   and the lossless relay.
 //! - [`era`]: eras, signed era markers, the schedule, the checker and per-era behaviour.
 //! - `mithril` (feature `json`): Mithril's own formats byte for byte: the signed message, the
 //!   era datum and its key files.
-//! - [`wire`]: wire versions (`mithril.signer.v1`, …), their generated types and conversions.
-//! - `service` (feature `server`): the gRPC endpoint, the signer client, version metadata and
-//!   the era policy at the door.
-//! - `simulate` (feature `demo`): the mainnet-size rollout simulation, quorum-aware gate
-//!   against a flat 95% rule.
-//! - [`samples`]: deterministic sample messages for tests, fixtures and demos.
+//! - [`adoption`]: stake-weighted adoption tallies, the quorum model, readiness, the activation
+//!   gate and reports (Prometheus exposition with feature `metrics`).
+//! - [`transport`]: the gRPC endpoint and client (feature `grpc`).
+//! - `samples` (feature `test-support`): deterministic sample messages for tests and fixtures.
 //! - [`error`]: typed errors with field paths.
+//!
+//! The command-line tool, the rolling-upgrade demo and the rollout simulation are applications
+//! built on this library, in the workspace's `mithril-compat-cli` crate.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod adoption;
-#[cfg(feature = "demo")]
-pub mod demo;
-pub mod discovery;
 pub mod domain;
 pub mod era;
 pub mod error;
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod mithril;
+#[cfg(feature = "test-support")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-support")))]
 pub mod samples;
-#[cfg(feature = "server")]
-pub mod service;
-#[cfg(feature = "demo")]
-pub mod simulate;
+pub mod transport;
 pub mod wire;
 
 pub use error::{FieldPath, Segment, ValidationError, Violation, WireError};

@@ -1,6 +1,6 @@
 //! The gRPC transport over real loopback TCP: the (client × server × era) matrix, discovery and
 //! fallback, metadata, rejections with details, bad input, streaming, health and reflection.
-#![cfg(feature = "server")]
+#![cfg(feature = "grpc")]
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -11,11 +11,11 @@ use mithril_compat::domain::{
 };
 use mithril_compat::era::{Era, EraMarker, NetworkMagic};
 use mithril_compat::samples;
-use mithril_compat::service::metadata::{
+use mithril_compat::transport::grpc::metadata::{
     AGGREGATOR_VERSION, CURRENT_ERA, ERA_WARNING, LEGACY_AGGREGATOR_VERSION, LEGACY_SIGNER_VERSION,
     SIGNER_VERSION,
 };
-use mithril_compat::service::{
+use mithril_compat::transport::grpc::{
     AggregatorState, ClientError, InMemoryBackend, ServerLimits, SignerClient, SignerIdentity,
     V1Adapter, serve,
 };
@@ -268,13 +268,13 @@ async fn refusal_and_warning_messages_speak_to_the_operator() {
         discovered.next_era,
         Some(("lagrange".into(), Some(Epoch(LAGRANGE_AT))))
     );
-    let local = mithril_compat::discovery::EraHistoryId::compute(
+    let local = mithril_compat::wire::discovery::EraHistoryId::compute(
         NetworkMagic::PREPROD,
         &markers(),
         Epoch(PYTHAGORAS_EPOCH),
     );
     assert_eq!(client.check_history(&local), Ok(()));
-    let foreign = mithril_compat::discovery::EraHistoryId::compute(
+    let foreign = mithril_compat::wire::discovery::EraHistoryId::compute(
         NetworkMagic::MAINNET,
         &markers(),
         Epoch(PYTHAGORAS_EPOCH),
@@ -746,7 +746,7 @@ async fn the_in_memory_backend_keeps_each_signature_once_within_its_window() {
         let again = client.register_signatures(&batch[..10]).await.unwrap();
         assert_eq!(again.accepted, 10);
         let (_, kept) = aggregator.backend.kept();
-        let window = (epoch + 1).min(mithril_compat::service::DEFAULT_RETENTION_EPOCHS + 1);
+        let window = (epoch + 1).min(mithril_compat::transport::grpc::DEFAULT_RETENTION_EPOCHS + 1);
         assert_eq!(kept as u64, 50 * window, "epoch {epoch}");
     }
     assert_eq!(aggregator.backend.received_count(), 600);

@@ -13,6 +13,8 @@
 //! - [`AdoptionMonitor`]: all of the above over one store.
 
 mod gate;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod quorum;
 mod readiness;
 mod report;

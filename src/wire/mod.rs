@@ -28,7 +28,9 @@ use crate::domain::{
 use crate::error::{FieldPath, Nest, WireError};
 
 mod aggregator;
+pub mod discovery;
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod json;
 mod relay;
 mod shared;

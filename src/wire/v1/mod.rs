@@ -32,7 +32,7 @@ pub mod pb {
         RegisterSignerResponse, Signer, SignerRegistration, SingleSignature, WireVersion,
     };
 
-    #[cfg(feature = "server")]
+    #[cfg(feature = "grpc")]
     pub use super::generated::{signer_service_client, signer_service_server};
 
     crate::oneof_message! {

@@ -42,7 +42,7 @@ pub mod pb {
         WatchEpochSettingsRequest, WatchEpochSettingsResponse,
     };
 
-    #[cfg(feature = "server")]
+    #[cfg(feature = "grpc")]
     pub use super::generated::{signer_service_client, signer_service_server};
 
     crate::oneof_message! {

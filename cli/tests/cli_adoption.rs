@@ -1,6 +1,5 @@
 //! `mithril-compat quorum` and `mithril-compat adoption report`, run as a release engineer runs
 //! them.
-#![cfg(feature = "cli")]
 
 use std::process::{Command, Output};
 

@@ -1,8 +1,7 @@
 //! The mainnet-size rollout simulation, small enough for the test suite.
-#![cfg(feature = "demo")]
 
 use mithril_compat::domain::ProtocolParameters;
-use mithril_compat::simulate::{Rule, Scenario, SimulationConfig, compare, table};
+use mithril_compat_cli::simulate::{Rule, Scenario, SimulationConfig, compare, table};
 
 #[test]
 fn quorum_aware_gate_never_loses_a_certificate_and_never_activates_on_silent_stake() {

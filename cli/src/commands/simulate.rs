@@ -1,7 +1,7 @@
 //! `mithril-compat simulate`.
 
+use crate::simulate::{SimulationConfig, compare, table};
 use clap::Args;
-use mithril_compat::simulate::{SimulationConfig, compare, table};
 
 /// Arguments of `simulate`.
 #[derive(Args)]

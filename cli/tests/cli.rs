@@ -1,5 +1,4 @@
 //! The command-line tool, run as a user runs it.
-#![cfg(feature = "cli")]
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

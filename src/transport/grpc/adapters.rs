@@ -12,9 +12,9 @@ use super::limits::{ServerLimits, bounded};
 use super::metadata::SignerIdentity;
 use super::state::AggregatorState;
 use crate::adoption::RegistrationWire;
-use crate::discovery::pb as discovery_pb;
 use crate::domain::{EpochSettings, SignerRegistration, SingleSignature};
 use crate::error::{FieldPath, Nest, ValidationError, Violation, WireError};
+use crate::wire::discovery::pb as discovery_pb;
 use crate::wire::{HubType, Spoke, WireVersion, v1, v2};
 
 /// Reads the signer's identity and checks it names the version of the call.

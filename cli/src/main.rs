@@ -1,6 +1,6 @@
 //! The `mithril-compat` command-line tool.
 
-mod cli;
+use mithril_compat_cli::commands as cli;
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
@@ -122,7 +122,7 @@ enum CliError {
     #[error(transparent)]
     Serve(#[from] cli::serve::ServeCliError),
     #[error(transparent)]
-    Demo(#[from] mithril_compat::demo::DemoError),
+    Demo(#[from] mithril_compat_cli::demo::DemoError),
 }
 
 fn main() -> ExitCode {

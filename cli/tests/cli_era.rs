@@ -1,5 +1,4 @@
 //! `mithril-compat era …` run as a release engineer and a node operator run it.
-#![cfg(feature = "cli")]
 
 use std::path::Path;
 use std::process::{Command, Output};

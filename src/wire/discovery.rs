@@ -14,7 +14,7 @@ mod generated {
 /// The generated protobuf types of `mithril.discovery.v1`.
 pub mod pb {
     pub use super::generated::{DiscoverRequest, DiscoverResponse};
-    #[cfg(feature = "server")]
+    #[cfg(feature = "grpc")]
     pub use super::generated::{discovery_service_client, discovery_service_server};
 }
 

@@ -1,11 +1,10 @@
 //! `mithril-compat serve`, called as a signer and a reflection client would.
-#![cfg(all(feature = "cli", feature = "server"))]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use mithril_compat::samples;
-use mithril_compat::service::SignerClient;
+use mithril_compat::transport::grpc::SignerClient;
 use mithril_compat::wire::WireVersion;
 
 #[tokio::test]

@@ -20,7 +20,7 @@ use super::adapters::{DiscoveryAdapter, V1Adapter, V2Adapter};
 use super::limits::{ServerLimits, set_max_fields_per_message};
 use super::metadata::VersionLayer;
 use super::state::AggregatorState;
-use crate::discovery::pb::discovery_service_server::DiscoveryServiceServer;
+use crate::wire::discovery::pb::discovery_service_server::DiscoveryServiceServer;
 use crate::wire::{WireVersion, v1, v2};
 
 /// Why the endpoint could not run.

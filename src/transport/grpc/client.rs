@@ -6,10 +6,12 @@ use tonic::{Code, Request, Status};
 
 use super::metadata::{SignerIdentity, header_text, names};
 use crate::WireError;
-use crate::discovery::pb::{DiscoverRequest, discovery_service_client::DiscoveryServiceClient};
-use crate::discovery::{EraHistoryId, HistoryMismatch};
 use crate::domain::{Epoch, EpochSettings, NodeInfo, SignerRegistration, SingleSignature};
 use crate::era::NetworkMagic;
+use crate::wire::discovery::pb::{
+    DiscoverRequest, discovery_service_client::DiscoveryServiceClient,
+};
+use crate::wire::discovery::{EraHistoryId, HistoryMismatch};
 use crate::wire::{HubType, Spoke, WireVersion, v1, v2};
 
 /// A client failure.

@@ -12,7 +12,7 @@ use mithril_compat::era::{
     NetworkMagic, ReaderState, StateStoreError, entry_key,
 };
 use mithril_compat::samples;
-use mithril_compat::service::{AggregatorState, InMemoryBackend, serve};
+use mithril_compat::transport::grpc::{AggregatorState, InMemoryBackend, serve};
 use mithril_compat::wire::WireVersion;
 
 /// Arguments of `serve`.
@@ -48,7 +48,7 @@ pub enum ServeCliError {
     #[error("{0}")]
     Setup(String),
     #[error(transparent)]
-    Serve(#[from] mithril_compat::service::ServeError),
+    Serve(#[from] mithril_compat::transport::grpc::ServeError),
 }
 
 fn markers(args: &ServeArgs) -> Result<Vec<EraMarker>, ServeCliError> {

@@ -1,7 +1,7 @@
 //! `mithril-compat demo`, the default command.
 
+use crate::demo::{Curve, DemoConfig, DemoError, run as run_demo};
 use clap::Args;
-use mithril_compat::demo::{Curve, DemoConfig, DemoError, run as run_demo};
 
 /// Arguments of `demo`.
 #[derive(Args)]

@@ -5,10 +5,10 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 
 use super::backend::SignerBackend;
-use crate::discovery::EraHistoryId;
 use crate::domain::{Epoch, EraName, SoftwareVersion};
 use crate::era::{Era, EraEpochs, EraMarker, NetworkMagic, schedule};
 use crate::wire::WireVersion;
+use crate::wire::discovery::EraHistoryId;
 
 /// The era schedule as the aggregator applies it at its current epoch.
 #[derive(Clone, Debug, PartialEq, Eq)]

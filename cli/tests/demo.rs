@@ -1,7 +1,6 @@
 //! The rolling upgrade end to end, small: real STM signatures over loopback gRPC.
-#![cfg(feature = "demo")]
 
-use mithril_compat::demo::{Curve, DemoConfig, run_async};
+use mithril_compat_cli::demo::{Curve, DemoConfig, run_async};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rolling_upgrade_keeps_a_certificate_every_epoch() {

@@ -17,29 +17,30 @@ use mithril_stm::{
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
-use crate::adoption::{
+use mithril_compat::adoption::{
     AdoptionMonitor, GateConfig, GateState, MemoryStore, ReadinessConfig, RegistrationWire,
     era_signal,
 };
-use crate::domain::{
+use mithril_compat::domain::{
     Epoch, EpochSettings, HashScheme, KeyBytes, NodeInfo, PartKey, PartyId, ProtocolMessage,
     ProtocolParameters, SignatureBytes, SignedEntityType, SignedMessage, Signer as HubSigner,
     SignerRegistration, SignerSet, SingleSignature, SoftwareVersion, Stake, WonIndexes,
 };
-use crate::era::{
+use mithril_compat::era::{
     Era, EraMarker, EraReader, EraSigningKey, MarkersContent, NetworkMagic, ReaderState,
     SignedMarkers,
 };
-use crate::mithril::{signed_message, snark_avk};
-use crate::service::{AggregatorState, ClientError, InMemoryBackend, SignerClient, serve};
-use crate::wire::WireVersion;
+use mithril_compat::mithril::{signed_message, snark_avk};
+use mithril_compat::transport::grpc::{
+    AggregatorState, ClientError, InMemoryBackend, SignerClient, serve,
+};
+use mithril_compat::wire::WireVersion;
 
 type D = MithrilMembershipDigest;
 
 /// How fast signers upgrade to the v2-capable release.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Curve {
     /// Most stake upgrades within three epochs.
     Fast,
@@ -90,8 +91,7 @@ impl Default for DemoConfig {
 }
 
 /// One epoch of the demo.
-#[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct EpochRow {
     /// The epoch.
     pub epoch: u64,
@@ -125,8 +125,7 @@ pub struct EpochRow {
 }
 
 /// The whole run.
-#[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct DemoReport {
     /// Per epoch.
     pub rows: Vec<EpochRow>,
@@ -193,7 +192,9 @@ fn pools(config: &DemoConfig) -> Vec<Pool> {
                 first + ((position * spread as f64) + noise).max(0.0) as u64
             });
             Pool {
-                party_id: crate::samples::pool_id(config.seed.wrapping_mul(1000) + rank as u64),
+                party_id: mithril_compat::samples::pool_id(
+                    config.seed.wrapping_mul(1000) + rank as u64,
+                ),
                 stake,
                 upgrade_epoch,
             }
@@ -226,7 +227,7 @@ fn node_info(upgraded: bool) -> (NodeInfo, &'static [WireVersion]) {
 /// it: the next aggregate verification key (JSON-hex, as Mithril writes it), the hash of the next
 /// protocol parameters, the current epoch, and, from lagrange on, the next SNARK aggregate
 /// verification key. This build has no SNARK prover, so that key is the labelled test key of
-/// [`crate::mithril::snark_avk::test_key`]. The demo's key registration is per epoch (see the
+/// [`mithril_compat::mithril::snark_avk::test_key`]. The demo's key registration is per epoch (see the
 /// module's simplifications), so its AVK stands for the next epoch's.
 fn protocol_message(
     epoch: u64,

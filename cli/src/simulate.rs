@@ -12,14 +12,13 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use rand_distr::{Binomial, Distribution};
 
-use crate::adoption::{EraSignal, Gate, GateConfig, ReadinessConfig};
-use crate::domain::{Epoch, ProtocolParameters};
-use crate::era::Era;
+use mithril_compat::adoption::{EraSignal, Gate, GateConfig, ReadinessConfig};
+use mithril_compat::domain::{Epoch, ProtocolParameters};
+use mithril_compat::era::Era;
 
 /// A rollout scenario.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Scenario {
     /// Steady adoption; a few small pools never upgrade.
     Baseline,
@@ -53,9 +52,8 @@ impl Scenario {
 }
 
 /// The activation rule being compared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// The library's gate: floor, quorum target, margin, participation.
     QuorumAware,
@@ -91,8 +89,7 @@ impl Default for SimulationConfig {
 }
 
 /// The outcome of one scenario under one rule, over every seed.
-#[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Comparison {
     /// The scenario.
     pub scenario: Scenario,
