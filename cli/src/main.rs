@@ -113,6 +113,8 @@ enum CliError {
     Roundtrip(String),
     #[error("{0}")]
     Usage(&'static str),
+    #[error("the message {0} is newer than this tool")]
+    Unsupported(MessageKind),
     #[error(transparent)]
     Era(#[from] cli::era::EraCliError),
     #[error(transparent)]
@@ -187,7 +189,7 @@ fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
         .map_err(CliError::Write)
 }
 
-fn to_json(message: &HubMessage) -> String {
+fn to_json(message: &HubMessage) -> Result<String, CliError> {
     let json = match message {
         HubMessage::SignerRegistration(value) => serde_json::to_string_pretty(value),
         HubMessage::SingleSignature(value) => serde_json::to_string_pretty(value),
@@ -195,8 +197,9 @@ fn to_json(message: &HubMessage) -> String {
         HubMessage::AggregatorFeatures(value) => serde_json::to_string_pretty(value),
         HubMessage::ProtocolConfiguration(value) => serde_json::to_string_pretty(value),
         HubMessage::AggregatorStatus(value) => serde_json::to_string_pretty(value),
+        other => return Err(CliError::Unsupported(other.kind())),
     };
-    json.expect("hub values always serialize")
+    Ok(json.expect("hub values always serialize"))
 }
 
 fn from_json(kind: MessageKind, text: &[u8]) -> Result<HubMessage, CliError> {
@@ -223,13 +226,14 @@ fn from_json(kind: MessageKind, text: &[u8]) -> Result<HubMessage, CliError> {
         MessageKind::AggregatorStatus => HubMessage::AggregatorStatus(
             serde_json::from_slice::<AggregatorStatus>(text).map_err(error)?,
         ),
+        other => return Err(CliError::Unsupported(other)),
     })
 }
 
 fn decode(version: WireVersion, kind: MessageKind) -> Result<(), CliError> {
     let input = read_stdin()?;
     let message = wire::decode(version, kind, &input[..])?;
-    write_stdout(format!("{}\n", to_json(&message)).as_bytes())
+    write_stdout(format!("{}\n", to_json(&message)?).as_bytes())
 }
 
 fn encode(version: WireVersion, kind: MessageKind) -> Result<(), CliError> {
@@ -238,8 +242,8 @@ fn encode(version: WireVersion, kind: MessageKind) -> Result<(), CliError> {
     write_stdout(&wire::encode(version, &message)?)
 }
 
-fn sample_of(kind: MessageKind) -> HubMessage {
-    match kind {
+fn sample_of(kind: MessageKind) -> Result<HubMessage, CliError> {
+    Ok(match kind {
         MessageKind::SignerRegistration => {
             HubMessage::SignerRegistration(samples::signer_registration())
         }
@@ -252,11 +256,12 @@ fn sample_of(kind: MessageKind) -> HubMessage {
             HubMessage::ProtocolConfiguration(samples::protocol_configuration())
         }
         MessageKind::AggregatorStatus => HubMessage::AggregatorStatus(samples::aggregator_status()),
-    }
+        other => return Err(CliError::Unsupported(other)),
+    })
 }
 
 fn sample(version: WireVersion, kind: MessageKind) -> Result<(), CliError> {
-    write_stdout(&wire::encode(version, &sample_of(kind))?)
+    write_stdout(&wire::encode(version, &sample_of(kind)?)?)
 }
 
 fn roundtrip() -> Result<(), CliError> {
@@ -302,12 +307,12 @@ fn roundtrip() -> Result<(), CliError> {
         }
     }
     let kind = MessageKind::SingleSignature;
-    let bytes = wire::encode(WireVersion::LATEST, &sample_of(kind))?;
+    let bytes = wire::encode(WireVersion::LATEST, &sample_of(kind)?)?;
     let decoded = wire::decode(WireVersion::LATEST, kind, &bytes[..])?;
     println!(
         "\n`mithril-compat decode --wire {} --message {kind}` of the sample single signature:\n{}",
         WireVersion::LATEST.name(),
-        to_json(&decoded)
+        to_json(&decoded)?
     );
     if failures > 0 {
         return Err(CliError::Roundtrip(format!(
@@ -398,7 +403,7 @@ fn decode_json(
     kind: MessageKind,
     input: &[u8],
     headers: &JsonHeaders,
-) -> Result<(HubMessage, Vec<String>), WireError> {
+) -> Result<(HubMessage, Vec<String>), CliError> {
     fn with<T: JsonSpoke>(
         input: &[u8],
         headers: &JsonHeaders,
@@ -432,12 +437,13 @@ fn decode_json(
             let (value, unknown) = with(input, headers)?;
             (HubMessage::AggregatorStatus(value), unknown)
         }
+        other => return Err(CliError::Unsupported(other)),
     })
 }
 
 /// Encodes a hub value as a pretty JSON body (members in the order today's nodes write them),
 /// dropping what JSON cannot carry; also returns the headers to send and what was dropped.
-fn encode_json(message: &HubMessage) -> Result<(String, JsonHeaders, Vec<FieldPath>), WireError> {
+fn encode_json(message: &HubMessage) -> Result<(String, JsonHeaders, Vec<FieldPath>), CliError> {
     fn with<T: JsonSpoke>(value: &T) -> Result<(String, JsonHeaders, Vec<FieldPath>), WireError> {
         let converted = json::to_message(value, DowngradePolicy::Lossy)?;
         let body =
@@ -445,11 +451,12 @@ fn encode_json(message: &HubMessage) -> Result<(String, JsonHeaders, Vec<FieldPa
         Ok((format!("{body}\n"), converted.headers, converted.dropped))
     }
     match message {
-        HubMessage::SignerRegistration(value) => with(value),
-        HubMessage::SingleSignature(value) => with(value),
-        HubMessage::EpochSettings(value) => with(value),
-        HubMessage::AggregatorFeatures(value) => with(value),
-        HubMessage::ProtocolConfiguration(value) => with(value),
-        HubMessage::AggregatorStatus(value) => with(value),
+        HubMessage::SignerRegistration(value) => Ok(with(value)?),
+        HubMessage::SingleSignature(value) => Ok(with(value)?),
+        HubMessage::EpochSettings(value) => Ok(with(value)?),
+        HubMessage::AggregatorFeatures(value) => Ok(with(value)?),
+        HubMessage::ProtocolConfiguration(value) => Ok(with(value)?),
+        HubMessage::AggregatorStatus(value) => Ok(with(value)?),
+        other => Err(CliError::Unsupported(other.kind())),
     }
 }

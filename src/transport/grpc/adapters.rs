@@ -157,10 +157,14 @@ impl v1::pb::signer_service_server::SignerService for V1Adapter {
         let view = self.state.era_view();
         if let Some((era, since)) = view
             .current_era()
-            .filter(|(era, _)| !era.accepts(WireVersion::V1))
+            .filter(|(era, _)| !WireVersion::V1.accepted_in(*era))
         {
+            let required = WireVersion::accepted_during(era)
+                .map(|version| version.package())
+                .collect::<Vec<_>>()
+                .join(" or ");
             return Err(Status::failed_precondition(format!(
-                "era {era} (since epoch {since}) requires mithril.signer.v2; this signer speaks v1: upgrade"
+                "era {era} (since epoch {since}) requires {required}; this signer speaks v1: upgrade"
             )));
         }
         Ok(Response::new(v1::pb::GetEpochSettingsResponse {

@@ -32,10 +32,8 @@ pub(crate) fn admit(
 ) -> Result<Option<String>, Status> {
     let declares = |era: &str| eras.iter().any(|name| name.as_str() == era);
     if let Some((era, since)) = view.current_era() {
-        if !era.accepts(wire) {
-            let required = era
-                .accepted_wire_versions()
-                .iter()
+        if !wire.accepted_in(era) {
+            let required = WireVersion::accepted_during(era)
                 .map(|version| version.package())
                 .collect::<Vec<_>>()
                 .join(" or ");
@@ -79,12 +77,11 @@ pub(crate) fn admit(
         )));
     }
     if let Ok(era) = Era::from_name(next.as_str())
-        && !era.accepts(wire)
+        && !wire.accepted_in(era)
     {
         return Ok(Some(format!(
             "era {next} {starts} and requires {}; this call speaks {}: upgrade {when}",
-            era.accepted_wire_versions()
-                .iter()
+            WireVersion::accepted_during(era)
                 .map(|version| version.package())
                 .collect::<Vec<_>>()
                 .join(" or "),

@@ -1,7 +1,7 @@
 //! Golden binary fixtures.
 //!
 //! - `tests/golden/HEAD/<version>/<name>.bin` is today's encoding of each sample. A difference
-//!   fails; `UPDATE_GOLDEN=1 cargo test --test golden` rewrites them after a deliberate change.
+//!   fails; `UPDATE_GOLDEN=1 cargo test --test library golden` rewrites them after a deliberate change.
 //! - `tests/golden/<release>/<version>/<name>.bin` are frozen encodings of released schemas
 //!   (with `image.binpb`, the schema image `buf breaking` compares against). Each must still decode
 //!   and re-encode to the same bytes. They are never rewritten.

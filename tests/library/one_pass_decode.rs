@@ -2,7 +2,7 @@
 //! as it is decoded. Whatever the bytes, the outcome must be the one of decoding the generated
 //! type and converting it afterwards: the same value, or the same error at the same path.
 
-mod common;
+use crate::common;
 
 use std::fmt::Debug;
 

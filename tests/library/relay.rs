@@ -1,8 +1,7 @@
 //! Lossless relay: a node forwards what it received byte for byte, including what it does not
 //! understand, even when it runs an older release.
 
-#[path = "common/frozen.rs"]
-mod frozen;
+use crate::frozen;
 
 use bytes::Bytes;
 use mithril_compat::domain::{SignedEntityType, SignerRegistration, SingleSignature};

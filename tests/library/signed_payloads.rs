@@ -31,6 +31,10 @@ fn payloads_of(message: &HubMessage) -> Vec<(String, Vec<u8>)> {
         | HubMessage::AggregatorFeatures(_)
         | HubMessage::ProtocolConfiguration(_)
         | HubMessage::AggregatorStatus(_) => Vec::new(),
+        other => panic!(
+            "{}: which payloads it signs is not decided yet",
+            other.kind()
+        ),
     }
 }
 

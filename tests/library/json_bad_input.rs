@@ -1,5 +1,4 @@
 //! Bad JSON bodies get a typed error naming the JSON path, and nothing panics.
-#![cfg(feature = "json")]
 
 use std::path::Path;
 

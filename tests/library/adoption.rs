@@ -1,8 +1,6 @@
 //! Adoption monitoring: the quorum model against independent computations, tallies and
 //! exclusions, readiness, every edge of the gate, persistence, and the reports.
 
-#![cfg(feature = "serde")]
-
 use mithril_compat::adoption::*;
 use mithril_compat::domain::{
     Epoch, EraName, PartyId, ProtocolParameters, SoftwareVersion, Stake, WireVersionId,

@@ -18,7 +18,6 @@
 //!   has no member they do not declare, and every member they require);
 //! - what the `Today*` types write, this wire reads into the same hub value, and writes back
 //!   byte for byte.
-#![cfg(feature = "json")]
 
 use mithril_compat::domain::{
     BlockNumber, BlockNumberOffset, CardanoDbBeacon, Epoch, EpochSettings, ImmutableFileNumber,

@@ -94,7 +94,7 @@ fn bad_input_exits_non_zero_with_a_clear_message() {
 fn golden_json(name: &str) -> Vec<u8> {
     std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/golden/json")
+            .join("../tests/golden/json")
             .join(format!("{name}.json")),
     )
     .unwrap()
@@ -393,7 +393,7 @@ fn upstream_vectors(name: &str) -> serde_json::Value {
     json_of(
         &std::fs::read(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/vectors/upstream")
+                .join("../tests/vectors/upstream")
                 .join(name),
         )
         .unwrap(),

@@ -3,10 +3,9 @@
 //! - Each fixture is written by a deterministic generator with realistic sizes: key material is
 //!   "JSON-hex" (the hex of the key's JSON text, as today's nodes send it), with the lengths real
 //!   keys have. A difference between a file and its generator fails; `UPDATE_GOLDEN=1 cargo test
-//!   --test json_golden` rewrites the files after a deliberate change.
+//!   --test library json_golden` rewrites the files after a deliberate change.
 //! - Each fixture goes JSON -> hub -> every protobuf wire version -> hub -> JSON and comes back as
 //!   the same JSON value, or gets the typed error `EXPECTED_NOT_CARRIED` states.
-#![cfg(feature = "json")]
 
 use std::collections::BTreeSet;
 use std::fs;

@@ -1,7 +1,7 @@
 //! Property tests: hub → wire → bytes → wire → hub is the identity for every valid hub value a
 //! version can carry, across versions too, and no input makes a decoder panic.
 
-mod common;
+use crate::common;
 
 use common::Shape;
 use mithril_compat::domain::{EpochSettings, SignerRegistration, SingleSignature};

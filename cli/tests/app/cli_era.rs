@@ -294,7 +294,8 @@ fn era_rules_hold_from_the_cli_between_runs() {
 fn upstream_era_vectors() -> serde_json::Value {
     serde_json::from_slice(
         &std::fs::read(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/upstream/era_markers.json"),
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/vectors/upstream/era_markers.json"),
         )
         .unwrap(),
     )

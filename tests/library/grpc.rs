@@ -1,6 +1,5 @@
 //! The gRPC transport over real loopback TCP: the (client × server × era) matrix, discovery and
 //! fallback, metadata, rejections with details, bad input, streaming, health and reflection.
-#![cfg(feature = "grpc")]
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

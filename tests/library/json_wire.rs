@@ -1,9 +1,8 @@
 //! The JSON wire and the rest of the crate: the downgrade policy for what JSON cannot carry,
 //! the `signer-node-version` header, unknown signed entity types of either origin, and hub
 //! values through JSON and back.
-#![cfg(feature = "json")]
 
-mod common;
+use crate::common;
 
 use bytes::Bytes;
 use common::Shape;

@@ -1,0 +1,8 @@
+//! The command-line tool, the demo and the simulation, end to end, in one binary.
+
+mod cli;
+mod cli_adoption;
+mod cli_era;
+mod cli_serve;
+mod demo;
+mod simulate;
