@@ -39,6 +39,7 @@ mod relay;
 mod shared;
 mod spoke;
 mod unknown;
+mod unknown_variant;
 pub mod v1;
 pub mod v2;
 

@@ -143,15 +143,51 @@ fn an_unknown_variant_cannot_change_wire_version() {
     );
 }
 
+/// Strict encoding either carries the whole value (it decodes back to the same value, and lossy
+/// encoding writes the same bytes and drops nothing), or fails naming the part it cannot carry
+/// (and lossy encoding then drops exactly that part, or fails the same way when the part cannot
+/// be dropped). A conversion that loses a part silently fails the first branch.
 #[test]
-fn strict_conversions_drop_nothing() {
+fn strict_conversions_carry_everything_or_fail_naming_the_part() {
+    let mut refused = 0;
+    let mut carried = 0;
     for (name, message) in samples::all() {
         for version in WireVersion::ALL {
-            if let Ok(encoded) =
-                wire::encode_with_policy(*version, &message, DowngradePolicy::Strict)
-            {
-                assert!(encoded.dropped.is_empty(), "{name} {version}");
+            let strict = wire::encode_with_policy(*version, &message, DowngradePolicy::Strict);
+            let lossy = wire::encode_with_policy(*version, &message, DowngradePolicy::Lossy);
+            match strict {
+                Ok(encoded) => {
+                    carried += 1;
+                    assert!(encoded.dropped.is_empty(), "{name} {version}");
+                    let decoded = wire::decode(*version, message.kind(), &encoded.bytes[..])
+                        .unwrap_or_else(|error| panic!("{name} {version}: {error}"));
+                    assert_eq!(decoded, message, "{name} {version}: strict lost a part");
+                    let lossy = lossy.unwrap_or_else(|error| panic!("{name} {version}: {error}"));
+                    assert_eq!(lossy.bytes, encoded.bytes, "{name} {version}");
+                    assert!(lossy.dropped.is_empty(), "{name} {version}");
+                }
+                Err(WireError::Unrepresentable { path, package }) => {
+                    refused += 1;
+                    assert_eq!(package, version.package(), "{name}");
+                    match lossy {
+                        Ok(lossy) => assert_eq!(
+                            lossy.dropped.first(),
+                            Some(&path),
+                            "{name} {version}: lossy drops what strict refused, first"
+                        ),
+                        Err(WireError::Unrepresentable {
+                            path: lossy_path, ..
+                        }) => {
+                            assert_eq!(lossy_path, path, "{name} {version}")
+                        }
+                        Err(other) => panic!("{name} {version}: {other}"),
+                    }
+                }
+                Err(other) => panic!("{name} {version}: {other}"),
             }
         }
     }
+    // Every version refuses something and carries most things.
+    assert!(refused >= WireVersion::ALL.len(), "{refused} refused");
+    assert!(carried > refused, "{carried} carried, {refused} refused");
 }

@@ -117,13 +117,92 @@ fn releases() -> Vec<PathBuf> {
     releases
 }
 
+/// The releases CHANGELOG.md records (`## [0.1.0]`), oldest first.
+fn changelog_releases() -> Vec<String> {
+    let changelog =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("CHANGELOG.md")).unwrap();
+    let mut releases: Vec<String> = changelog
+        .lines()
+        .filter_map(|line| line.strip_prefix("## ["))
+        .filter_map(|rest| rest.split_once(']').map(|(release, _)| release.to_owned()))
+        .filter(|release| release.starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    releases.sort_by_key(|release| {
+        release
+            .split('.')
+            .map(|part| part.parse::<u64>().unwrap())
+            .collect::<Vec<_>>()
+    });
+    releases
+}
+
+/// Every release the changelog records is frozen on disk, with its schema image and the
+/// fixtures of every wire version it shipped (from the registry's first release of each), and
+/// nothing else is: deleting a release directory, or one version's fixtures, fails here.
 #[test]
-fn first_release_is_frozen() {
-    let names: Vec<_> = releases()
+fn every_release_is_frozen_with_every_version_it_shipped() {
+    let on_disk: Vec<String> = releases()
         .iter()
         .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert!(names.contains(&"0.1.0".to_owned()), "releases: {names:?}");
+    let released = changelog_releases();
+    assert!(
+        released.len() >= 3,
+        "releases in CHANGELOG.md: {released:?}"
+    );
+    assert_eq!(
+        on_disk, released,
+        "tests/golden/<release>/ against CHANGELOG.md"
+    );
+    let numbers = |release: &str| -> Vec<u64> {
+        release
+            .split('.')
+            .map(|part| part.parse().unwrap())
+            .collect()
+    };
+    for release in &released {
+        let dir = golden_root().join(release);
+        assert!(
+            dir.join("image.binpb").is_file(),
+            "{release}: no image.binpb"
+        );
+        for version in WireVersion::ALL {
+            let shipped = numbers(version.first_release()) <= numbers(release);
+            let compiled = crate::frozen::RELEASES.contains(&(release.as_str(), version.name()));
+            assert_eq!(
+                compiled, shipped,
+                "{release}: the schema image and the registry disagree on {version}"
+            );
+            let fixtures = dir.join(version.name());
+            if !shipped {
+                assert!(!fixtures.exists(), "{release} predates {version}");
+                continue;
+            }
+            for required in ["signer_registration", "epoch_settings"] {
+                assert!(
+                    fixtures.join(format!("{required}.bin")).is_file(),
+                    "{release}/{}: no {required}.bin",
+                    version.name()
+                );
+            }
+            let signatures = fs::read_dir(&fixtures)
+                .unwrap()
+                .filter(|entry| {
+                    entry
+                        .as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .starts_with("single_signature")
+                })
+                .count();
+            assert!(
+                signatures >= 4,
+                "{release}/{}: {signatures} signatures",
+                version.name()
+            );
+        }
+    }
 }
 
 #[test]
@@ -138,6 +217,7 @@ fn released_fixtures_decode_and_reencode_identically() {
         );
         for version in WireVersion::ALL {
             let dir = release.join(version.name());
+            // Which versions each release must have is checked above; here, every fixture there is.
             let Ok(entries) = fs::read_dir(&dir) else {
                 continue;
             };
