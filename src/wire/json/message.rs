@@ -2,23 +2,27 @@
 //!
 //! These types play the part the generated `pb` types play for the protobuf wire versions: they
 //! hold what the JSON carries, in its own terms (hex strings, plain numbers), and nothing is
-//! checked beyond the JSON types. Reading one accepts exactly the shapes today's nodes accept;
-//! writing one writes the members in the order today's nodes write them, then the unknown
-//! members.
+//! checked beyond the JSON types. They are serde's derives, as today's nodes declare their
+//! messages (`mithril-common`, `src/messages/`): reading one accepts exactly the shapes today's
+//! nodes accept; writing one writes the members in the order they are declared (the order
+//! today's nodes write them), then the unknown members.
 //!
-//! Members a type does not declare are kept in its `unknown_fields`, so a body read and written
-//! again keeps them. An optional member that is `null` reads as absent and is written absent, as
-//! today's nodes do. An entry of `unknown_fields` whose key is a declared member is not written.
+//! Members a type does not declare are kept in its `unknown_fields` (`#[serde(flatten)]`), so a
+//! body read and written again keeps them. An optional member that is `null` reads as absent and
+//! is written absent, as today's nodes do. An entry of `unknown_fields` whose key is a declared
+//! member is not written.
+//!
+//! The messages ([`JsonMessage`]) read through [`parse`](super::parse) or their `Deserialize`
+//! impl refuse repeated keys anywhere in the document, and name the JSON path of a missing member
+//! or a value of the wrong type (`register_signature.indexes[2]`).
 
 use std::fmt;
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::tree::{self, Object, Strict};
 use crate::WireError;
-use crate::error::{ValidationError, WithinField};
+use crate::error::{FieldPath, ValidationError, Violation};
 
 /// Object members a message type does not declare, kept as received.
 pub type UnknownFields = Map<String, Value>;
@@ -26,7 +30,7 @@ pub type UnknownFields = Map<String, Value>;
 /// A message of today's JSON API.
 ///
 /// Implemented by the body types of this module; it cannot be implemented outside this crate.
-pub trait JsonMessage: Sized + Serialize + private::Sealed {
+pub trait JsonMessage: Sized + Serialize + Object + private::Sealed {
     /// The name of the message at the root of error paths (`register_signature`).
     const ROOT: &'static str;
 
@@ -36,165 +40,272 @@ pub trait JsonMessage: Sized + Serialize + private::Sealed {
 
     /// The paths of the members this build does not declare, which the message keeps
     /// (`epoch_settings.current_signers[0].stake`).
-    fn unknown_fields(&self) -> Vec<String>;
+    fn unknown_fields(&self) -> Vec<String> {
+        let mut paths = Vec::new();
+        self.unknown_paths(Self::ROOT, &mut paths);
+        paths
+    }
 }
 
 pub(super) mod private {
     pub trait Sealed {}
 }
 
-/// Writes `key: value` when the value is present.
-pub(super) fn entry_if<M: SerializeMap, T: Serialize>(
-    map: &mut M,
-    key: &'static str,
-    value: &Option<T>,
-) -> Result<(), M::Error> {
-    match value {
-        Some(value) => map.serialize_entry(key, value),
-        None => Ok(()),
+/// A JSON object of a body: the members its type declares, and the ones it keeps.
+pub trait Object: private::Sealed {
+    /// The declared members, in the order they are written.
+    const MEMBERS: &'static [&'static str];
+
+    /// The members the type does not declare, kept as received.
+    fn unknown(&self) -> &UnknownFields;
+
+    /// Lists `prefix.key` for the unknown members of the objects inside this one.
+    #[doc(hidden)]
+    fn nested_unknown_paths(&self, _prefix: &str, _into: &mut Vec<String>) {}
+
+    /// Lists `prefix.key` for each unknown member, those of inner objects first.
+    #[doc(hidden)]
+    fn unknown_paths(&self, prefix: &str, into: &mut Vec<String>) {
+        self.nested_unknown_paths(prefix, into);
+        into.extend(self.unknown().keys().map(|key| format!("{prefix}.{key}")));
     }
 }
 
-/// Writes the unknown members whose key is not a declared one.
-pub(super) fn unknown_entries<M: SerializeMap>(
-    map: &mut M,
-    declared: &[&str],
+/// Lists the unknown members of an optional inner object.
+pub(super) fn unknown_paths_of<T: Object>(
+    object: &Option<T>,
+    prefix: String,
+    into: &mut Vec<String>,
+) {
+    if let Some(object) = object {
+        object.unknown_paths(&prefix, into);
+    }
+}
+
+/// Writes the unknown members of `T` (`#[serde(flatten, serialize_with)]`), except those named
+/// like a declared member, which are written once, from their field.
+pub(super) fn unknown_members<T: Object, S: Serializer>(
     unknown: &UnknownFields,
-) -> Result<(), M::Error> {
-    for (key, value) in unknown {
-        if !declared.contains(&key.as_str()) {
-            map.serialize_entry(key, value)?;
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(
+        unknown
+            .iter()
+            .filter(|(key, _)| !T::MEMBERS.contains(&key.as_str())),
+    )
+}
+
+/// Implements [`Object`] for body types whose unknown members are in `unknown_fields`; `nested`
+/// lists those of the objects inside.
+macro_rules! object {
+    ($(
+        $object:ty: [$($member:literal),+ $(,)?]
+        $(nested |$this:ident, $prefix:ident, $into:ident| $nested:block)?;
+    )+) => {$(
+        impl $crate::wire::json::message::private::Sealed for $object {}
+
+        impl $crate::wire::json::message::Object for $object {
+            const MEMBERS: &'static [&'static str] = &[$($member),+];
+
+            fn unknown(&self) -> &$crate::wire::json::message::UnknownFields {
+                &self.unknown_fields
+            }
+
+            $(
+                fn nested_unknown_paths(&self, $prefix: &str, $into: &mut Vec<String>) {
+                    let $this = self;
+                    $nested
+                }
+            )?
         }
-    }
-    Ok(())
+    )+};
 }
+pub(super) use object;
 
-/// Lists `prefix.key` for each unknown member.
-pub(super) fn unknown_paths(prefix: &str, unknown: &UnknownFields, into: &mut Vec<String>) {
-    into.extend(unknown.keys().map(|key| format!("{prefix}.{key}")));
-}
+/// Implements [`JsonMessage`] and serde's traits for a message derived with
+/// `#[serde(remote = "Self")]`: `Deserialize` reads a [`Strict`](super::tree::Strict) tree and
+/// goes through [`JsonMessage::from_value`], so that serde's users get the rules and the errors
+/// of [`parse`](super::parse).
+macro_rules! json_message {
+    ($($message:ty: $root:literal;)+) => {$(
+        impl $crate::wire::json::message::JsonMessage for $message {
+            const ROOT: &'static str = $root;
 
-/// Reads a whole message from a JSON value, naming the root in errors.
-pub(super) fn read_root<T>(
-    root: &'static str,
-    value: Value,
-    read: impl FnOnce(Value) -> Result<T, ValidationError>,
-) -> Result<T, WireError> {
-    read(value).within(root).map_err(WireError::Invalid)
-}
+            fn from_value(value: serde_json::Value) -> Result<Self, $crate::WireError> {
+                let mut track = serde_path_to_error::Track::new();
+                // The derived reader, which records the path of the value it reads.
+                Self::deserialize(serde_path_to_error::Deserializer::new(value, &mut track))
+                    .map_err(|error| {
+                        $crate::wire::json::message::invalid(Self::ROOT, track.path(), &error)
+                    })
+            }
+        }
 
-/// `Deserialize` through the strict tree, so that the rules and the errors are those of
-/// [`JsonMessage::from_value`].
-pub(super) fn deserialize_message<'de, D: Deserializer<'de>, M: JsonMessage>(
-    deserializer: D,
-) -> Result<M, D::Error> {
-    let Strict(value) = Strict::deserialize(deserializer)?;
-    M::from_value(value).map_err(serde::de::Error::custom)
-}
+        impl serde::Serialize for $message {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                // The derived writer.
+                Self::serialize(self, serializer)
+            }
+        }
 
-macro_rules! serde_via_message {
-    ($($message:ty),+) => {$(
-        impl private::Sealed for $message {}
-
-        impl<'de> Deserialize<'de> for $message {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserialize_message(deserializer)
+        impl<'de> serde::Deserialize<'de> for $message {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let $crate::wire::json::tree::Strict(value) =
+                    serde::Deserialize::deserialize(deserializer)?;
+                <Self as $crate::wire::json::message::JsonMessage>::from_value(value)
+                    .map_err(serde::de::Error::custom)
             }
         }
     )+};
 }
+pub(super) use json_message;
 
-serde_via_message!(
-    RegisterSignerMessage,
-    RegisterSignatureMessage,
-    EpochSettingsMessage
-);
+/// The error of a message whose derived reader failed at `path` (from the root `root`).
+///
+/// serde words its errors after the visitor (`invalid type: string "1", expected u64`, `missing
+/// field `epoch``); they become the violations of the other wires, at the same path.
+pub(super) fn invalid(
+    root: &'static str,
+    path: serde_path_to_error::Path,
+    error: &serde_json::Error,
+) -> WireError {
+    use serde_path_to_error::Segment;
 
-/// The key material of a signer, as today's registration and signer objects carry it.
-struct KeyFields {
-    party_id: String,
-    verification_key: String,
-    verification_key_signature: Option<String>,
-    operational_certificate: Option<String>,
-    kes_period: Option<u64>,
-    verification_key_for_snark: Option<String>,
-    verification_key_signature_for_snark: Option<String>,
-    proof_of_bound_possession_for_snark: Option<String>,
+    let mut at = FieldPath::field(root);
+    for segment in path.iter() {
+        at = match segment {
+            Segment::Seq { index } => at.then_index(*index),
+            Segment::Map { key } => at.then(member(key)),
+            Segment::Enum { .. } | Segment::Unknown => at,
+        };
+    }
+    let message = error.to_string();
+    let violation = match message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        Some(field) => {
+            at = at.then(member(field));
+            Violation::Missing
+        }
+        None => Violation::Malformed {
+            expected: match message
+                .rsplit_once(", expected ")
+                .map(|(_, expected)| expected)
+            {
+                Some("u64") => "an unsigned 64-bit integer",
+                Some("f64") => "a number",
+                Some("a string") => "a string",
+                Some("a sequence") => "an array",
+                Some(expected) if expected.starts_with("struct ") => "an object",
+                _ => "a value of the member's type",
+            },
+        },
+    };
+    WireError::Invalid(ValidationError::new(at, violation))
 }
 
-const KEY_MEMBERS: [&str; 8] = [
-    "party_id",
-    "verification_key",
-    "verification_key_signature",
-    "operational_certificate",
-    "kes_period",
-    "verification_key_for_snark",
-    "verification_key_signature_for_snark",
-    "proof_of_bound_possession_for_snark",
-];
+/// The declared member named `key`: only a declared member can fail to be read (the others are
+/// kept as JSON values).
+fn member(key: &str) -> &'static str {
+    use super::aggregator::{
+        AggregatorCapabilitiesMessage as Capabilities, AggregatorFeaturesMessage as Features,
+        AggregatorStatusMessage as Status, CardanoTransactionsProverMessage as Prover,
+        ProtocolConfigurationMessage as Configuration,
+    };
+    [
+        RegisterSignerMessage::MEMBERS,
+        SignerMessage::MEMBERS,
+        CardanoDbBeaconMessage::MEMBERS,
+        RegisterSignatureMessage::MEMBERS,
+        ProtocolParametersMessage::MEMBERS,
+        CardanoTransactionsSigningConfigMessage::MEMBERS,
+        EpochSettingsMessage::MEMBERS,
+        Prover::MEMBERS,
+        Capabilities::MEMBERS,
+        Features::MEMBERS,
+        Configuration::MEMBERS,
+        Status::MEMBERS,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|member| **member == key)
+    .copied()
+    .unwrap_or("<undeclared member>")
+}
 
-impl KeyFields {
-    fn read(object: &mut Object) -> Result<Self, ValidationError> {
-        Ok(Self {
-            party_id: object.required("party_id", tree::string)?,
-            verification_key: object.required("verification_key", tree::string)?,
-            verification_key_signature: object
-                .optional("verification_key_signature", tree::string)?,
-            operational_certificate: object.optional("operational_certificate", tree::string)?,
-            kes_period: object.optional("kes_period", tree::unsigned)?,
-            verification_key_for_snark: object
-                .optional("verification_key_for_snark", tree::string)?,
-            verification_key_signature_for_snark: object
-                .optional("verification_key_signature_for_snark", tree::string)?,
-            proof_of_bound_possession_for_snark: object
-                .optional("proof_of_bound_possession_for_snark", tree::string)?,
-        })
-    }
+json_message! {
+    RegisterSignerMessage: "register_signer";
+    RegisterSignatureMessage: "register_signature";
+    EpochSettingsMessage: "epoch_settings";
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn write<M: SerializeMap>(
-        map: &mut M,
-        party_id: &str,
-        verification_key: &str,
-        verification_key_signature: &Option<String>,
-        operational_certificate: &Option<String>,
-        kes_period: &Option<u64>,
-        verification_key_for_snark: &Option<String>,
-        verification_key_signature_for_snark: &Option<String>,
-        proof_of_bound_possession_for_snark: &Option<String>,
-    ) -> Result<(), M::Error> {
-        map.serialize_entry("party_id", party_id)?;
-        map.serialize_entry("verification_key", verification_key)?;
-        entry_if(
-            map,
-            "verification_key_signature",
-            verification_key_signature,
-        )?;
-        entry_if(map, "operational_certificate", operational_certificate)?;
-        entry_if(map, "kes_period", kes_period)?;
-        entry_if(
-            map,
-            "verification_key_for_snark",
-            verification_key_for_snark,
-        )?;
-        entry_if(
-            map,
-            "verification_key_signature_for_snark",
-            verification_key_signature_for_snark,
-        )?;
-        entry_if(
-            map,
-            "proof_of_bound_possession_for_snark",
-            proof_of_bound_possession_for_snark,
-        )
-    }
+object! {
+    RegisterSignerMessage: [
+        "epoch",
+        "party_id",
+        "verification_key",
+        "verification_key_signature",
+        "operational_certificate",
+        "kes_period",
+        "verification_key_for_snark",
+        "verification_key_signature_for_snark",
+        "proof_of_bound_possession_for_snark",
+    ];
+    SignerMessage: [
+        "party_id",
+        "verification_key",
+        "verification_key_signature",
+        "operational_certificate",
+        "kes_period",
+        "verification_key_for_snark",
+        "verification_key_signature_for_snark",
+        "proof_of_bound_possession_for_snark",
+    ];
+    CardanoDbBeaconMessage: ["epoch", "immutable_file_number"];
+    RegisterSignatureMessage: ["entity_type", "party_id", "signature", "indexes", "signed_message"]
+    nested |message, prefix, into| {
+        message
+            .entity_type
+            .unknown_paths(&format!("{prefix}.entity_type"), into);
+    };
+    ProtocolParametersMessage: ["k", "m", "phi_f"];
+    CardanoTransactionsSigningConfigMessage: ["security_parameter", "step"];
+    EpochSettingsMessage: [
+        "epoch",
+        "signer_registration_protocol",
+        "current_signers",
+        "next_signers",
+        "cardano_transactions_signing_config",
+    ]
+    nested |settings, prefix, into| {
+        unknown_paths_of(
+            &settings.signer_registration_protocol,
+            format!("{prefix}.signer_registration_protocol"),
+            into,
+        );
+        for (field, signers) in [
+            ("current_signers", &settings.current_signers),
+            ("next_signers", &settings.next_signers),
+        ] {
+            for (index, signer) in signers.iter().enumerate() {
+                signer.unknown_paths(&format!("{prefix}.{field}[{index}]"), into);
+            }
+        }
+        unknown_paths_of(
+            &settings.cardano_transactions_signing_config,
+            format!("{prefix}.cardano_transactions_signing_config"),
+            into,
+        );
+    };
 }
 
 /// The body of `POST /register-signer` (`RegisterSignerMessage` of today's nodes).
 ///
 /// The signer's software version is not in the body: it travels in the `signer-node-version`
 /// header (see [`JsonHeaders`](super::JsonHeaders)).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct RegisterSignerMessage {
     /// `epoch`: the epoch at which the registration is sent.
     pub epoch: u64,
@@ -203,221 +314,82 @@ pub struct RegisterSignerMessage {
     /// `verification_key`: hex of the Mithril verification key (today the hex of its JSON text).
     pub verification_key: String,
     /// `verification_key_signature`: hex of the pool's KES signature of the verification key.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_key_signature: Option<String>,
     /// `operational_certificate`: hex of the pool's operational certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operational_certificate: Option<String>,
     /// `kes_period`: KES evolutions since the start period of the operational certificate
     /// (the historical name of the member).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kes_period: Option<u64>,
     /// `verification_key_for_snark`: hex of the SNARK verification key.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_key_for_snark: Option<String>,
     /// `verification_key_signature_for_snark`: hex of the KES signature of the SNARK key.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_key_signature_for_snark: Option<String>,
     /// `proof_of_bound_possession_for_snark`: hex of the proof of bound possession of the SNARK
     /// key (a Schnorr signature; `mithril-common` 0.8).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub proof_of_bound_possession_for_snark: Option<String>,
     /// Members this build does not declare, kept as received.
+    #[serde(
+        flatten,
+        serialize_with = "unknown_members::<RegisterSignerMessage, _>"
+    )]
     pub unknown_fields: UnknownFields,
-}
-
-impl JsonMessage for RegisterSignerMessage {
-    const ROOT: &'static str = "register_signer";
-
-    fn from_value(value: Value) -> Result<Self, WireError> {
-        read_root(Self::ROOT, value, |value| {
-            let mut object = Object::read(value)?;
-            let epoch = object.required("epoch", tree::unsigned)?;
-            let KeyFields {
-                party_id,
-                verification_key,
-                verification_key_signature,
-                operational_certificate,
-                kes_period,
-                verification_key_for_snark,
-                verification_key_signature_for_snark,
-                proof_of_bound_possession_for_snark,
-            } = KeyFields::read(&mut object)?;
-            Ok(Self {
-                epoch,
-                party_id,
-                verification_key,
-                verification_key_signature,
-                operational_certificate,
-                kes_period,
-                verification_key_for_snark,
-                verification_key_signature_for_snark,
-                proof_of_bound_possession_for_snark,
-                unknown_fields: object.into_unknown(),
-            })
-        })
-    }
-
-    fn unknown_fields(&self) -> Vec<String> {
-        let mut paths = Vec::new();
-        unknown_paths(Self::ROOT, &self.unknown_fields, &mut paths);
-        paths
-    }
-}
-
-impl Serialize for RegisterSignerMessage {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Self {
-            epoch,
-            party_id,
-            verification_key,
-            verification_key_signature,
-            operational_certificate,
-            kes_period,
-            verification_key_for_snark,
-            verification_key_signature_for_snark,
-            proof_of_bound_possession_for_snark,
-            unknown_fields,
-        } = self;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("epoch", epoch)?;
-        KeyFields::write(
-            &mut map,
-            party_id,
-            verification_key,
-            verification_key_signature,
-            operational_certificate,
-            kes_period,
-            verification_key_for_snark,
-            verification_key_signature_for_snark,
-            proof_of_bound_possession_for_snark,
-        )?;
-        let mut declared = KEY_MEMBERS.to_vec();
-        declared.push("epoch");
-        unknown_entries(&mut map, &declared, unknown_fields)?;
-        map.end()
-    }
 }
 
 /// A signer of an epoch's settings (`SignerMessagePart` of today's nodes): a registration
 /// without its epoch. Today's epoch settings publish no stake.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignerMessage {
     /// `party_id`: the party.
     pub party_id: String,
     /// `verification_key`: hex of the Mithril verification key.
     pub verification_key: String,
     /// `verification_key_signature`: hex of the pool's KES signature of the verification key.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_key_signature: Option<String>,
     /// `operational_certificate`: hex of the pool's operational certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub operational_certificate: Option<String>,
     /// `kes_period`: KES evolutions since the start period of the operational certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kes_period: Option<u64>,
     /// `verification_key_for_snark`: hex of the SNARK verification key.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_key_for_snark: Option<String>,
     /// `verification_key_signature_for_snark`: hex of the KES signature of the SNARK key.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_key_signature_for_snark: Option<String>,
     /// `proof_of_bound_possession_for_snark`: hex of the proof of bound possession of the SNARK
     /// key (a Schnorr signature; `mithril-common` 0.8).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub proof_of_bound_possession_for_snark: Option<String>,
     /// Members this build does not declare, kept as received.
+    #[serde(flatten, serialize_with = "unknown_members::<SignerMessage, _>")]
     pub unknown_fields: UnknownFields,
-}
-
-impl SignerMessage {
-    fn read(value: Value) -> Result<Self, ValidationError> {
-        let mut object = Object::read(value)?;
-        let KeyFields {
-            party_id,
-            verification_key,
-            verification_key_signature,
-            operational_certificate,
-            kes_period,
-            verification_key_for_snark,
-            verification_key_signature_for_snark,
-            proof_of_bound_possession_for_snark,
-        } = KeyFields::read(&mut object)?;
-        Ok(Self {
-            party_id,
-            verification_key,
-            verification_key_signature,
-            operational_certificate,
-            kes_period,
-            verification_key_for_snark,
-            verification_key_signature_for_snark,
-            proof_of_bound_possession_for_snark,
-            unknown_fields: object.into_unknown(),
-        })
-    }
-}
-
-impl Serialize for SignerMessage {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Self {
-            party_id,
-            verification_key,
-            verification_key_signature,
-            operational_certificate,
-            kes_period,
-            verification_key_for_snark,
-            verification_key_signature_for_snark,
-            proof_of_bound_possession_for_snark,
-            unknown_fields,
-        } = self;
-        let mut map = serializer.serialize_map(None)?;
-        KeyFields::write(
-            &mut map,
-            party_id,
-            verification_key,
-            verification_key_signature,
-            operational_certificate,
-            kes_period,
-            verification_key_for_snark,
-            verification_key_signature_for_snark,
-            proof_of_bound_possession_for_snark,
-        )?;
-        unknown_entries(&mut map, &KEY_MEMBERS, unknown_fields)?;
-        map.end()
-    }
 }
 
 /// The beacon of a Cardano database snapshot (`CardanoDbBeacon` of today's nodes). Older nodes
 /// also sent a `network` member, which is kept among the unknown members.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Read only from an object (a flattened struct is): a beacon written as an array makes the
+/// signed entity type unknown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardanoDbBeaconMessage {
     /// `epoch`.
     pub epoch: u64,
     /// `immutable_file_number`.
     pub immutable_file_number: u64,
     /// Members this build does not declare (such as the legacy `network`), kept as received.
+    #[serde(
+        flatten,
+        serialize_with = "unknown_members::<CardanoDbBeaconMessage, _>"
+    )]
     pub unknown_fields: UnknownFields,
-}
-
-impl CardanoDbBeaconMessage {
-    /// The beacon, if the value is one (any other value makes the signed entity type unknown).
-    fn read(value: &Value) -> Option<Self> {
-        let mut object = Object::read(value.clone()).ok()?;
-        Some(Self {
-            epoch: object.required("epoch", tree::unsigned).ok()?,
-            immutable_file_number: object
-                .required("immutable_file_number", tree::unsigned)
-                .ok()?,
-            unknown_fields: object.into_unknown(),
-        })
-    }
-}
-
-impl Serialize for CardanoDbBeaconMessage {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Self {
-            epoch,
-            immutable_file_number,
-            unknown_fields,
-        } = self;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("epoch", epoch)?;
-        map.serialize_entry("immutable_file_number", immutable_file_number)?;
-        unknown_entries(
-            &mut map,
-            &["epoch", "immutable_file_number"],
-            unknown_fields,
-        )?;
-        map.end()
-    }
 }
 
 /// What a signature is about (`entity_type`), externally tagged as today's nodes write it:
@@ -425,9 +397,10 @@ impl Serialize for CardanoDbBeaconMessage {
 /// `{"CardanoTransactions":[10,11]}`, `{"CardanoBlocksTransactions":[12,13,14]}`.
 ///
 /// Reading never fails, as for today's nodes: a value that is not one of the known shapes is
-/// [`SignedEntityTypeMessage::Unknown`] and keeps the value as received. One difference: a
-/// beacon written as an array (`[10,1728]`, which serde would also read) is kept as unknown.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// [`SignedEntityTypeMessage::Unknown`] (the untagged variant) and keeps the value as received.
+/// One difference: a beacon written as an array (`[10,1728]`, which today's nodes would also
+/// read) is kept as unknown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignedEntityTypeMessage {
     /// `{"MithrilStakeDistribution": epoch}`.
     MithrilStakeDistribution(u64),
@@ -444,50 +417,14 @@ pub enum SignedEntityTypeMessage {
     CardanoImmutableFilesFull(CardanoDbBeaconMessage),
     /// Any other value, as received (`null`, `{"Whatever":1}`, a known name with a payload of
     /// another shape, …).
+    #[serde(untagged)]
     Unknown(Value),
 }
 
 impl SignedEntityTypeMessage {
     /// Reads the value; every well-formed value is a signed entity type message.
     pub fn from_value(value: Value) -> Self {
-        Self::known(&value).unwrap_or(Self::Unknown(value))
-    }
-
-    fn known(value: &Value) -> Option<Self> {
-        let Value::Object(map) = value else {
-            return None;
-        };
-        if map.len() != 1 {
-            return None;
-        }
-        let (name, payload) = map.iter().next()?;
-        let numbers = |count: usize| -> Option<Vec<u64>> {
-            match payload {
-                Value::Array(items) if items.len() == count => {
-                    items.iter().map(Value::as_u64).collect()
-                }
-                _ => None,
-            }
-        };
-        match name.as_str() {
-            "MithrilStakeDistribution" => payload.as_u64().map(Self::MithrilStakeDistribution),
-            "CardanoStakeDistribution" => payload.as_u64().map(Self::CardanoStakeDistribution),
-            "CardanoDatabase" => CardanoDbBeaconMessage::read(payload).map(Self::CardanoDatabase),
-            "CardanoTransactions" => match numbers(2)?.as_slice() {
-                &[epoch, block_number] => Some(Self::CardanoTransactions(epoch, block_number)),
-                _ => None,
-            },
-            "CardanoBlocksTransactions" => match numbers(3)?.as_slice() {
-                &[epoch, block_number, offset] => {
-                    Some(Self::CardanoBlocksTransactions(epoch, block_number, offset))
-                }
-                _ => None,
-            },
-            "CardanoImmutableFilesFull" => {
-                CardanoDbBeaconMessage::read(payload).map(Self::CardanoImmutableFilesFull)
-            }
-            _ => None,
-        }
+        Self::deserialize(&value).unwrap_or(Self::Unknown(value))
     }
 
     /// The name of the type (`CardanoDatabase`), or `None` for an unknown value.
@@ -516,68 +453,21 @@ impl SignedEntityTypeMessage {
     }
 
     fn unknown_paths(&self, prefix: &str, into: &mut Vec<String>) {
-        match self {
-            Self::CardanoDatabase(beacon) => unknown_paths(
-                &format!("{prefix}.CardanoDatabase"),
-                &beacon.unknown_fields,
-                into,
-            ),
-            Self::CardanoImmutableFilesFull(beacon) => unknown_paths(
-                &format!("{prefix}.CardanoImmutableFilesFull"),
-                &beacon.unknown_fields,
-                into,
-            ),
-            _ => {}
+        if let (
+            Self::CardanoDatabase(beacon) | Self::CardanoImmutableFilesFull(beacon),
+            Some(name),
+        ) = (self, self.name())
+        {
+            beacon.unknown_paths(&format!("{prefix}.{name}"), into);
         }
     }
 }
 
-impl Serialize for SignedEntityTypeMessage {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        /// The payload of the tagged form.
-        enum Payload<'a> {
-            Epoch(u64),
-            Pair(u64, u64),
-            Triple(u64, u64, u64),
-            Beacon(&'a CardanoDbBeaconMessage),
-        }
-
-        impl Serialize for Payload<'_> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                match self {
-                    Self::Epoch(epoch) => epoch.serialize(serializer),
-                    Self::Pair(first, second) => (first, second).serialize(serializer),
-                    Self::Triple(first, second, third) => {
-                        (first, second, third).serialize(serializer)
-                    }
-                    Self::Beacon(beacon) => beacon.serialize(serializer),
-                }
-            }
-        }
-
-        let (name, payload) = match self {
-            Self::MithrilStakeDistribution(epoch) => {
-                ("MithrilStakeDistribution", Payload::Epoch(*epoch))
-            }
-            Self::CardanoStakeDistribution(epoch) => {
-                ("CardanoStakeDistribution", Payload::Epoch(*epoch))
-            }
-            Self::CardanoDatabase(beacon) => ("CardanoDatabase", Payload::Beacon(beacon)),
-            Self::CardanoTransactions(epoch, block_number) => {
-                ("CardanoTransactions", Payload::Pair(*epoch, *block_number))
-            }
-            Self::CardanoBlocksTransactions(epoch, block_number, offset) => (
-                "CardanoBlocksTransactions",
-                Payload::Triple(*epoch, *block_number, *offset),
-            ),
-            Self::CardanoImmutableFilesFull(beacon) => {
-                ("CardanoImmutableFilesFull", Payload::Beacon(beacon))
-            }
-            Self::Unknown(value) => return value.serialize(serializer),
-        };
-        let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry(name, &payload)?;
-        map.end()
+/// The value as compact JSON (`{"MithrilStakeDistribution":12}`), for logs and errors.
+impl fmt::Display for SignedEntityTypeMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = serde_json::to_string(self).map_err(|_| fmt::Error)?;
+        f.write_str(&text)
     }
 }
 
@@ -585,7 +475,8 @@ impl Serialize for SignedEntityTypeMessage {
 ///
 /// A SNARK signature, where one is produced, travels inside the hex of `signature`; the body
 /// has no member for it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct RegisterSignatureMessage {
     /// `entity_type`: what the signature is about.
     pub entity_type: SignedEntityTypeMessage,
@@ -598,68 +489,15 @@ pub struct RegisterSignatureMessage {
     /// `signed_message`: the signed message (the hex digest of the protocol message).
     pub signed_message: String,
     /// Members this build does not declare, kept as received.
+    #[serde(
+        flatten,
+        serialize_with = "unknown_members::<RegisterSignatureMessage, _>"
+    )]
     pub unknown_fields: UnknownFields,
 }
 
-const SIGNATURE_MEMBERS: [&str; 5] = [
-    "entity_type",
-    "party_id",
-    "signature",
-    "indexes",
-    "signed_message",
-];
-
-impl JsonMessage for RegisterSignatureMessage {
-    const ROOT: &'static str = "register_signature";
-
-    fn from_value(value: Value) -> Result<Self, WireError> {
-        read_root(Self::ROOT, value, |value| {
-            let mut object = Object::read(value)?;
-            Ok(Self {
-                entity_type: object.required("entity_type", |value| {
-                    Ok(SignedEntityTypeMessage::from_value(value))
-                })?,
-                party_id: object.required("party_id", tree::string)?,
-                signature: object.required("signature", tree::string)?,
-                indexes: object.required("indexes", |value| tree::array(value, tree::unsigned))?,
-                signed_message: object.required("signed_message", tree::string)?,
-                unknown_fields: object.into_unknown(),
-            })
-        })
-    }
-
-    fn unknown_fields(&self) -> Vec<String> {
-        let mut paths = Vec::new();
-        self.entity_type
-            .unknown_paths(&format!("{}.entity_type", Self::ROOT), &mut paths);
-        unknown_paths(Self::ROOT, &self.unknown_fields, &mut paths);
-        paths
-    }
-}
-
-impl Serialize for RegisterSignatureMessage {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Self {
-            entity_type,
-            party_id,
-            signature,
-            indexes,
-            signed_message,
-            unknown_fields,
-        } = self;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("entity_type", entity_type)?;
-        map.serialize_entry("party_id", party_id)?;
-        map.serialize_entry("signature", signature)?;
-        map.serialize_entry("indexes", indexes)?;
-        map.serialize_entry("signed_message", signed_message)?;
-        unknown_entries(&mut map, &SIGNATURE_MEMBERS, unknown_fields)?;
-        map.end()
-    }
-}
-
 /// Lottery parameters (`ProtocolParameters` of today's nodes).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProtocolParametersMessage {
     /// `k`: the quorum.
     pub k: u64,
@@ -668,194 +506,207 @@ pub struct ProtocolParametersMessage {
     /// `phi_f`: the probability that a party holding all the stake wins one index.
     pub phi_f: f64,
     /// Members this build does not declare, kept as received.
+    #[serde(
+        flatten,
+        serialize_with = "unknown_members::<ProtocolParametersMessage, _>"
+    )]
     pub unknown_fields: UnknownFields,
 }
 
-impl ProtocolParametersMessage {
-    pub(super) fn read(value: Value) -> Result<Self, ValidationError> {
-        let mut object = Object::read(value)?;
-        Ok(Self {
-            k: object.required("k", tree::unsigned)?,
-            m: object.required("m", tree::unsigned)?,
-            phi_f: object.required("phi_f", tree::number)?,
-            unknown_fields: object.into_unknown(),
-        })
-    }
-}
-
-impl Serialize for ProtocolParametersMessage {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Self {
-            k,
-            m,
-            phi_f,
-            unknown_fields,
-        } = self;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("k", k)?;
-        map.serialize_entry("m", m)?;
-        map.serialize_entry("phi_f", phi_f)?;
-        unknown_entries(&mut map, &["k", "m", "phi_f"], unknown_fields)?;
-        map.end()
-    }
-}
-
 /// How Cardano transactions are signed (`CardanoTransactionsSigningConfig` of today's nodes).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardanoTransactionsSigningConfigMessage {
     /// `security_parameter`: blocks behind the tip considered final.
     pub security_parameter: u64,
     /// `step`: interval between two signed block numbers.
     pub step: u64,
     /// Members this build does not declare, kept as received.
+    #[serde(
+        flatten,
+        serialize_with = "unknown_members::<CardanoTransactionsSigningConfigMessage, _>"
+    )]
     pub unknown_fields: UnknownFields,
 }
 
-impl CardanoTransactionsSigningConfigMessage {
-    pub(super) fn read(value: Value) -> Result<Self, ValidationError> {
-        let mut object = Object::read(value)?;
-        Ok(Self {
-            security_parameter: object.required("security_parameter", tree::unsigned)?,
-            step: object.required("step", tree::unsigned)?,
-            unknown_fields: object.into_unknown(),
-        })
-    }
-}
-
-impl Serialize for CardanoTransactionsSigningConfigMessage {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Self {
-            security_parameter,
-            step,
-            unknown_fields,
-        } = self;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("security_parameter", security_parameter)?;
-        map.serialize_entry("step", step)?;
-        unknown_entries(&mut map, &["security_parameter", "step"], unknown_fields)?;
-        map.end()
-    }
-}
-
 /// The body of `GET /epoch-settings` (`EpochSettingsMessage` of today's nodes).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct EpochSettingsMessage {
     /// `epoch`: the current epoch.
     pub epoch: u64,
     /// `signer_registration_protocol`: parameters for registrations made during this epoch
     /// (deprecated by today's nodes, still sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signer_registration_protocol: Option<ProtocolParametersMessage>,
     /// `current_signers`: signers that sign during this epoch.
     pub current_signers: Vec<SignerMessage>,
     /// `next_signers`: signers that sign during the next epoch.
     pub next_signers: Vec<SignerMessage>,
     /// `cardano_transactions_signing_config` (deprecated by today's nodes, still sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cardano_transactions_signing_config: Option<CardanoTransactionsSigningConfigMessage>,
     /// Members this build does not declare, kept as received.
+    #[serde(flatten, serialize_with = "unknown_members::<EpochSettingsMessage, _>")]
     pub unknown_fields: UnknownFields,
 }
 
-const EPOCH_SETTINGS_MEMBERS: [&str; 5] = [
-    "epoch",
-    "signer_registration_protocol",
-    "current_signers",
-    "next_signers",
-    "cardano_transactions_signing_config",
-];
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
 
-impl JsonMessage for EpochSettingsMessage {
-    const ROOT: &'static str = "epoch_settings";
+    use serde::de::DeserializeOwned;
+    use serde_json::json;
 
-    fn from_value(value: Value) -> Result<Self, WireError> {
-        read_root(Self::ROOT, value, |value| {
-            let mut object = Object::read(value)?;
-            Ok(Self {
-                epoch: object.required("epoch", tree::unsigned)?,
-                signer_registration_protocol: object.optional(
-                    "signer_registration_protocol",
-                    ProtocolParametersMessage::read,
-                )?,
-                current_signers: object.required("current_signers", |value| {
-                    tree::array(value, SignerMessage::read)
-                })?,
-                next_signers: object.required("next_signers", |value| {
-                    tree::array(value, SignerMessage::read)
-                })?,
-                cardano_transactions_signing_config: object.optional(
-                    "cardano_transactions_signing_config",
-                    CardanoTransactionsSigningConfigMessage::read,
-                )?,
-                unknown_fields: object.into_unknown(),
-            })
-        })
+    use super::super::aggregator::{
+        AggregatorCapabilitiesMessage, AggregatorFeaturesMessage, AggregatorStatusMessage,
+        CardanoTransactionsProverMessage, ProtocolConfigurationMessage,
+    };
+    use super::*;
+
+    /// Reads `value` (every member present) and checks that `MEMBERS` names exactly the members
+    /// the type writes, none of them kept as unknown.
+    fn members_are_the_declared_fields<T: Object + Serialize + DeserializeOwned>(value: &Value) {
+        let object: T = serde_json::from_value(value.clone()).unwrap();
+        assert!(object.unknown().is_empty(), "{value}");
+        let written = serde_json::to_value(&object).unwrap();
+        let keys: BTreeSet<&str> = written
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, T::MEMBERS.iter().copied().collect(), "{value}");
+        assert_eq!(&written, value);
     }
 
-    fn unknown_fields(&self) -> Vec<String> {
-        let mut paths = Vec::new();
-        if let Some(parameters) = &self.signer_registration_protocol {
-            unknown_paths(
-                &format!("{}.signer_registration_protocol", Self::ROOT),
-                &parameters.unknown_fields,
-                &mut paths,
-            );
-        }
-        for (field, signers) in [
-            ("current_signers", &self.current_signers),
-            ("next_signers", &self.next_signers),
-        ] {
-            for (index, signer) in signers.iter().enumerate() {
-                unknown_paths(
-                    &format!("{}.{field}[{index}]", Self::ROOT),
-                    &signer.unknown_fields,
-                    &mut paths,
-                );
-            }
-        }
-        if let Some(config) = &self.cardano_transactions_signing_config {
-            unknown_paths(
-                &format!("{}.cardano_transactions_signing_config", Self::ROOT),
-                &config.unknown_fields,
-                &mut paths,
-            );
-        }
-        unknown_paths(Self::ROOT, &self.unknown_fields, &mut paths);
-        paths
+    fn golden(name: &str) -> Value {
+        let path = format!(
+            "{}/tests/golden/json/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
     }
-}
 
-impl Serialize for EpochSettingsMessage {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Self {
-            epoch,
-            signer_registration_protocol,
-            current_signers,
-            next_signers,
-            cardano_transactions_signing_config,
-            unknown_fields,
-        } = self;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("epoch", epoch)?;
-        entry_if(
-            &mut map,
-            "signer_registration_protocol",
-            signer_registration_protocol,
-        )?;
-        map.serialize_entry("current_signers", current_signers)?;
-        map.serialize_entry("next_signers", next_signers)?;
-        entry_if(
-            &mut map,
-            "cardano_transactions_signing_config",
-            cardano_transactions_signing_config,
-        )?;
-        unknown_entries(&mut map, &EPOCH_SETTINGS_MEMBERS, unknown_fields)?;
-        map.end()
+    #[test]
+    fn members_name_every_declared_field() {
+        let registration = golden("register_signer_with_snark");
+        members_are_the_declared_fields::<RegisterSignerMessage>(&registration);
+        let settings = golden("epoch_settings");
+        members_are_the_declared_fields::<EpochSettingsMessage>(&settings);
+        members_are_the_declared_fields::<SignerMessage>(&settings["current_signers"][0]);
+        members_are_the_declared_fields::<ProtocolParametersMessage>(
+            &settings["signer_registration_protocol"],
+        );
+        members_are_the_declared_fields::<CardanoTransactionsSigningConfigMessage>(
+            &settings["cardano_transactions_signing_config"],
+        );
+        let signature = golden("register_signature_cardano_database");
+        members_are_the_declared_fields::<RegisterSignatureMessage>(&signature);
+        members_are_the_declared_fields::<CardanoDbBeaconMessage>(
+            &signature["entity_type"]["CardanoDatabase"],
+        );
+
+        let parameters = json!({"k": 5, "m": 100, "phi_f": 0.65});
+        let config = json!({"security_parameter": 3000, "step": 120});
+        let prover = json!({"max_hashes_allowed_by_request": 100});
+        let capabilities = json!({
+            "signed_entity_types": ["MithrilStakeDistribution", null],
+            "aggregate_signature_type": "Concatenation",
+            "cardano_transactions_prover": prover,
+            "wire_versions": [1, 2],
+        });
+        members_are_the_declared_fields::<CardanoTransactionsProverMessage>(&prover);
+        members_are_the_declared_fields::<AggregatorCapabilitiesMessage>(&capabilities);
+        members_are_the_declared_fields::<AggregatorFeaturesMessage>(&json!({
+            "open_api_version": "0.1.71",
+            "documentation_url": "https://mithril.network",
+            "capabilities": capabilities,
+        }));
+        members_are_the_declared_fields::<ProtocolConfigurationMessage>(&json!({
+            "protocol_parameters": parameters,
+            "cardano_transactions_signing_config": config,
+            "cardano_blocks_transactions_signing_config": config,
+            "available_signed_entity_types": ["CardanoDatabase"],
+        }));
+        members_are_the_declared_fields::<AggregatorStatusMessage>(&json!({
+            "epoch": 560,
+            "cardano_era": "Conway",
+            "cardano_network": "mainnet",
+            "mithril_era": "pythagoras",
+            "cardano_node_version": "10.5.1",
+            "aggregator_node_version": "0.7.91",
+            "protocol": parameters,
+            "next_protocol": parameters,
+            "total_signers": 3,
+            "total_next_signers": 4,
+            "total_stakes_signers": 5,
+            "total_next_stakes_signers": 6,
+            "total_cardano_spo": 7,
+            "total_cardano_stake": 8,
+            "leader_aggregator_endpoint": "https://leader",
+            "certificate_chain_aggregator_endpoint": "https://chain",
+        }));
     }
-}
 
-/// The value as compact JSON (`{"MithrilStakeDistribution":12}`), for logs and errors.
-impl fmt::Display for SignedEntityTypeMessage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = serde_json::to_string(self).map_err(|_| fmt::Error)?;
-        f.write_str(&text)
+    #[test]
+    fn unknown_members_of_every_object_are_kept_and_listed() {
+        let mut settings = golden("epoch_settings");
+        settings["x"] = json!(1);
+        settings["next_signers"][1]["stake"] = json!(12);
+        settings["signer_registration_protocol"]["y"] = json!([{"z": null}]);
+        settings["cardano_transactions_signing_config"]["w"] = json!("v");
+        let message = EpochSettingsMessage::from_value(settings.clone()).unwrap();
+        assert_eq!(
+            message.unknown_fields(),
+            [
+                "epoch_settings.signer_registration_protocol.y",
+                "epoch_settings.next_signers[1].stake",
+                "epoch_settings.cardano_transactions_signing_config.w",
+                "epoch_settings.x",
+            ]
+        );
+        assert_eq!(serde_json::to_value(&message).unwrap(), settings);
+
+        let mut signature = golden("register_signature_cardano_database");
+        signature["entity_type"]["CardanoDatabase"]["network"] = json!("mainnet");
+        let message = RegisterSignatureMessage::from_value(signature.clone()).unwrap();
+        assert_eq!(
+            message.unknown_fields(),
+            ["register_signature.entity_type.CardanoDatabase.network"]
+        );
+        assert_eq!(serde_json::to_value(&message).unwrap(), signature);
+    }
+
+    #[test]
+    fn unknown_members_as_deep_as_the_parser_goes_are_kept() {
+        // serde_json's recursion limit (128) counts the enclosing objects.
+        let deep = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let body = |depth: usize| {
+            format!(
+                r#"{{"epoch":1,"party_id":"p","verification_key":"00","x":{},"y":{{"z":{}}}}}"#,
+                deep(depth),
+                deep(depth - 1)
+            )
+        };
+        let message: RegisterSignerMessage = super::super::parse(body(126).as_bytes()).unwrap();
+        assert_eq!(super::super::to_body(&message), body(126).as_bytes());
+        assert!(matches!(
+            super::super::parse::<RegisterSignerMessage>(body(127).as_bytes()),
+            Err(WireError::MalformedJson { .. })
+        ));
+    }
+
+    #[test]
+    fn errors_name_the_json_path() {
+        let mut settings = golden("epoch_settings");
+        settings["current_signers"][1]["kes_period"] = json!(-1);
+        let error = EpochSettingsMessage::from_value(settings).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "epoch_settings.current_signers[1].kes_period: malformed (expected an unsigned \
+             64-bit integer)"
+        );
+        let error = AggregatorStatusMessage::from_value(json!({"epoch": 1})).unwrap_err();
+        assert_eq!(error.to_string(), "aggregator_status.cardano_era: missing");
     }
 }

@@ -1,11 +1,9 @@
-//! Reading a JSON document into a tree, and reading the tree with field paths.
+//! Reading a JSON document into a tree with repeated keys refused.
 
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
-
-use crate::error::{ValidationError, Violation, WithinField};
 
 /// A JSON value read with duplicate object keys refused.
 ///
@@ -84,90 +82,5 @@ impl<'de> Visitor<'de> for StrictVisitor {
             object.insert(key, value);
         }
         Ok(Value::Object(object))
-    }
-}
-
-/// The error for a value of the wrong JSON type.
-pub(super) fn expected(what: &'static str) -> ValidationError {
-    ValidationError::here(Violation::Malformed { expected: what })
-}
-
-/// A JSON object being read: each declared member is taken out, and what remains is unknown.
-pub(super) struct Object(Map<String, Value>);
-
-impl Object {
-    /// The object, or an error if the value is not one.
-    pub(super) fn read(value: Value) -> Result<Self, ValidationError> {
-        match value {
-            Value::Object(map) => Ok(Self(map)),
-            _ => Err(expected("an object")),
-        }
-    }
-
-    /// A member the message cannot do without: absent is [`Violation::Missing`].
-    pub(super) fn required<T>(
-        &mut self,
-        key: &'static str,
-        read: impl FnOnce(Value) -> Result<T, ValidationError>,
-    ) -> Result<T, ValidationError> {
-        match self.0.remove(key) {
-            Some(value) => read(value).within(key),
-            None => Err(ValidationError::here(Violation::Missing).within(key)),
-        }
-    }
-
-    /// An optional member: absent and `null` are both `None`, as for today's nodes.
-    pub(super) fn optional<T>(
-        &mut self,
-        key: &'static str,
-        read: impl FnOnce(Value) -> Result<T, ValidationError>,
-    ) -> Result<Option<T>, ValidationError> {
-        match self.0.remove(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => read(value).map(Some).within(key),
-        }
-    }
-
-    /// The members that were not taken.
-    pub(super) fn into_unknown(self) -> Map<String, Value> {
-        self.0
-    }
-}
-
-/// A non-negative integer that fits in 64 bits (`12.0` and `-1` are not).
-pub(super) fn unsigned(value: Value) -> Result<u64, ValidationError> {
-    value
-        .as_u64()
-        .ok_or_else(|| expected("an unsigned 64-bit integer"))
-}
-
-/// Any JSON number.
-pub(super) fn number(value: Value) -> Result<f64, ValidationError> {
-    match value {
-        Value::Number(number) => number.as_f64().ok_or_else(|| expected("a number")),
-        _ => Err(expected("a number")),
-    }
-}
-
-/// A string.
-pub(super) fn string(value: Value) -> Result<String, ValidationError> {
-    match value {
-        Value::String(text) => Ok(text),
-        _ => Err(expected("a string")),
-    }
-}
-
-/// An array whose every element is read by `element`; errors name the index.
-pub(super) fn array<T>(
-    value: Value,
-    mut element: impl FnMut(Value) -> Result<T, ValidationError>,
-) -> Result<Vec<T>, ValidationError> {
-    match value {
-        Value::Array(values) => values
-            .into_iter()
-            .enumerate()
-            .map(|(index, value)| element(value).at_index(index))
-            .collect(),
-        _ => Err(expected("an array")),
     }
 }
