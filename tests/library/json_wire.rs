@@ -202,8 +202,10 @@ fn an_unknown_protobuf_entity_type_cannot_go_to_json() {
             ("single_signature.signed_entity_type".into(), "json")
         );
     }
-    // A JSON-origin variant nested deeper than JSON parsers go is not carried either.
-    let deep = format!("{}{}", "[".repeat(128), "]".repeat(128));
+    // A JSON-origin variant that would put the body deeper than JSON parsers go is not carried
+    // either.
+    let depth = UnknownVariant::MAX_JSON_DEPTH;
+    let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
     let variant = UnknownVariant::from_json(&deep).unwrap();
     assert_eq!(
         unrepresentable(json::encode(&signature_about(SignedEntityType::Unknown(

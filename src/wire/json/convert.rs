@@ -286,8 +286,13 @@ fn signed_entity_from_hub(
         }
         SignedEntityType::Unknown(variant) => {
             let value = match (variant.origin(), variant.json()) {
-                // Text that JSON parsers refuse (nested deeper than they go) is not carried.
-                (UnknownOrigin::Json, Some(text)) => serde_json::from_str::<Value>(text).ok(),
+                // Text that JSON parsers would refuse inside a body, one level down (nested
+                // deeper than they go), is not carried.
+                (UnknownOrigin::Json, Some(text)) => {
+                    serde_json::from_str::<Value>(&format!("[{text}]"))
+                        .ok()
+                        .and_then(|mut wrapped| wrapped.get_mut(0).map(Value::take))
+                }
                 _ => None,
             };
             match value {
