@@ -228,7 +228,8 @@ impl SignerClient {
                 (response.wire_versions, Some(discovered))
             }
             Err(status) if status.code() == Code::Unimplemented => {
-                (vec![WireVersion::V1.id().number()], None)
+                // A server without discovery predates it: it speaks the oldest version.
+                (vec![WireVersion::ALL[0].id().number()], None)
             }
             Err(status) => return Err(status.into()),
         };
@@ -364,38 +365,41 @@ impl SignerClient {
         }
     }
 
-    /// Sends single signatures on one client stream (v2 only; v1 falls back to one call each).
+    /// Sends single signatures on one client stream where the negotiated version has one
+    /// ([`WireVersion::streams`]); otherwise as [`Self::register_signatures`] does.
     pub async fn stream_signatures(
         &self,
         signatures: &[SingleSignature],
     ) -> Result<BatchReply, ClientError> {
-        if self.negotiated != WireVersion::V2 {
-            return self.register_signatures(signatures).await;
+        match self.negotiated {
+            WireVersion::V1 => self.register_signatures(signatures).await,
+            WireVersion::V2 => {
+                let messages = signatures
+                    .iter()
+                    .map(|signature| {
+                        to_pb::<v2::V2, _>(signature).map(|pb| v2::pb::StreamSignaturesRequest {
+                            signature: Some(pb),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let response =
+                    v2::pb::signer_service_client::SignerServiceClient::new(self.channel.clone())
+                        .stream_signatures(self.request(tokio_stream::iter(messages)))
+                        .await?;
+                let reply = Reply::from_metadata(response.metadata());
+                let v2::pb::StreamSignaturesResponse {
+                    accepted,
+                    rejections,
+                    rejection_counts,
+                } = response.into_inner();
+                Ok(BatchReply::from_v2(
+                    accepted,
+                    rejections,
+                    rejection_counts,
+                    reply,
+                ))
+            }
         }
-        let messages = signatures
-            .iter()
-            .map(|signature| {
-                to_pb::<v2::V2, _>(signature).map(|pb| v2::pb::StreamSignaturesRequest {
-                    signature: Some(pb),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let response =
-            v2::pb::signer_service_client::SignerServiceClient::new(self.channel.clone())
-                .stream_signatures(self.request(tokio_stream::iter(messages)))
-                .await?;
-        let reply = Reply::from_metadata(response.metadata());
-        let v2::pb::StreamSignaturesResponse {
-            accepted,
-            rejections,
-            rejection_counts,
-        } = response.into_inner();
-        Ok(BatchReply::from_v2(
-            accepted,
-            rejections,
-            rejection_counts,
-            reply,
-        ))
     }
 
     /// The epoch settings.

@@ -21,20 +21,40 @@
 //! every span of the transport goes through tracing's fallback to `log`, about a fifth more
 //! instructions per call.
 
-mod adapters;
 mod admission;
 mod backend;
 mod client;
 pub mod codec;
+mod common;
+mod discovery;
 pub mod limits;
 pub mod metadata;
 mod server;
 mod state;
+mod v1;
+mod v2;
 
-pub use adapters::{DiscoveryAdapter, V1Adapter, V2Adapter};
 pub use backend::{BackendError, DEFAULT_RETENTION_EPOCHS, InMemoryBackend, SignerBackend};
 pub use client::{BatchReply, ClientError, Discovered, Reply, SignerClient};
+pub use discovery::DiscoveryAdapter;
 pub use limits::ServerLimits;
 pub use metadata::{MetadataError, SignerIdentity, VersionLayer};
 pub use server::{ServeError, serve};
 pub use state::{AggregatorState, EraView};
+pub use v1::V1Adapter;
+pub use v2::V2Adapter;
+
+/// Mounts the service of `version` on `routes` and reports it serving: the gRPC transport's
+/// per-version decision, an exhaustive `match` like the registry's.
+async fn mount(
+    version: crate::wire::WireVersion,
+    state: &std::sync::Arc<AggregatorState>,
+    routes: &mut tonic::service::RoutesBuilder,
+    health: &tonic_health::server::HealthReporter,
+) {
+    use crate::wire::WireVersion;
+    match version {
+        WireVersion::V1 => v1::mount(state, routes, health).await,
+        WireVersion::V2 => v2::mount(state, routes, health).await,
+    }
+}

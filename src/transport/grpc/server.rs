@@ -16,12 +16,12 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::Server;
 use tonic::transport::server::{Connected, TcpConnectInfo};
 
-use super::adapters::{DiscoveryAdapter, V1Adapter, V2Adapter};
+use super::discovery::DiscoveryAdapter;
 use super::limits::{ServerLimits, set_max_fields_per_message};
 use super::metadata::VersionLayer;
 use super::state::AggregatorState;
+use crate::wire::WireVersion;
 use crate::wire::discovery::pb::discovery_service_server::DiscoveryServiceServer;
-use crate::wire::{WireVersion, v1, v2};
 
 /// Why the endpoint could not run.
 #[derive(Debug, thiserror::Error)]
@@ -55,27 +55,12 @@ pub async fn serve(
     let limits = state.limits.clone();
     set_max_fields_per_message(limits.max_batch_entries);
     let (health, health_service) = tonic_health::server::health_reporter();
-    let v1 = state.served.contains(&WireVersion::V1).then(|| {
-        v1::pb::signer_service_server::SignerServiceServer::new(V1Adapter {
-            state: state.clone(),
-        })
-        .max_decoding_message_size(limits.max_request_bytes)
-    });
-    let v2 = state.served.contains(&WireVersion::V2).then(|| {
-        v2::pb::signer_service_server::SignerServiceServer::new(V2Adapter {
-            state: state.clone(),
-        })
-        .max_decoding_message_size(limits.max_request_bytes)
-    });
-    if v1.is_some() {
-        health
-            .set_serving::<v1::pb::signer_service_server::SignerServiceServer<V1Adapter>>()
-            .await;
-    }
-    if v2.is_some() {
-        health
-            .set_serving::<v2::pb::signer_service_server::SignerServiceServer<V2Adapter>>()
-            .await;
+    // Every version this aggregator serves, from the registry's list.
+    let mut routes = tonic::service::RoutesBuilder::default();
+    for version in WireVersion::ALL {
+        if state.served.contains(version) {
+            super::mount(*version, &state, &mut routes, &health).await;
+        }
     }
     health
         .set_serving::<DiscoveryServiceServer<DiscoveryAdapter>>()
@@ -94,9 +79,8 @@ pub async fn serve(
     Server::builder()
         .max_concurrent_streams(Some(limits.max_concurrent_streams))
         .layer(VersionLayer::new(state))
+        .add_routes(routes.routes())
         .add_service(discovery)
-        .add_optional_service(v1)
-        .add_optional_service(v2)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
