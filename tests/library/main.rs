@@ -13,6 +13,7 @@ mod frozen {
 
 mod adoption;
 mod bad_input;
+mod bad_input_every_version;
 mod common;
 mod compat_matrix;
 mod downgrade;

@@ -260,11 +260,11 @@ proptest! {
 
     #[test]
     fn damaged_v1_messages_of_every_kind(
-        settings in common::epoch_settings(Shape::V1),
-        registration in common::signer_registration(Shape::V1),
+        settings in common::epoch_settings(Shape::of(mithril_compat::wire::WireVersion::V1)),
+        registration in common::signer_registration(Shape::of(mithril_compat::wire::WireVersion::V1)),
         signature in common::single_signature_with(
-            Shape::V1,
-            common::known_signed_entity_type(Shape::V1),
+            Shape::of(mithril_compat::wire::WireVersion::V1),
+            common::known_signed_entity_type(Shape::of(mithril_compat::wire::WireVersion::V1)),
         ),
         damage in damage(),
     ) {
@@ -278,11 +278,11 @@ proptest! {
 
     #[test]
     fn damaged_v2_messages_of_every_kind(
-        settings in common::epoch_settings(Shape::V2),
-        registration in common::signer_registration(Shape::V2),
+        settings in common::epoch_settings(Shape::of(mithril_compat::wire::WireVersion::V2)),
+        registration in common::signer_registration(Shape::of(mithril_compat::wire::WireVersion::V2)),
         signature in common::single_signature_with(
-            Shape::V2,
-            common::known_signed_entity_type(Shape::V2),
+            Shape::of(mithril_compat::wire::WireVersion::V2),
+            common::known_signed_entity_type(Shape::of(mithril_compat::wire::WireVersion::V2)),
         ),
         damage in damage(),
     ) {

@@ -11,45 +11,87 @@ use mithril_compat::domain::{
     SignatureBytes, SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet,
     SingleSignature, SoftwareVersion, Stake, UnknownVariant, WireVersionId, WonIndexes,
 };
+use mithril_compat::wire::WireVersion;
 use proptest::collection::{btree_map, btree_set, vec};
 use proptest::prelude::*;
 
-/// Which parts generated values may have.
+/// Which parts generated values may have: what one wire version carries (from the registry's
+/// [`WireVersion::carries`]), or what every version carries.
 #[derive(Clone, Copy, Debug)]
 pub struct Shape {
-    /// A single signature may carry a SNARK signature (v2 only).
+    /// The version whose values these are (the oldest, for values every version carries).
+    pub version: WireVersion,
+    /// A single signature may carry a SNARK signature.
     pub snark_signature: bool,
     /// Key material may be partial: a certificate without KES evolutions, a SNARK key signature
-    /// without its key (v1 carries it, v2 does not).
+    /// without its key.
     pub loose_keys: bool,
-    /// The discontinued Cardano immutable files full type (v1 only).
+    /// The discontinued Cardano immutable files full type.
     pub immutable_files_full: bool,
-    /// The Cardano blocks and transactions type (v2 only).
+    /// The Cardano blocks and transactions type.
     pub blocks_transactions: bool,
+    /// The first field number of the version's `SignedEntityType` that no release defines or
+    /// reserves (generated unknown variants use it and above).
+    pub first_unknown_entity_tag: u32,
 }
 
 impl Shape {
-    /// Everything v1 carries.
-    pub const V1: Shape = Shape {
-        snark_signature: false,
-        loose_keys: true,
-        immutable_files_full: true,
-        blocks_transactions: false,
-    };
-    /// Everything v2 carries.
-    pub const V2: Shape = Shape {
-        snark_signature: true,
-        loose_keys: false,
-        immutable_files_full: false,
-        blocks_transactions: true,
-    };
-    /// What both v1 and v2 carry.
-    pub const COMMON: Shape = Shape {
-        snark_signature: false,
-        loose_keys: false,
-        immutable_files_full: false,
-        blocks_transactions: false,
-    };
+    /// Everything `version` carries.
+    pub fn of(version: WireVersion) -> Shape {
+        let carries = version.carries();
+        Shape {
+            version,
+            snark_signature: carries.snark_signature,
+            loose_keys: carries.loose_keys,
+            immutable_files_full: carries.immutable_files_full,
+            blocks_transactions: carries.blocks_transactions,
+            first_unknown_entity_tag: first_unknown_entity_tag(version),
+        }
+    }
+
+    /// What every version carries.
+    pub fn common() -> Shape {
+        let all = WireVersion::ALL.iter().map(|version| Shape::of(*version));
+        all.reduce(|a, b| Shape {
+            version: a.version.min(b.version),
+            snark_signature: a.snark_signature && b.snark_signature,
+            loose_keys: a.loose_keys && b.loose_keys,
+            immutable_files_full: a.immutable_files_full && b.immutable_files_full,
+            blocks_transactions: a.blocks_transactions && b.blocks_transactions,
+            first_unknown_entity_tag: a.first_unknown_entity_tag.max(b.first_unknown_entity_tag),
+        })
+        .expect("the registry lists at least one version")
+    }
+}
+
+/// The first field number of `version`'s `SignedEntityType` that its schema neither defines
+/// nor reserves.
+pub fn first_unknown_entity_tag(version: WireVersion) -> u32 {
+    use prost::Message;
+    let set = prost_types::FileDescriptorSet::decode(mithril_compat::FILE_DESCRIPTOR_SET).unwrap();
+    let message = set
+        .file
+        .into_iter()
+        .filter(|file| file.package() == version.package())
+        .flat_map(|file| file.message_type)
+        .find(|message| message.name() == "SignedEntityType")
+        .expect("every version has a SignedEntityType");
+    let highest = message
+        .field
+        .iter()
+        .map(|field| field.number())
+        .chain(message.reserved_range.iter().map(|range| range.end() - 1))
+        .max()
+        .unwrap_or(0);
+    u32::try_from(highest).unwrap() + 1
+}
+
+/// A wire version of the registry, and a value with every part it carries.
+pub fn in_every_version<T: std::fmt::Debug + 'static>(
+    make: fn(Shape) -> BoxedStrategy<T>,
+) -> impl Strategy<Value = (WireVersion, T)> {
+    proptest::sample::select(WireVersion::ALL.to_vec())
+        .prop_flat_map(move |version| (Just(version), make(Shape::of(version))))
 }
 
 pub fn party_id() -> impl Strategy<Value = PartyId> {
