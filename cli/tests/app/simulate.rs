@@ -26,9 +26,14 @@ fn quorum_aware_gate_never_loses_a_certificate_and_never_activates_on_silent_sta
         assert_eq!(gate.epochs_without_certificate, 0, "{report}");
         let flat = find(scenario, Rule::Flat95);
         // The gate never activates before the flat rule: it needs what the flat rule needs, and
-        // participation and the quorum on top.
-        if let (Some(g), Some(f)) = (gate.median_activation(), flat.median_activation()) {
-            assert!(g >= f, "{report}");
+        // participation and the quorum on top. Only silent stake keeps it shut for good.
+        match (gate.median_activation(), flat.median_activation()) {
+            (Some(g), Some(f)) => assert!(g >= f, "{}: {report}", scenario.name()),
+            (None, Some(_)) => assert_eq!(scenario, Scenario::RarelySign, "{report}"),
+            (gate, flat) => panic!(
+                "{}: gate {gate:?}, flat rule {flat:?}: every scenario activates the flat rule\n{report}",
+                scenario.name()
+            ),
         }
     }
     // Stake that declares support but does not sign cannot open the gate; it opens the flat rule.
