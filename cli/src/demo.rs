@@ -5,21 +5,27 @@
 //! Simplifications, said plainly: epochs advance on a simulated clock; keys registered at an
 //! epoch sign at that same epoch (the real pipeline is two epochs); the protocol parameters are
 //! small so that it runs in seconds. Everything else is the library as a node crate uses it.
+//!
+//! Each epoch runs the same phases in order (see [`run_async`]): nodes read the era markers,
+//! signers register, the aggregator publishes the epoch's signers, signers sign, the aggregator
+//! verifies and aggregates, the adoption monitor moves the gate (and on lock-in the release team
+//! signs the marker that schedules lagrange), and the epoch's row is recorded. The faults the
+//! demo injects along the way are configuration: [`Faults`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use mithril_stm::{
-    AggregateSignatureType, AncillaryGenesisData, AncillaryProofInput, Clerk, Initializer,
-    KeyRegistration, MithrilMembershipDigest, Parameters,
-    VerificationKeyProofOfPossessionForConcatenation,
+    AggregateSignatureType, AggregateVerificationKey, AncillaryGenesisData, AncillaryProofInput,
+    Clerk, ClosedKeyRegistration, Initializer, KeyRegistration, MithrilMembershipDigest,
+    Parameters, VerificationKeyProofOfPossessionForConcatenation,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use mithril_compat::adoption::{
-    AdoptionMonitor, GateConfig, GateState, MemoryStore, ReadinessConfig, RegistrationWire,
-    era_signal,
+    AdoptionMonitor, AdoptionReport, GateConfig, GateState, MemoryStore, ReadinessConfig,
+    RegistrationWire, era_signal,
 };
 use mithril_compat::domain::{
     Epoch, EpochSettings, HashScheme, KeyBytes, NodeInfo, PartKey, PartyId, ProtocolMessage,
@@ -32,7 +38,7 @@ use mithril_compat::era::{
 };
 use mithril_compat::mithril::{signed_message, snark_avk};
 use mithril_compat::transport::grpc::{
-    AggregatorState, ClientError, InMemoryBackend, SignerClient, serve,
+    AggregatorState, ClientError, EraView, InMemoryBackend, ServeError, SignerClient, serve,
 };
 use mithril_compat::wire::WireVersion;
 
@@ -74,8 +80,11 @@ pub struct DemoConfig {
     pub epochs: u64,
     /// The adoption curve.
     pub curve: Curve,
-    /// Share of signers (the smallest pools) that never upgrade.
+    /// Share of signers (the smallest pools) that never upgrade: they stay on the v1-only
+    /// release, are warned while pythagoras is in force and refused once lagrange is.
     pub never_upgrade: f64,
+    /// The faults the demo injects.
+    pub faults: Faults,
 }
 
 impl Default for DemoConfig {
@@ -86,7 +95,64 @@ impl Default for DemoConfig {
             epochs: 14,
             curve: Curve::Steady,
             never_upgrade: 0.08,
+            faults: Faults::default(),
         }
+    }
+}
+
+/// One signer at one epoch, for a fault: the signer at `position` among those registered at
+/// `epoch`, in the order of the pools (largest stake first), so position 0 is the largest pool
+/// the aggregator accepted that epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FaultySigner {
+    /// The epoch of the fault.
+    pub epoch: u64,
+    /// The signer's position among the epoch's registered signers.
+    pub position: usize,
+}
+
+/// The faults the demo injects, to show the aggregator coping with them.
+///
+/// The default is the demo's usual run; [`Faults::none`] is a run without injected faults.
+/// Signers that never upgrade are a property of the rollout, not a fault:
+/// [`DemoConfig::never_upgrade`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Faults {
+    /// Signers that sign the wrong message: a well-formed STM signature of the protocol message
+    /// of their epoch plus 100. The aggregator verifies every signature before aggregating and
+    /// rejects each of these with the note "signed the wrong message", counted in
+    /// [`EpochRow::rejected_signatures`]; the epoch still certifies when the others reach the
+    /// quorum. A listed signer that wins no lottery index sends nothing, and a position past the
+    /// epoch's registered signers does nothing.
+    ///
+    /// Default: the first registered signer of epoch 3.
+    pub wrong_message: Vec<FaultySigner>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            wrong_message: vec![FaultySigner {
+                epoch: 3,
+                position: 0,
+            }],
+        }
+    }
+}
+
+impl Faults {
+    /// No injected fault: every signer signs what it should.
+    pub fn none() -> Self {
+        Self {
+            wrong_message: Vec::new(),
+        }
+    }
+
+    /// Whether the signer at `position` among those registered at `epoch` signs the wrong
+    /// message.
+    pub fn signs_wrong_message(&self, epoch: u64, position: usize) -> bool {
+        self.wrong_message
+            .contains(&FaultySigner { epoch, position })
     }
 }
 
@@ -106,10 +172,14 @@ pub struct EpochRow {
     /// Probability of an epoch without certificate if only the ready stake (less the margin)
     /// signs.
     pub failure_probability: f64,
-    /// Single signatures accepted, by wire version.
+    /// Single signatures accepted on v1 (the v1 entry of `signatures_by_wire`).
     pub signatures_v1: usize,
-    /// Single signatures accepted on v2.
+    /// Single signatures accepted on v2 (the v2 entry of `signatures_by_wire`).
     pub signatures_v2: usize,
+    /// Single signatures accepted, by the wire version they arrived on: every version of
+    /// [`WireVersion::ALL`], zero included (serialized by short name, `v1`).
+    #[serde(serialize_with = "by_wire_name")]
+    pub signatures_by_wire: BTreeMap<WireVersion, usize>,
     /// Signatures the aggregator rejected (forged, wrong message), with reasons in `notes`.
     pub rejected_signatures: usize,
     /// Signers warned to upgrade.
@@ -122,6 +192,17 @@ pub struct EpochRow {
     pub certificate: bool,
     /// What happened.
     pub notes: Vec<String>,
+}
+
+fn by_wire_name<S: serde::Serializer>(
+    counts: &BTreeMap<WireVersion, usize>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(
+        counts
+            .iter()
+            .map(|(version, count)| (version.name(), count)),
+    )
 }
 
 /// The whole run.
@@ -202,17 +283,18 @@ fn pools(config: &DemoConfig) -> Vec<Pool> {
         .collect()
 }
 
-/// The release signers run before they upgrade: v1 only, pythagoras only.
+/// The release signers run before they upgrade: the oldest wire version only, pythagoras only.
 const V1_RELEASE: &str = "0.1.0";
-/// The release they upgrade to: v1 and v2, pythagoras and lagrange.
+/// The release they upgrade to: every wire version, pythagoras and lagrange.
 const V2_RELEASE: &str = "0.2.0";
 
-/// What a signer's software declares, and the wire versions it speaks.
+/// What a signer's software declares, and the wire versions it speaks: the oldest one before it
+/// upgrades, all of them after.
 fn node_info(upgraded: bool) -> (NodeInfo, &'static [WireVersion]) {
     let (version, eras, speaks): (&str, &[Era], &'static [WireVersion]) = if upgraded {
         (V2_RELEASE, Era::ALL, WireVersion::ALL)
     } else {
-        (V1_RELEASE, &[Era::Pythagoras], &[WireVersion::V1])
+        (V1_RELEASE, &[Era::Pythagoras], &WireVersion::ALL[..1])
     };
     let info = NodeInfo::new(
         SoftwareVersion::new(version).expect("valid"),
@@ -258,91 +340,152 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, DemoError> {
         .block_on(run_async(config))
 }
 
-/// Runs the demo on the current runtime.
+/// Runs the demo on the current runtime: the phases of every epoch, in order.
 pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
-    let network = NetworkMagic::PREPROD;
-    let stm_parameters = Parameters {
-        k: 10,
-        m: 100,
-        phi_f: 0.65,
-    };
-    let parameters =
-        ProtocolParameters::new(stm_parameters.k, stm_parameters.m, stm_parameters.phi_f)
-            .map_err(setup)?;
-    let pools = pools(config);
-
-    // The release team's era key, and the first payload: pythagoras, lagrange announced.
-    let era_key = EraSigningKey::from_bytes(&[7; 32]);
-    let reader = EraReader::new(network, era_key.verification_key());
-    let mut reader_state = ReaderState::new();
-    let mut published = vec![markers_payload(network, 1, None, &era_key)?];
-
-    // The aggregator: the library's gRPC endpoint over the in-memory backend.
-    let backend = Arc::new(InMemoryBackend::new(parameters, Era::Lagrange.era_name()));
-    backend.set_stakes(
-        pools
-            .iter()
-            .map(|pool| (pool.party_id.clone(), Stake(pool.stake)))
-            .collect(),
-    );
-    let state = Arc::new(AggregatorState::new(
-        backend.clone(),
-        SoftwareVersion::new(env!("CARGO_PKG_VERSION")).expect("valid"),
-        vec![WireVersion::V1, WireVersion::V2],
-        network,
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(setup)?;
-    let endpoint = format!("http://{}", listener.local_addr().map_err(setup)?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, state.clone(), async {
-        let _ = stopped.await;
-    }));
-    let mut monitor =
-        AdoptionMonitor::new(MemoryStore::new(), parameters, Era::Lagrange.era_name())
-            .with_readiness(ReadinessConfig {
-                stake_floor: 0.9,
-                ..ReadinessConfig::default()
-            })
-            .with_gate(GateConfig::default());
-
-    let mut rng = ChaCha20Rng::seed_from_u64(config.seed ^ 0x5eed);
-    let mut rows = Vec::new();
-    let mut activated_at = None;
+    let mut demo = Demo::new(config)?;
+    let aggregator = Aggregator::start(&demo).await?;
     for epoch in 1..=config.epochs {
-        let mut notes = Vec::new();
-        // Every node reads the era markers.
-        let report = reader.read_payloads(&published, &reader_state, Epoch(epoch));
-        reader_state = report.state;
-        state.set_epoch(Epoch(epoch), reader_state.markers().to_vec());
-        backend.set_epoch(Epoch(epoch));
-        let view = state.era_view();
+        let mut log = demo.read_markers(&aggregator, epoch)?;
+        let registered = demo.register_signers(&aggregator, &mut log).await?;
+        let round = demo.publish_signers(&aggregator, &log, &registered)?;
+        demo.sign(&round, registered, &mut log).await?;
+        let valid = demo.collect_signatures(&aggregator, &round, &mut log)?;
+        log.certificate = round.certify(&valid, &demo.stm_parameters);
+        let adoption = demo.observe_adoption(&mut log)?;
+        demo.record_row(log, &adoption);
+    }
+    aggregator.stop().await;
+    Ok(demo.report())
+}
+
+/// A run of the demo: the network's fixed parts and what carries from one epoch to the next.
+struct Demo<'a> {
+    config: &'a DemoConfig,
+    network: NetworkMagic,
+    stm_parameters: Parameters,
+    parameters: ProtocolParameters,
+    pools: Vec<Pool>,
+    markers: Markers,
+    monitor: AdoptionMonitor<MemoryStore>,
+    /// The randomness of the signers' keys.
+    rng: ChaCha20Rng,
+    rows: Vec<EpochRow>,
+    activated_at: Option<u64>,
+}
+
+/// What one epoch gathers while its phases run, until it becomes an [`EpochRow`].
+struct EpochLog {
+    epoch: u64,
+    /// The era in force.
+    era: Era,
+    /// The schedule as the aggregator applies it this epoch.
+    view: Arc<EraView>,
+    warned: usize,
+    refused: usize,
+    signatures: BTreeMap<WireVersion, usize>,
+    rejected: usize,
+    certificate: bool,
+    notes: Vec<String>,
+}
+
+/// A signer the aggregator accepted for the epoch.
+struct Registered {
+    /// Its pool, in [`Demo::pools`].
+    pool: usize,
+    registration: SignerRegistration,
+    initializer: Initializer,
+    client: SignerClient,
+}
+
+impl<'a> Demo<'a> {
+    /// Set-up: the pools and their upgrade epochs, the protocol parameters, the release team's
+    /// era key and first payload (pythagoras, lagrange announced), and the adoption monitor.
+    fn new(config: &'a DemoConfig) -> Result<Self, DemoError> {
+        let network = NetworkMagic::PREPROD;
+        let stm_parameters = Parameters {
+            k: 10,
+            m: 100,
+            phi_f: 0.65,
+        };
+        let parameters =
+            ProtocolParameters::new(stm_parameters.k, stm_parameters.m, stm_parameters.phi_f)
+                .map_err(setup)?;
+        let monitor =
+            AdoptionMonitor::new(MemoryStore::new(), parameters, Era::Lagrange.era_name())
+                .with_readiness(ReadinessConfig {
+                    stake_floor: 0.9,
+                    ..ReadinessConfig::default()
+                })
+                .with_gate(GateConfig::default());
+        Ok(Self {
+            config,
+            network,
+            stm_parameters,
+            parameters,
+            pools: pools(config),
+            markers: Markers::new(network, EraSigningKey::from_bytes(&[7; 32]))?,
+            monitor,
+            rng: ChaCha20Rng::seed_from_u64(config.seed ^ 0x5eed),
+            rows: Vec::new(),
+            activated_at: None,
+        })
+    }
+
+    /// Every node reads the era markers; the aggregator moves to `epoch` with them. Starts the
+    /// epoch's log with the era in force, noting the switch to lagrange.
+    fn read_markers(&mut self, aggregator: &Aggregator, epoch: u64) -> Result<EpochLog, DemoError> {
+        self.markers.read(epoch);
+        aggregator
+            .state
+            .set_epoch(Epoch(epoch), self.markers.state.markers().to_vec());
+        aggregator.backend.set_epoch(Epoch(epoch));
+        let view = aggregator.state.era_view();
         let era = view
             .current_era()
             .map(|(era, _)| era)
             .ok_or_else(|| DemoError::Setup("no era in force".into()))?;
-        if era == Era::Lagrange && activated_at.is_none() {
-            activated_at = Some(epoch);
-            notes.push(
+        let mut log = EpochLog {
+            epoch,
+            era,
+            view,
+            warned: 0,
+            refused: 0,
+            signatures: WireVersion::ALL
+                .iter()
+                .map(|version| (*version, 0))
+                .collect(),
+            rejected: 0,
+            certificate: false,
+            notes: Vec::new(),
+        };
+        if era == Era::Lagrange && self.activated_at.is_none() {
+            self.activated_at = Some(epoch);
+            log.notes.push(
                 "era lagrange active: v1 is refused, signers sign the rigid digest".to_owned(),
             );
         }
+        Ok(log)
+    }
 
-        // Registration: every signer, on the software it runs this epoch.
-        let (mut warned, mut refused) = (0, 0);
-        let mut registered: Vec<(usize, SignerRegistration, Initializer, SignerClient)> =
-            Vec::new();
-        for (index, pool) in pools.iter().enumerate() {
-            let upgraded = pool.upgrade_epoch.is_some_and(|at| at <= epoch);
+    /// Every signer registers a fresh key, on the software it runs this epoch; the monitor
+    /// records each accepted registration with the wire it came on. Returns the signers the
+    /// aggregator accepted, in the order of the pools.
+    async fn register_signers(
+        &mut self,
+        aggregator: &Aggregator,
+        log: &mut EpochLog,
+    ) -> Result<Vec<Registered>, DemoError> {
+        let mut registered = Vec::new();
+        for (index, pool) in self.pools.iter().enumerate() {
+            let upgraded = pool.upgrade_epoch.is_some_and(|at| at <= log.epoch);
             let (info, speaks) = node_info(upgraded);
-            let client = SignerClient::connect(endpoint.clone(), &info, speaks).await?;
-            let initializer = Initializer::new(stm_parameters, pool.stake, &mut rng);
+            let client = SignerClient::connect(aggregator.endpoint.clone(), &info, speaks).await?;
+            let initializer = Initializer::new(self.stm_parameters, pool.stake, &mut self.rng);
             let key = initializer
                 .get_verification_key_proof_of_possession_for_concatenation()
                 .to_canonical_bytes();
             let registration = SignerRegistration {
-                epoch: Epoch(epoch),
+                epoch: Epoch(log.epoch),
                 party_id: pool.party_id.clone(),
                 verification_key: KeyBytes::new(key.to_vec()).expect("192 bytes"),
                 verification_key_signature: None,
@@ -355,32 +498,46 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
             };
             match client.register_signer(&registration).await {
                 Ok(reply) => {
-                    warned += usize::from(reply.warning.is_some());
-                    monitor
+                    log.warned += usize::from(reply.warning.is_some());
+                    self.monitor
                         .record_registration(
                             &registration,
                             Stake(pool.stake),
                             RegistrationWire::Protobuf(client.negotiated().id()),
                         )
                         .map_err(setup)?;
-                    registered.push((index, registration, initializer, client));
+                    registered.push(Registered {
+                        pool: index,
+                        registration,
+                        initializer,
+                        client,
+                    });
                 }
-                Err(error) if error.requires_upgrade() => refused += 1,
+                Err(error) if error.requires_upgrade() => log.refused += 1,
                 Err(error) => return Err(error.into()),
             }
         }
+        Ok(registered)
+    }
 
-        // The aggregator publishes the epoch's signers; every signer reads them over gRPC.
+    /// The aggregator publishes the epoch's signers as epoch settings, and builds what it
+    /// certifies with: their key registration and the message to sign.
+    fn publish_signers(
+        &self,
+        aggregator: &Aggregator,
+        log: &EpochLog,
+        registered: &[Registered],
+    ) -> Result<Round, DemoError> {
         let signers = SignerSet::new(
             registered
                 .iter()
-                .map(|(index, registration, _, _)| HubSigner {
-                    party_id: registration.party_id.clone(),
-                    verification_key: registration.verification_key.clone(),
+                .map(|signer| HubSigner {
+                    party_id: signer.registration.party_id.clone(),
+                    verification_key: signer.registration.verification_key.clone(),
                     verification_key_signature: None,
                     operational_certificate: None,
                     kes_evolutions: None,
-                    stake: Some(Stake(pools[*index].stake)),
+                    stake: Some(Stake(self.pools[signer.pool].stake)),
                     verification_key_for_snark: None,
                     verification_key_signature_for_snark: None,
                     proof_of_bound_possession_for_snark: None,
@@ -389,136 +546,394 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
         )
         .map_err(setup)?;
         let settings = EpochSettings {
-            epoch: Epoch(epoch),
-            signer_registration_protocol_parameters: Some(parameters),
+            epoch: Epoch(log.epoch),
+            signer_registration_protocol_parameters: Some(self.parameters),
             current_signers: signers,
             next_signers: SignerSet::default(),
             cardano_transactions_signing_config: None,
         };
-        backend.set_epoch_settings(settings.clone());
-        state.notify();
-        // The key registration of these settings, built once (checking each proof of
-        // possession is the costly part).
-        let closed = closed_registration(&settings, &stm_parameters)?;
+        aggregator.backend.set_epoch_settings(settings.clone());
+        aggregator.state.notify();
+        Round::new(settings, self.stm_parameters, self.parameters, log)
+    }
 
-        // Signing: each signer rebuilds the key registration from the epoch settings it read.
-        let clerk = Clerk::<D>::new_clerk_from_closed_key_registration(&stm_parameters, &closed);
-        let avk = clerk.compute_aggregate_verification_key();
-        let avk_json_hex = hex::encode(
-            serde_json::to_string(&avk.to_concatenation_aggregate_verification_key())
-                .map_err(stm)?,
-        );
-        let total_stake = avk
-            .to_concatenation_aggregate_verification_key()
-            .get_total_stake();
-        let expected_message =
-            protocol_message(epoch, era, &avk_json_hex, &parameters, total_stake)?;
-        // Every signer reads the settings over gRPC; settings identical to the published ones
-        // give the same key registration.
-        for (position, (index, _, initializer, client)) in registered.into_iter().enumerate() {
-            let (read, _) = client.epoch_settings().await?;
+    /// Every signer reads the epoch settings over gRPC, rebuilds the key registration from them,
+    /// signs the message of the era it learnt at registration (or the wrong one, when
+    /// [`Faults::wrong_message`] lists it) and sends its signature. Refusals at the door are
+    /// noted.
+    async fn sign(
+        &self,
+        round: &Round,
+        registered: Vec<Registered>,
+        log: &mut EpochLog,
+    ) -> Result<(), DemoError> {
+        for (position, signer) in registered.into_iter().enumerate() {
+            let (read, _) = signer.client.epoch_settings().await?;
+            // Settings identical to the published ones give the same key registration.
             let rebuilt;
-            let closed = if read == settings {
-                &closed
+            let closed = if read == round.settings {
+                &round.closed
             } else {
-                rebuilt = closed_registration(&read, &stm_parameters)?;
+                rebuilt = closed_registration(&read, &self.stm_parameters)?;
                 &rebuilt
             };
-            let signer = initializer.try_create_signer::<D>(closed).map_err(stm)?;
-            // The era each signer composes for is the one it learnt at registration.
-            let mut message = expected_message.clone();
-            if epoch == 3 && position == 0 {
-                // A faulty signer signs the wrong message: the aggregator must reject it.
-                message =
-                    protocol_message(epoch + 100, era, &avk_json_hex, &parameters, total_stake)?;
-            }
-            let Ok(signature) = signer.create_single_signature(message.as_str().as_bytes()) else {
+            let stm_signer = signer
+                .initializer
+                .try_create_signer::<D>(closed)
+                .map_err(stm)?;
+            let message = if self.config.faults.signs_wrong_message(log.epoch, position) {
+                round.message_of(log.epoch + 100, log.era, &self.parameters)?
+            } else {
+                round.message.clone()
+            };
+            let Ok(signature) = stm_signer.create_single_signature(message.as_str().as_bytes())
+            else {
                 continue; // won no lottery index
             };
             let mut indices = signature.get_concatenation_signature_indices();
             indices.sort_unstable();
             indices.dedup();
             let hub = SingleSignature {
-                signed_entity_type: SignedEntityType::MithrilStakeDistribution(Epoch(epoch)),
-                party_id: pools[index].party_id.clone(),
+                signed_entity_type: SignedEntityType::MithrilStakeDistribution(Epoch(log.epoch)),
+                party_id: self.pools[signer.pool].party_id.clone(),
                 signature: SignatureBytes::new(signature.to_bytes().map_err(stm)?).map_err(stm)?,
                 won_indexes: WonIndexes::new(indices).map_err(stm)?,
                 signed_message: message,
                 snark_signature: None,
             };
-            let batch = client.register_signatures(&[hub]).await?;
+            let batch = signer.client.register_signatures(&[hub]).await?;
             for (_, reason) in batch.rejected {
-                notes.push(format!("signature refused at the door: {reason}"));
+                log.notes
+                    .push(format!("signature refused at the door: {reason}"));
             }
         }
+        Ok(())
+    }
 
-        // Aggregation: verify every signature received this epoch with STM, then aggregate.
-        let this_epoch = backend.signatures_of(Epoch(epoch));
-        let stakes: BTreeMap<&PartyId, (u64, &KeyBytes)> = settings
-            .current_signers
-            .as_slice()
-            .iter()
-            .map(|signer| {
-                (
-                    &signer.party_id,
-                    (
-                        signer.stake.map_or(0, |stake| stake.0),
-                        &signer.verification_key,
-                    ),
-                )
-            })
-            .collect();
-        let (mut valid, mut counts, mut rejected) = (Vec::new(), [0usize; 2], 0);
-        for (signature, wire) in &this_epoch {
-            let verdict = (|| -> Result<mithril_stm::SingleSignature, String> {
-                if signature.signed_message != expected_message {
-                    return Err("signed the wrong message".into());
-                }
-                let (stake, key) = stakes
-                    .get(&signature.party_id)
-                    .ok_or("not registered this epoch")?;
-                let key = VerificationKeyProofOfPossessionForConcatenation::from_canonical_bytes(
-                    key.as_bytes(),
-                )
-                .map_err(|error| error.to_string())?;
-                let stm_signature =
-                    mithril_stm::SingleSignature::from_bytes::<D>(signature.signature.as_bytes())
-                        .map_err(|error| error.to_string())?;
-                stm_signature
-                    .verify(
-                        &stm_parameters,
-                        &key.vk,
-                        stake,
-                        &avk,
-                        expected_message.as_str().as_bytes(),
-                    )
-                    .map_err(|error| error.to_string())?;
-                Ok(stm_signature)
-            })();
-            match verdict {
+    /// The aggregator verifies every signature it received this epoch with STM: the valid ones
+    /// are counted by wire version and recorded with the monitor, the others rejected with a
+    /// note. Returns the valid ones.
+    fn collect_signatures(
+        &mut self,
+        aggregator: &Aggregator,
+        round: &Round,
+        log: &mut EpochLog,
+    ) -> Result<Vec<mithril_stm::SingleSignature>, DemoError> {
+        let mut valid = Vec::new();
+        for (signature, wire) in aggregator.backend.signatures_of(Epoch(log.epoch)) {
+            match round.verify(&signature, &self.stm_parameters) {
                 Ok(stm_signature) => {
-                    let slot =
-                        usize::from(*wire == RegistrationWire::Protobuf(WireVersion::V2.id()));
-                    counts[slot] += 1;
-                    monitor
-                        .record_signatures(Epoch(epoch), &signature.party_id, 1)
+                    let version = WireVersion::ALL
+                        .iter()
+                        .find(|version| wire == RegistrationWire::Protobuf(version.id()));
+                    if let Some(version) = version {
+                        *log.signatures.entry(*version).or_default() += 1;
+                    }
+                    self.monitor
+                        .record_signatures(Epoch(log.epoch), &signature.party_id, 1)
                         .map_err(setup)?;
                     valid.push(stm_signature);
                 }
                 Err(reason) => {
-                    rejected += 1;
-                    notes.push(format!(
+                    log.rejected += 1;
+                    log.notes.push(format!(
                         "rejected a signature of {}: {reason}",
                         signature.party_id
                     ));
                 }
             }
         }
+        Ok(valid)
+    }
+
+    /// The monitor moves the gate with the epoch's tally; on lock-in the release team signs the
+    /// marker that schedules lagrange at the proposed epoch, and nodes read it within the epoch.
+    fn observe_adoption(&mut self, log: &mut EpochLog) -> Result<AdoptionReport, DemoError> {
+        let signal = era_signal(
+            &log.view.epochs,
+            &log.view.markers,
+            &Era::Lagrange.era_name(),
+        );
+        let (report, transitions) = self
+            .monitor
+            .advance(Epoch(log.epoch), signal)
+            .map_err(setup)?;
+        for transition in &transitions {
+            log.notes
+                .push(format!("gate {} -> {}", transition.from, transition.to));
+            if transition.to == GateState::LockedIn {
+                let at = self
+                    .monitor
+                    .gate()
+                    .proposed_activation()
+                    .expect("proposed on lock-in");
+                let sequence = self.markers.schedule_lagrange(log.epoch, at)?;
+                log.notes.push(format!(
+                    "release team signs marker seq {sequence}: lagrange at epoch {at}"
+                ));
+            }
+        }
+        Ok(report)
+    }
+
+    /// The epoch's row of the report.
+    fn record_row(&mut self, log: EpochLog, adoption: &AdoptionReport) {
+        let share = |version: &str| {
+            adoption
+                .tally
+                .by_software_version
+                .get(version)
+                .map_or(0.0, |share| share.share)
+        };
+        let readiness = adoption
+            .readiness
+            .as_ref()
+            .expect("the monitor tracks lagrange");
+        let signed_on = |version: WireVersion| log.signatures.get(&version).copied().unwrap_or(0);
+        self.rows.push(EpochRow {
+            epoch: log.epoch,
+            era: log.era.name().to_owned(),
+            v1_software_share: share(V1_RELEASE),
+            v2_software_share: share(V2_RELEASE),
+            ready_share: readiness.ready_share,
+            failure_probability: readiness.odds.failure,
+            signatures_v1: signed_on(WireVersion::V1),
+            signatures_v2: signed_on(WireVersion::V2),
+            signatures_by_wire: log.signatures,
+            rejected_signatures: log.rejected,
+            warned: log.warned,
+            refused: log.refused,
+            gate: self.monitor.gate().state(),
+            certificate: log.certificate,
+            notes: log.notes,
+        });
+    }
+
+    /// The report of the whole run.
+    fn report(self) -> DemoReport {
+        let epochs_without_certificate = self.rows.iter().filter(|row| !row.certificate).count();
+        DemoReport {
+            proposed_activation: self.monitor.gate().proposed_activation().map(|at| at.0),
+            activated_at: self.activated_at,
+            epochs_without_certificate,
+            rows: self.rows,
+        }
+    }
+}
+
+/// The aggregator: the library's gRPC endpoint over the in-memory backend, on loopback.
+struct Aggregator {
+    backend: Arc<InMemoryBackend>,
+    state: Arc<AggregatorState>,
+    endpoint: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<Result<(), ServeError>>,
+}
+
+impl Aggregator {
+    /// Starts serving every wire version, with the stakes of the demo's pools.
+    async fn start(demo: &Demo<'_>) -> Result<Self, DemoError> {
+        let backend = Arc::new(InMemoryBackend::new(
+            demo.parameters,
+            Era::Lagrange.era_name(),
+        ));
+        backend.set_stakes(
+            demo.pools
+                .iter()
+                .map(|pool| (pool.party_id.clone(), Stake(pool.stake)))
+                .collect(),
+        );
+        let state = Arc::new(AggregatorState::new(
+            backend.clone(),
+            SoftwareVersion::new(env!("CARGO_PKG_VERSION")).expect("valid"),
+            WireVersion::ALL.to_vec(),
+            demo.network,
+        ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(setup)?;
+        let endpoint = format!("http://{}", listener.local_addr().map_err(setup)?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        Ok(Self {
+            backend,
+            state,
+            endpoint,
+            stop,
+            server,
+        })
+    }
+
+    /// Stops serving and waits for the server to finish.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.server.await;
+    }
+}
+
+/// The era markers: the release team's key and signed payloads, and what nodes read of them.
+struct Markers {
+    network: NetworkMagic,
+    key: EraSigningKey,
+    reader: EraReader,
+    state: ReaderState,
+    published: Vec<String>,
+}
+
+impl Markers {
+    /// The first payload: pythagoras, lagrange announced.
+    fn new(network: NetworkMagic, key: EraSigningKey) -> Result<Self, DemoError> {
+        let published = vec![markers_payload(network, 1, None, &key)?];
+        Ok(Self {
+            network,
+            reader: EraReader::new(network, key.verification_key()),
+            key,
+            state: ReaderState::new(),
+            published,
+        })
+    }
+
+    /// Nodes read the published payloads at `epoch`.
+    fn read(&mut self, epoch: u64) {
+        let report = self
+            .reader
+            .read_payloads(&self.published, &self.state, Epoch(epoch));
+        self.state = report.state;
+    }
+
+    /// The release team signs the next payload, lagrange scheduled at `at`, and nodes read it
+    /// within `epoch`, the epoch it is published. Returns its sequence number.
+    fn schedule_lagrange(&mut self, epoch: u64, at: Epoch) -> Result<u64, DemoError> {
+        let sequence = self.published.len() as u64 + 1;
+        self.published.push(markers_payload(
+            self.network,
+            sequence,
+            Some(at),
+            &self.key,
+        )?);
+        let read = self
+            .reader
+            .read_payloads(&self.published, &self.state, Epoch(epoch));
+        if let Some(rejection) = read.rejected.iter().find(|r| r.sequence == Some(sequence)) {
+            return Err(DemoError::Setup(format!(
+                "marker refused: {}",
+                rejection.reason
+            )));
+        }
+        self.state = read.state;
+        Ok(sequence)
+    }
+}
+
+/// The epoch's signers as the aggregator published them, and what it certifies with.
+struct Round {
+    settings: EpochSettings,
+    /// The key registration of `settings`, built once (checking each proof of possession is the
+    /// costly part).
+    closed: ClosedKeyRegistration,
+    clerk: Clerk<D>,
+    avk: AggregateVerificationKey<D>,
+    avk_json_hex: String,
+    total_stake: u64,
+    /// The message every signer must sign.
+    message: SignedMessage,
+    /// Stake and key of each registered party.
+    signers: BTreeMap<PartyId, (u64, KeyBytes)>,
+}
+
+impl Round {
+    fn new(
+        settings: EpochSettings,
+        stm_parameters: Parameters,
+        parameters: ProtocolParameters,
+        log: &EpochLog,
+    ) -> Result<Self, DemoError> {
+        let closed = closed_registration(&settings, &stm_parameters)?;
+        let clerk = Clerk::<D>::new_clerk_from_closed_key_registration(&stm_parameters, &closed);
+        let avk = clerk.compute_aggregate_verification_key();
+        let concatenation = avk.to_concatenation_aggregate_verification_key();
+        let avk_json_hex = hex::encode(serde_json::to_string(&concatenation).map_err(stm)?);
+        let total_stake = concatenation.get_total_stake();
+        let message =
+            protocol_message(log.epoch, log.era, &avk_json_hex, &parameters, total_stake)?;
+        let signers = settings
+            .current_signers
+            .as_slice()
+            .iter()
+            .map(|signer| {
+                (
+                    signer.party_id.clone(),
+                    (
+                        signer.stake.map_or(0, |stake| stake.0),
+                        signer.verification_key.clone(),
+                    ),
+                )
+            })
+            .collect();
+        Ok(Self {
+            settings,
+            closed,
+            clerk,
+            avk,
+            avk_json_hex,
+            total_stake,
+            message,
+            signers,
+        })
+    }
+
+    /// The protocol message of this round's signers at `epoch` in `era`.
+    fn message_of(
+        &self,
+        epoch: u64,
+        era: Era,
+        parameters: &ProtocolParameters,
+    ) -> Result<SignedMessage, DemoError> {
+        protocol_message(epoch, era, &self.avk_json_hex, parameters, self.total_stake)
+    }
+
+    /// Checks a received signature: the round's message, a registered party, and a valid STM
+    /// signature for its key and stake.
+    fn verify(
+        &self,
+        signature: &SingleSignature,
+        stm_parameters: &Parameters,
+    ) -> Result<mithril_stm::SingleSignature, String> {
+        if signature.signed_message != self.message {
+            return Err("signed the wrong message".into());
+        }
+        let (stake, key) = self
+            .signers
+            .get(&signature.party_id)
+            .ok_or("not registered this epoch")?;
+        let key =
+            VerificationKeyProofOfPossessionForConcatenation::from_canonical_bytes(key.as_bytes())
+                .map_err(|error| error.to_string())?;
+        let stm_signature =
+            mithril_stm::SingleSignature::from_bytes::<D>(signature.signature.as_bytes())
+                .map_err(|error| error.to_string())?;
+        stm_signature
+            .verify(
+                stm_parameters,
+                &key.vk,
+                stake,
+                &self.avk,
+                self.message.as_str().as_bytes(),
+            )
+            .map_err(|error| error.to_string())?;
+        Ok(stm_signature)
+    }
+
+    /// Aggregates the valid signatures into a certificate and verifies it; whether both worked.
+    fn certify(&self, valid: &[mithril_stm::SingleSignature], stm_parameters: &Parameters) -> bool {
+        let message = self.message.as_str().as_bytes();
         let ancillary = AncillaryProofInput::new(None, AncillaryGenesisData::new());
-        let certificate = clerk
+        self.clerk
             .aggregate_signatures_with_type(
-                &valid,
-                expected_message.as_str().as_bytes(),
+                valid,
+                message,
                 AggregateSignatureType::Concatenation,
                 ancillary,
             )
@@ -526,79 +941,15 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
             .is_some_and(|(aggregate, output)| {
                 aggregate
                     .verify(
-                        expected_message.as_str().as_bytes(),
-                        &avk,
-                        &stm_parameters,
+                        message,
+                        &self.avk,
+                        stm_parameters,
                         output.verifier_data().cloned(),
                         None,
                     )
                     .is_ok()
-            });
-
-        // Adoption: the gate decides; on lock-in the release team schedules lagrange.
-        let signal = era_signal(&view.epochs, &view.markers, &Era::Lagrange.era_name());
-        let (report, transitions) = monitor.advance(Epoch(epoch), signal).map_err(setup)?;
-        for transition in &transitions {
-            notes.push(format!("gate {} -> {}", transition.from, transition.to));
-            if transition.to == GateState::LockedIn {
-                let at = monitor
-                    .gate()
-                    .proposed_activation()
-                    .expect("proposed on lock-in");
-                let sequence = published.len() as u64 + 1;
-                published.push(markers_payload(network, sequence, Some(at), &era_key)?);
-                // Nodes read the new payload within the epoch it is published.
-                let read = reader.read_payloads(&published, &reader_state, Epoch(epoch));
-                if let Some(rejection) = read.rejected.iter().find(|r| r.sequence == Some(sequence))
-                {
-                    return Err(DemoError::Setup(format!(
-                        "marker refused: {}",
-                        rejection.reason
-                    )));
-                }
-                reader_state = read.state;
-                notes.push(format!(
-                    "release team signs marker seq {sequence}: lagrange at epoch {at}"
-                ));
-            }
-        }
-        let share = |version: &str| {
-            report
-                .tally
-                .by_software_version
-                .get(version)
-                .map_or(0.0, |share| share.share)
-        };
-        let readiness = report
-            .readiness
-            .as_ref()
-            .expect("the monitor tracks lagrange");
-        rows.push(EpochRow {
-            epoch,
-            era: era.name().to_owned(),
-            v1_software_share: share(V1_RELEASE),
-            v2_software_share: share(V2_RELEASE),
-            ready_share: readiness.ready_share,
-            failure_probability: readiness.odds.failure,
-            signatures_v1: counts[0],
-            signatures_v2: counts[1],
-            rejected_signatures: rejected,
-            warned,
-            refused,
-            gate: monitor.gate().state(),
-            certificate,
-            notes,
-        });
+            })
     }
-    let _ = stop.send(());
-    let _ = server.await;
-    let epochs_without_certificate = rows.iter().filter(|row| !row.certificate).count();
-    Ok(DemoReport {
-        rows,
-        proposed_activation: monitor.gate().proposed_activation().map(|at| at.0),
-        activated_at,
-        epochs_without_certificate,
-    })
 }
 
 /// The release team's signed payload number `sequence`: pythagoras from genesis, and lagrange
@@ -628,7 +979,7 @@ fn markers_payload(
 fn closed_registration(
     settings: &EpochSettings,
     parameters: &Parameters,
-) -> Result<mithril_stm::ClosedKeyRegistration, DemoError> {
+) -> Result<ClosedKeyRegistration, DemoError> {
     let mut registration = KeyRegistration::initialize();
     for signer in settings.current_signers.as_slice() {
         let key = VerificationKeyProofOfPossessionForConcatenation::from_canonical_bytes(
@@ -643,22 +994,31 @@ fn closed_registration(
 }
 
 impl DemoReport {
-    /// The per-epoch table and the summary, for people.
+    /// The per-epoch table and the summary, for people: one column of accepted signatures per
+    /// wire version.
     pub fn table(&self) -> String {
-        let mut out = String::from(
-            "epoch  era         stake v1   stake v2   ready   P(no certificate)  sigs v1  sigs v2  rejected  warned  refused  gate       certificate\n",
-        );
+        let mut out =
+            String::from("epoch  era         stake v1   stake v2   ready   P(no certificate)");
+        for version in WireVersion::ALL {
+            out.push_str(&format!("  {:>7}", format!("sigs {}", version.name())));
+        }
+        out.push_str("  rejected  warned  refused  gate       certificate\n");
         for row in &self.rows {
             out.push_str(&format!(
-                "{:>5}  {:<10}  {:>7.1}%   {:>7.1}%  {:>5.1}%   {:>17}  {:>7}  {:>7}  {:>8}  {:>6}  {:>7}  {:<9}  {}\n",
+                "{:>5}  {:<10}  {:>7.1}%   {:>7.1}%  {:>5.1}%   {:>17}",
                 row.epoch,
                 row.era,
                 row.v1_software_share * 100.0,
                 row.v2_software_share * 100.0,
                 row.ready_share * 100.0,
                 format!("{:.1e}", row.failure_probability),
-                row.signatures_v1,
-                row.signatures_v2,
+            ));
+            for version in WireVersion::ALL {
+                let count = row.signatures_by_wire.get(version).copied().unwrap_or(0);
+                out.push_str(&format!("  {count:>7}"));
+            }
+            out.push_str(&format!(
+                "  {:>8}  {:>6}  {:>7}  {:<9}  {}\n",
                 row.rejected_signatures,
                 row.warned,
                 row.refused,

@@ -1,6 +1,6 @@
 //! `mithril-compat demo`, the default command.
 
-use crate::demo::{Curve, DemoConfig, DemoError, run as run_demo};
+use crate::demo::{Curve, DemoConfig, DemoError, Faults, run as run_demo};
 use clap::Args;
 
 /// Arguments of `demo`.
@@ -21,6 +21,10 @@ pub struct DemoArgs {
     /// Share of signers (the smallest pools) that never upgrade.
     #[arg(long, default_value_t = DemoConfig::default().never_upgrade)]
     never_upgrade: f64,
+    /// Inject no faults (by default one signer signs the wrong message at epoch 3, and the
+    /// aggregator rejects it).
+    #[arg(long)]
+    no_faults: bool,
     /// Machine-readable JSON instead of the table.
     #[arg(long)]
     json: bool,
@@ -35,6 +39,7 @@ impl Default for DemoArgs {
             epochs: config.epochs,
             curve: config.curve,
             never_upgrade: config.never_upgrade,
+            no_faults: false,
             json: false,
         }
     }
@@ -48,6 +53,11 @@ pub fn run(args: DemoArgs) -> Result<String, DemoError> {
         epochs: args.epochs.max(1),
         curve: args.curve,
         never_upgrade: args.never_upgrade.clamp(0.0, 1.0),
+        faults: if args.no_faults {
+            Faults::none()
+        } else {
+            Faults::default()
+        },
     };
     let report = run_demo(&config)?;
     Ok(if args.json {

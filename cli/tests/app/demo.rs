@@ -1,17 +1,41 @@
 //! The rolling upgrade end to end, small: real STM signatures over loopback gRPC.
 
-use mithril_compat_cli::demo::{Curve, DemoConfig, run_async};
+use mithril_compat::wire::WireVersion;
+use mithril_compat_cli::demo::{Curve, DemoConfig, DemoReport, Faults, FaultySigner, run_async};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rolling_upgrade_keeps_a_certificate_every_epoch() {
-    let config = DemoConfig {
+/// The small run every test starts from.
+fn small(faults: Faults) -> DemoConfig {
+    DemoConfig {
         signers: 16,
         seed: 7,
         epochs: 9,
         curve: Curve::Fast,
         never_upgrade: 0.15,
-    };
-    let report = run_async(&config).await.unwrap();
+        faults,
+    }
+}
+
+/// The epochs with a signature rejected for signing the wrong message, each with its count.
+fn wrong_message_rejections(report: &DemoReport) -> Vec<(u64, usize)> {
+    report
+        .rows
+        .iter()
+        .filter(|row| row.rejected_signatures > 0)
+        .map(|row| {
+            let noted = row
+                .notes
+                .iter()
+                .filter(|note| note.contains("signed the wrong message"))
+                .count();
+            assert_eq!(noted, row.rejected_signatures, "{}", report.table());
+            (row.epoch, row.rejected_signatures)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rolling_upgrade_keeps_a_certificate_every_epoch() {
+    let report = run_async(&small(Faults::default())).await.unwrap();
     let table = report.table();
 
     // No epoch without a valid certificate.
@@ -61,4 +85,58 @@ async fn rolling_upgrade_keeps_a_certificate_every_epoch() {
             .any(|note| note.contains("signed the wrong message")),
         "{table}"
     );
+    assert_eq!(wrong_message_rejections(&report), vec![(3, 1)], "{table}");
+
+    // Signatures are counted by each wire version the build speaks, one table column each.
+    for row in &report.rows {
+        let versions: Vec<_> = row.signatures_by_wire.keys().copied().collect();
+        assert_eq!(versions, WireVersion::ALL, "{table}");
+        assert_eq!(row.signatures_v1, row.signatures_by_wire[&WireVersion::V1]);
+        assert_eq!(row.signatures_v2, row.signatures_by_wire[&WireVersion::V2]);
+    }
+    for version in WireVersion::ALL {
+        assert!(
+            table.contains(&format!("sigs {}", version.name())),
+            "{table}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_faults_are_configuration() {
+    // Without faults, the aggregator rejects nothing and every epoch still certifies.
+    let clean = run_async(&small(Faults::none())).await.unwrap();
+    let table = clean.table();
+    assert_eq!(wrong_message_rejections(&clean), vec![], "{table}");
+    assert!(
+        clean.rows.iter().all(|row| row.rejected_signatures == 0),
+        "{table}"
+    );
+    assert_eq!(clean.epochs_without_certificate, 0, "{table}");
+
+    // Faulty signers elsewhere: rejected exactly where configured, certificates kept.
+    let faults = Faults {
+        wrong_message: vec![
+            FaultySigner {
+                epoch: 5,
+                position: 0,
+            },
+            FaultySigner {
+                epoch: 7,
+                position: 0,
+            },
+            FaultySigner {
+                epoch: 7,
+                position: 1,
+            },
+        ],
+    };
+    let moved = run_async(&small(faults)).await.unwrap();
+    let table = moved.table();
+    assert_eq!(
+        wrong_message_rejections(&moved),
+        vec![(5, 1), (7, 2)],
+        "{table}"
+    );
+    assert_eq!(moved.epochs_without_certificate, 0, "{table}");
 }
