@@ -172,10 +172,6 @@ pub struct EpochRow {
     /// Probability of an epoch without certificate if only the ready stake (less the margin)
     /// signs.
     pub failure_probability: f64,
-    /// Single signatures accepted on v1 (the v1 entry of `signatures_by_wire`).
-    pub signatures_v1: usize,
-    /// Single signatures accepted on v2 (the v2 entry of `signatures_by_wire`).
-    pub signatures_v2: usize,
     /// Single signatures accepted, by the wire version they arrived on: every version of
     /// [`WireVersion::ALL`], zero included (serialized by short name, `v1`).
     #[serde(serialize_with = "by_wire_name")]
@@ -689,7 +685,6 @@ impl<'a> Demo<'a> {
             .readiness
             .as_ref()
             .expect("the monitor tracks lagrange");
-        let signed_on = |version: WireVersion| log.signatures.get(&version).copied().unwrap_or(0);
         self.rows.push(EpochRow {
             epoch: log.epoch,
             era: log.era.name().to_owned(),
@@ -697,8 +692,6 @@ impl<'a> Demo<'a> {
             v2_software_share: share(V2_RELEASE),
             ready_share: readiness.ready_share,
             failure_probability: readiness.odds.failure,
-            signatures_v1: signed_on(WireVersion::V1),
-            signatures_v2: signed_on(WireVersion::V2),
             signatures_by_wire: log.signatures,
             rejected_signatures: log.rejected,
             warned: log.warned,
