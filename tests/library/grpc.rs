@@ -235,9 +235,17 @@ async fn refusal_and_warning_messages_speak_to_the_operator() {
         panic!()
     };
     assert_eq!(status.code(), Code::FailedPrecondition);
+    // The versions lagrange accepts, as the registry says (today: mithril.signer.v2).
+    let required = WireVersion::accepted_during(Era::Lagrange)
+        .map(|version| version.package())
+        .collect::<Vec<_>>()
+        .join(" or ");
+    assert!(required.contains("mithril.signer.v2"), "{required}");
     assert_eq!(
         status.message(),
-        "era lagrange (since epoch 512) requires mithril.signer.v2; this signer speaks v1: upgrade"
+        format!(
+            "era lagrange (since epoch 512) requires {required}; this signer speaks v1: upgrade"
+        )
     );
 
     let pythagoras = aggregator(&[WireVersion::V1, WireVersion::V2], PYTHAGORAS_EPOCH).await;

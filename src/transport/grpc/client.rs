@@ -1,5 +1,8 @@
 //! The signer's client: discovery, version negotiation, version metadata, and the calls.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use tonic::metadata::MetadataMap;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Status};
@@ -12,7 +15,7 @@ use crate::wire::discovery::pb::{
     DiscoverRequest, discovery_service_client::DiscoveryServiceClient,
 };
 use crate::wire::discovery::{EraHistoryId, HistoryMismatch};
-use crate::wire::{HubType, Spoke, WireVersion, v1, v2};
+use crate::wire::{HubType, Spoke, WireVersion};
 
 /// A client failure.
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +96,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn from_metadata(metadata: &MetadataMap) -> Self {
+    pub(super) fn from_metadata(metadata: &MetadataMap) -> Self {
         let get = |name| header_text(metadata, &name).map(str::to_owned);
         Self {
             warning: get(names::ERA_WARNING),
@@ -120,27 +123,6 @@ pub struct BatchReply {
 }
 
 impl BatchReply {
-    /// The outcome as a v2 batch or stream response states it.
-    fn from_v2(
-        accepted: u32,
-        rejections: Vec<v2::pb::SignatureRejection>,
-        counts: Vec<v2::pb::RejectionCount>,
-        reply: Reply,
-    ) -> Self {
-        Self {
-            accepted,
-            rejected: rejections
-                .into_iter()
-                .map(|rejection| (rejection.index, rejection.reason))
-                .collect(),
-            rejected_by_reason: counts
-                .into_iter()
-                .map(|count| (count.reason, count.count))
-                .collect(),
-            reply,
-        }
-    }
-
     /// How many signatures were refused in all.
     pub fn rejected_count(&self) -> u64 {
         if self.rejected_by_reason.is_empty() {
@@ -157,14 +139,49 @@ impl BatchReply {
 /// A signer's connection to an aggregator, on the highest wire version both speak.
 #[derive(Clone, Debug)]
 pub struct SignerClient {
-    channel: Channel,
+    pub(super) channel: Channel,
     /// The signer's identity as request metadata, written once: every call sends a copy.
     metadata: MetadataMap,
     negotiated: WireVersion,
     discovered: Option<Discovered>,
 }
 
-fn to_pb<S: Spoke<T>, T: HubType>(value: &T) -> Result<S::Pb, ClientError> {
+/// A call of one wire version's client, boxed so that the version is chosen at run time.
+pub(super) type CallFuture<'a, T> =
+    Pin<Box<dyn Future<Output = Result<T, ClientError>> + Send + 'a>>;
+
+/// The calls of one wire version's client (`v1.rs`, `v2.rs`, …), chosen by the negotiated
+/// version through `transport::grpc::calls`.
+pub(super) trait VersionCalls: Sync {
+    /// Registers the signer's keys; answers the response's metadata.
+    fn register_signer<'a>(
+        &'a self,
+        client: &'a SignerClient,
+        registration: &'a SignerRegistration,
+    ) -> CallFuture<'a, MetadataMap>;
+
+    /// Registers single signatures in as few calls as the version allows.
+    fn register_signatures<'a>(
+        &'a self,
+        client: &'a SignerClient,
+        signatures: &'a [SingleSignature],
+    ) -> CallFuture<'a, BatchReply>;
+
+    /// Sends single signatures on a stream, or as `register_signatures` where there is none.
+    fn stream_signatures<'a>(
+        &'a self,
+        client: &'a SignerClient,
+        signatures: &'a [SingleSignature],
+    ) -> CallFuture<'a, BatchReply>;
+
+    /// The epoch settings.
+    fn epoch_settings<'a>(
+        &'a self,
+        client: &'a SignerClient,
+    ) -> CallFuture<'a, (EpochSettings, Reply)>;
+}
+
+pub(super) fn to_pb<S: Spoke<T>, T: HubType>(value: &T) -> Result<S::Pb, ClientError> {
     S::from_hub_strict(value)
         .map_err(|error| ClientError::Wire(crate::error::Nest::within(error, T::KIND.field_name())))
 }
@@ -275,7 +292,7 @@ impl SignerClient {
         }
     }
 
-    fn request<T>(&self, message: T) -> Request<T> {
+    pub(super) fn request<T>(&self, message: T) -> Request<T> {
         Request::from_parts(self.metadata.clone(), Default::default(), message)
     }
 
@@ -284,85 +301,21 @@ impl SignerClient {
         &self,
         registration: &SignerRegistration,
     ) -> Result<Reply, ClientError> {
-        let response = match self.negotiated {
-            WireVersion::V1 => {
-                let message = v1::pb::RegisterSignerRequest {
-                    registration: Some(to_pb::<v1::V1, _>(registration)?),
-                };
-                v1::pb::signer_service_client::SignerServiceClient::new(self.channel.clone())
-                    .register_signer(self.request(message))
-                    .await?
-                    .metadata()
-                    .clone()
-            }
-            WireVersion::V2 => {
-                let message = v2::pb::RegisterSignerRequest {
-                    registration: Some(to_pb::<v2::V2, _>(registration)?),
-                };
-                v2::pb::signer_service_client::SignerServiceClient::new(self.channel.clone())
-                    .register_signer(self.request(message))
-                    .await?
-                    .metadata()
-                    .clone()
-            }
-        };
-        Ok(Reply::from_metadata(&response))
+        let metadata = super::calls(self.negotiated)
+            .register_signer(self, registration)
+            .await?;
+        Ok(Reply::from_metadata(&metadata))
     }
 
-    /// Registers single signatures: one batch call in v2, one call each in v1.
+    /// Registers single signatures: in one call where the negotiated version has batches
+    /// ([`WireVersion::streams`]), otherwise one call each.
     pub async fn register_signatures(
         &self,
         signatures: &[SingleSignature],
     ) -> Result<BatchReply, ClientError> {
-        match self.negotiated {
-            WireVersion::V1 => {
-                let mut batch = BatchReply::default();
-                let mut client =
-                    v1::pb::signer_service_client::SignerServiceClient::new(self.channel.clone());
-                for (index, signature) in signatures.iter().enumerate() {
-                    let message = v1::pb::RegisterSignatureRequest {
-                        signature: Some(to_pb::<v1::V1, _>(signature)?),
-                    };
-                    match client.register_signature(self.request(message)).await {
-                        Ok(response) => {
-                            batch.accepted += 1;
-                            batch.reply = Reply::from_metadata(response.metadata());
-                        }
-                        Err(status) if status.code() == Code::FailedPrecondition => {
-                            return Err(status.into());
-                        }
-                        Err(status) => batch
-                            .rejected
-                            .push((index as u32, status.message().to_owned())),
-                    }
-                }
-                Ok(batch)
-            }
-            WireVersion::V2 => {
-                let message = v2::pb::RegisterSignaturesRequest {
-                    signatures: signatures
-                        .iter()
-                        .map(to_pb::<v2::V2, _>)
-                        .collect::<Result<_, _>>()?,
-                };
-                let response =
-                    v2::pb::signer_service_client::SignerServiceClient::new(self.channel.clone())
-                        .register_signatures(self.request(message))
-                        .await?;
-                let reply = Reply::from_metadata(response.metadata());
-                let v2::pb::RegisterSignaturesResponse {
-                    accepted,
-                    rejections,
-                    rejection_counts,
-                } = response.into_inner();
-                Ok(BatchReply::from_v2(
-                    accepted,
-                    rejections,
-                    rejection_counts,
-                    reply,
-                ))
-            }
-        }
+        super::calls(self.negotiated)
+            .register_signatures(self, signatures)
+            .await
     }
 
     /// Sends single signatures on one client stream where the negotiated version has one
@@ -371,58 +324,13 @@ impl SignerClient {
         &self,
         signatures: &[SingleSignature],
     ) -> Result<BatchReply, ClientError> {
-        match self.negotiated {
-            WireVersion::V1 => self.register_signatures(signatures).await,
-            WireVersion::V2 => {
-                let messages = signatures
-                    .iter()
-                    .map(|signature| {
-                        to_pb::<v2::V2, _>(signature).map(|pb| v2::pb::StreamSignaturesRequest {
-                            signature: Some(pb),
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let response =
-                    v2::pb::signer_service_client::SignerServiceClient::new(self.channel.clone())
-                        .stream_signatures(self.request(tokio_stream::iter(messages)))
-                        .await?;
-                let reply = Reply::from_metadata(response.metadata());
-                let v2::pb::StreamSignaturesResponse {
-                    accepted,
-                    rejections,
-                    rejection_counts,
-                } = response.into_inner();
-                Ok(BatchReply::from_v2(
-                    accepted,
-                    rejections,
-                    rejection_counts,
-                    reply,
-                ))
-            }
-        }
+        super::calls(self.negotiated)
+            .stream_signatures(self, signatures)
+            .await
     }
 
     /// The epoch settings.
     pub async fn epoch_settings(&self) -> Result<(EpochSettings, Reply), ClientError> {
-        match self.negotiated {
-            WireVersion::V1 => {
-                let response =
-                    v1::pb::signer_service_client::SignerServiceClient::new(self.channel.clone())
-                        .get_epoch_settings(self.request(v1::pb::GetEpochSettingsRequest {}))
-                        .await?;
-                let reply = Reply::from_metadata(response.metadata());
-                let pb = response.into_inner().epoch_settings.unwrap_or_default();
-                Ok((<v1::V1 as Spoke<EpochSettings>>::to_hub(pb)?, reply))
-            }
-            WireVersion::V2 => {
-                let response =
-                    v2::pb::signer_service_client::SignerServiceClient::new(self.channel.clone())
-                        .get_epoch_settings(self.request(v2::pb::GetEpochSettingsRequest {}))
-                        .await?;
-                let reply = Reply::from_metadata(response.metadata());
-                let pb = response.into_inner().epoch_settings.unwrap_or_default();
-                Ok((<v2::V2 as Spoke<EpochSettings>>::to_hub(pb)?, reply))
-            }
-        }
+        super::calls(self.negotiated).epoch_settings(self).await
     }
 }

@@ -58,3 +58,12 @@ async fn mount(
         WireVersion::V2 => v2::mount(state, routes, health).await,
     }
 }
+
+/// The client calls of `version`: the gRPC transport's other per-version decision.
+fn calls(version: crate::wire::WireVersion) -> &'static dyn client::VersionCalls {
+    use crate::wire::WireVersion;
+    match version {
+        WireVersion::V1 => &v1::Calls,
+        WireVersion::V2 => &v2::Calls,
+    }
+}

@@ -1,5 +1,13 @@
 //! The `mithril.signer.v1` service: unary calls only.
 
+use tonic::metadata::MetadataMap;
+
+use tonic::Code;
+
+use super::client::{BatchReply, CallFuture, Reply, SignerClient, VersionCalls, to_pb};
+use crate::domain::{EpochSettings, SignerRegistration, SingleSignature};
+use crate::wire::Spoke;
+
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
@@ -88,4 +96,81 @@ pub(super) async fn mount(
     health
         .set_serving::<v1::pb::signer_service_server::SignerServiceServer<V1Adapter>>()
         .await;
+}
+
+/// The client's calls in `v1`.
+pub(super) struct Calls;
+
+impl VersionCalls for Calls {
+    fn register_signer<'a>(
+        &'a self,
+        client: &'a SignerClient,
+        registration: &'a SignerRegistration,
+    ) -> CallFuture<'a, MetadataMap> {
+        Box::pin(async move {
+            Ok({
+                let message = v1::pb::RegisterSignerRequest {
+                    registration: Some(to_pb::<v1::V1, _>(registration)?),
+                };
+                v1::pb::signer_service_client::SignerServiceClient::new(client.channel.clone())
+                    .register_signer(client.request(message))
+                    .await?
+                    .metadata()
+                    .clone()
+            })
+        })
+    }
+
+    fn register_signatures<'a>(
+        &'a self,
+        client: &'a SignerClient,
+        signatures: &'a [SingleSignature],
+    ) -> CallFuture<'a, BatchReply> {
+        Box::pin(async move {
+            let mut batch = BatchReply::default();
+            let mut service =
+                v1::pb::signer_service_client::SignerServiceClient::new(client.channel.clone());
+            for (index, signature) in signatures.iter().enumerate() {
+                let message = v1::pb::RegisterSignatureRequest {
+                    signature: Some(to_pb::<v1::V1, _>(signature)?),
+                };
+                match service.register_signature(client.request(message)).await {
+                    Ok(response) => {
+                        batch.accepted += 1;
+                        batch.reply = Reply::from_metadata(response.metadata());
+                    }
+                    Err(status) if status.code() == Code::FailedPrecondition => {
+                        return Err(status.into());
+                    }
+                    Err(status) => batch
+                        .rejected
+                        .push((index as u32, status.message().to_owned())),
+                }
+            }
+            Ok(batch)
+        })
+    }
+
+    fn stream_signatures<'a>(
+        &'a self,
+        client: &'a SignerClient,
+        signatures: &'a [SingleSignature],
+    ) -> CallFuture<'a, BatchReply> {
+        self.register_signatures(client, signatures)
+    }
+
+    fn epoch_settings<'a>(
+        &'a self,
+        client: &'a SignerClient,
+    ) -> CallFuture<'a, (EpochSettings, Reply)> {
+        Box::pin(async move {
+            let response =
+                v1::pb::signer_service_client::SignerServiceClient::new(client.channel.clone())
+                    .get_epoch_settings(client.request(v1::pb::GetEpochSettingsRequest {}))
+                    .await?;
+            let reply = Reply::from_metadata(response.metadata());
+            let pb = response.into_inner().epoch_settings.unwrap_or_default();
+            Ok((<v1::V1 as Spoke<EpochSettings>>::to_hub(pb)?, reply))
+        })
+    }
 }

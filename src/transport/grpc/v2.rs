@@ -1,5 +1,11 @@
 //! The `mithril.signer.v2` service: batches, a signature stream and an epoch-settings watch.
 
+use tonic::metadata::MetadataMap;
+
+use super::client::{BatchReply, CallFuture, Reply, SignerClient, VersionCalls, to_pb};
+use crate::domain::{EpochSettings, SignerRegistration, SingleSignature};
+use crate::wire::Spoke;
+
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -224,4 +230,118 @@ pub(super) async fn mount(
     health
         .set_serving::<v2::pb::signer_service_server::SignerServiceServer<V2Adapter>>()
         .await;
+}
+
+/// The client's calls in `v2`.
+pub(super) struct Calls;
+
+impl VersionCalls for Calls {
+    fn register_signer<'a>(
+        &'a self,
+        client: &'a SignerClient,
+        registration: &'a SignerRegistration,
+    ) -> CallFuture<'a, MetadataMap> {
+        Box::pin(async move {
+            Ok({
+                let message = v2::pb::RegisterSignerRequest {
+                    registration: Some(to_pb::<v2::V2, _>(registration)?),
+                };
+                v2::pb::signer_service_client::SignerServiceClient::new(client.channel.clone())
+                    .register_signer(client.request(message))
+                    .await?
+                    .metadata()
+                    .clone()
+            })
+        })
+    }
+
+    fn register_signatures<'a>(
+        &'a self,
+        client: &'a SignerClient,
+        signatures: &'a [SingleSignature],
+    ) -> CallFuture<'a, BatchReply> {
+        Box::pin(async move {
+            let message = v2::pb::RegisterSignaturesRequest {
+                signatures: signatures
+                    .iter()
+                    .map(to_pb::<v2::V2, _>)
+                    .collect::<Result<_, _>>()?,
+            };
+            let response =
+                v2::pb::signer_service_client::SignerServiceClient::new(client.channel.clone())
+                    .register_signatures(client.request(message))
+                    .await?;
+            let reply = Reply::from_metadata(response.metadata());
+            let v2::pb::RegisterSignaturesResponse {
+                accepted,
+                rejections,
+                rejection_counts,
+            } = response.into_inner();
+            Ok(batch_reply(accepted, rejections, rejection_counts, reply))
+        })
+    }
+
+    fn stream_signatures<'a>(
+        &'a self,
+        client: &'a SignerClient,
+        signatures: &'a [SingleSignature],
+    ) -> CallFuture<'a, BatchReply> {
+        Box::pin(async move {
+            let messages = signatures
+                .iter()
+                .map(|signature| {
+                    to_pb::<v2::V2, _>(signature).map(|pb| v2::pb::StreamSignaturesRequest {
+                        signature: Some(pb),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let response =
+                v2::pb::signer_service_client::SignerServiceClient::new(client.channel.clone())
+                    .stream_signatures(client.request(tokio_stream::iter(messages)))
+                    .await?;
+            let reply = Reply::from_metadata(response.metadata());
+            let v2::pb::StreamSignaturesResponse {
+                accepted,
+                rejections,
+                rejection_counts,
+            } = response.into_inner();
+            Ok(batch_reply(accepted, rejections, rejection_counts, reply))
+        })
+    }
+
+    fn epoch_settings<'a>(
+        &'a self,
+        client: &'a SignerClient,
+    ) -> CallFuture<'a, (EpochSettings, Reply)> {
+        Box::pin(async move {
+            let response =
+                v2::pb::signer_service_client::SignerServiceClient::new(client.channel.clone())
+                    .get_epoch_settings(client.request(v2::pb::GetEpochSettingsRequest {}))
+                    .await?;
+            let reply = Reply::from_metadata(response.metadata());
+            let pb = response.into_inner().epoch_settings.unwrap_or_default();
+            Ok((<v2::V2 as Spoke<EpochSettings>>::to_hub(pb)?, reply))
+        })
+    }
+}
+
+/// The outcome as a v2 batch or stream response states it.
+fn batch_reply(
+    accepted: u32,
+    rejections: Vec<v2::pb::SignatureRejection>,
+    counts: Vec<v2::pb::RejectionCount>,
+    reply: Reply,
+) -> BatchReply {
+    BatchReply {
+        accepted,
+        rejected: rejections
+            .into_iter()
+            .map(|rejection| (rejection.index, rejection.reason))
+            .collect(),
+        rejected_by_reason: counts
+            .into_iter()
+            .map(|count| (count.reason, count.count))
+            .collect(),
+        reply,
+    }
 }
