@@ -1,6 +1,7 @@
 //! Subcommands of the command-line tool that live in their own files.
 
 pub mod adoption;
+pub mod codec;
 pub mod demo;
 pub mod era;
 pub mod serve;
