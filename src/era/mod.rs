@@ -12,9 +12,10 @@
 //! - [`MarkerSource`]: where payloads come from ([`FileSource`], [`StaticSource`], or a node
 //!   crate's chain observer).
 //! - [`check`] and [`check_read`]: run, warn (upgrade before epoch N), stop, or degraded.
-//! - Per-era behaviour in `policy`: accepted and sent wire versions
-//!   ([`Era::accepts`], [`Era::wire_version_to_send`]) and the hash scheme of the signed message
-//!   ([`Era::hash_scheme`]).
+//! - Per-era behaviour in `policy`: the hash scheme of the signed message
+//!   ([`Era::hash_scheme`]). Which wire versions each era accepts and sends is the wire
+//!   registry's decision ([`WireVersion::accepted_in`](crate::wire::WireVersion::accepted_in),
+//!   [`WireVersion::sent_in`](crate::wire::WireVersion::sent_in)).
 //!
 //! ```
 //! use mithril_compat::domain::Epoch;
@@ -65,4 +66,5 @@ pub use signed::{
 };
 pub use source::{FileSource, MarkerSource, SourceError, StaticSource};
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use state_store::{MarkerKind, MarkerStateStore, StateStoreError, entry_key};

@@ -375,6 +375,7 @@ pub fn datums_from_text(text: &str) -> Result<Vec<Result<String, DatumError>>, D
 
 /// Joins the bytes fields of a datum given as hex of Plutus data CBOR.
 #[cfg(feature = "pallas")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pallas")))]
 pub fn payload_hex_from_cbor_hex(text: &str) -> Result<String, DatumError> {
     let bytes = hex::decode(text).map_err(|e| malformed(format!("datum CBOR hex: {e}")))?;
     super::plutus::payload_hex_from_cbor(&bytes)

@@ -19,9 +19,11 @@
 
 pub mod era_datum;
 #[cfg(feature = "pallas")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pallas")))]
 pub mod plutus;
 pub mod protocol_config;
 pub mod signed_message;
 pub mod snark_avk;
 #[cfg(feature = "mithril-common")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mithril-common")))]
 pub mod upstream;

@@ -15,6 +15,7 @@ mod generated {
 pub mod pb {
     pub use super::generated::{DiscoverRequest, DiscoverResponse};
     #[cfg(feature = "grpc")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
     pub use super::generated::{discovery_service_client, discovery_service_server};
 }
 

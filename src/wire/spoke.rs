@@ -82,7 +82,7 @@ pub struct Encoded {
 }
 
 /// One wire version's representation of a hub type: its generated protobuf type and the two
-/// conversions. Implemented by the marker type of each version (such as [`v1::V1`]).
+/// conversions. Implemented by the marker type of each version (such as [`V1`](super::v1::V1)).
 pub trait Spoke<T: HubType>: sealed::Sealed {
     /// The generated protobuf type.
     type Pb: prost::Message + Default;

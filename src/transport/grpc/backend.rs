@@ -84,7 +84,7 @@ impl Inner {
 /// A [`SignerBackend`] in memory, for tests, demos and `serve`: it keeps the registrations and
 /// signatures of the last epochs (a retention window, [`DEFAULT_RETENTION_EPOCHS`] by default),
 /// each once (a signature is identified by its party, signed entity and message), at most
-/// [`DEFAULT_MAX_PER_EPOCH`] of each per epoch, and feeds the adoption monitor with what it
+/// `DEFAULT_MAX_PER_EPOCH` (1 000 000) of each per epoch, and feeds the adoption monitor with what it
 /// keeps. Its memory stays flat under load while the epoch moves. Registrations are kept by the
 /// epoch they name, which a peer chooses: a node crate's backend should refuse epochs it does not
 /// expect.

@@ -5,7 +5,7 @@
 //! encoding: an empty entry is 2 bytes on the wire and a few hundred in memory. Without a bound,
 //! a request of 8 MiB of empty signature entries made the server allocate over 1 GiB. Counting
 //! the top-level fields first (a scan of tags and lengths, no allocation) bounds that work by
-//! [`limits::max_fields_per_message`](super::limits::max_fields_per_message): the entries of a
+//! [`super::limits::max_fields_per_message`]: the entries of a
 //! batch are top-level fields of its request.
 
 use std::marker::PhantomData;

@@ -5,9 +5,9 @@
 //! | `POST /register-signer` | [`RegisterSignerMessage`] (+ the `signer-node-version` header) | [`SignerRegistration`] |
 //! | `POST /register-signatures` | [`RegisterSignatureMessage`] | [`SingleSignature`] |
 //! | `GET /epoch-settings` | [`EpochSettingsMessage`] | [`EpochSettings`] |
-//! | `GET /` | [`AggregatorFeaturesMessage`] | [`AggregatorFeatures`](crate::domain::AggregatorFeatures) |
-//! | `GET /protocol-configuration/{epoch}` | [`ProtocolConfigurationMessage`] | [`ProtocolConfiguration`](crate::domain::ProtocolConfiguration) |
-//! | `GET /status` | [`AggregatorStatusMessage`] | [`AggregatorStatus`](crate::domain::AggregatorStatus) |
+//! | `GET /` | [`AggregatorFeaturesMessage`] | [`AggregatorFeatures`] |
+//! | `GET /protocol-configuration/{epoch}` | [`ProtocolConfigurationMessage`] | [`ProtocolConfiguration`] |
+//! | `GET /status` | [`AggregatorStatusMessage`] | [`AggregatorStatus`] |
 //!
 //! The conversions of the last three are tabled in `convert_aggregator`; today's HTTP semantics
 //! (headers, status codes, the API version) are in [`http`].

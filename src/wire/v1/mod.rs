@@ -33,6 +33,7 @@ pub mod pb {
     };
 
     #[cfg(feature = "grpc")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
     pub use super::generated::{signer_service_client, signer_service_server};
 
     crate::oneof_message! {
