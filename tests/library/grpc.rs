@@ -1062,3 +1062,84 @@ async fn one_host_cannot_take_every_connection() {
         .unwrap();
     client.epoch_settings().await.unwrap();
 }
+
+/// Reflection, in both its versions, lists every service the endpoint serves, health included,
+/// and gives the file that defines health's `Check`, as `grpcurl` needs.
+#[tokio::test]
+async fn reflection_lists_every_service_health_included() {
+    use tonic_reflection::pb::{v1, v1alpha};
+    let aggregator = aggregator(&[WireVersion::V1, WireVersion::V2], PYTHAGORAS_EPOCH).await;
+    let channel = tonic::transport::Endpoint::from_shared(aggregator.endpoint())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let expected = [
+        "grpc.health.v1.Health",
+        "mithril.discovery.v1.DiscoveryService",
+        "mithril.signer.v1.SignerService",
+        "mithril.signer.v2.SignerService",
+    ];
+
+    let mut client = v1::server_reflection_client::ServerReflectionClient::new(channel.clone());
+    let requests = vec![
+        v1::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(
+                String::new(),
+            )),
+        },
+        v1::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(
+                v1::server_reflection_request::MessageRequest::FileContainingSymbol(
+                    "grpc.health.v1.Health.Check".into(),
+                ),
+            ),
+        },
+    ];
+    let mut responses = client
+        .server_reflection_info(tokio_stream::iter(requests))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(v1::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        responses.message().await.unwrap().unwrap().message_response
+    else {
+        panic!("no service list")
+    };
+    let names: Vec<&str> = list.service.iter().map(|s| s.name.as_str()).collect();
+    for service in expected {
+        assert!(names.contains(&service), "{service} missing from {names:?}");
+    }
+    let Some(v1::server_reflection_response::MessageResponse::FileDescriptorResponse(files)) =
+        responses.message().await.unwrap().unwrap().message_response
+    else {
+        panic!("no file for grpc.health.v1.Health.Check")
+    };
+    assert!(!files.file_descriptor_proto.is_empty());
+
+    let mut client = v1alpha::server_reflection_client::ServerReflectionClient::new(channel);
+    let mut responses = client
+        .server_reflection_info(tokio_stream::iter(vec![v1alpha::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(
+                v1alpha::server_reflection_request::MessageRequest::ListServices(String::new()),
+            ),
+        }]))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(v1alpha::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        responses.message().await.unwrap().unwrap().message_response
+    else {
+        panic!("no service list (v1alpha)")
+    };
+    let names: Vec<&str> = list.service.iter().map(|s| s.name.as_str()).collect();
+    for service in expected {
+        assert!(
+            names.contains(&service),
+            "v1alpha: {service} missing from {names:?}"
+        );
+    }
+}

@@ -65,11 +65,15 @@ pub async fn serve(
     health
         .set_serving::<DiscoveryServiceServer<DiscoveryAdapter>>()
         .await;
+    // Reflection lists every service this endpoint serves, health included (so that
+    // `grpcurl list` and `grpcurl … grpc.health.v1.Health/Check` find it), in both its versions.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(crate::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
     let reflection_v1alpha = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(crate::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
     let discovery = DiscoveryServiceServer::new(DiscoveryAdapter {
         state: state.clone(),
