@@ -1,4 +1,4 @@
-//! The rolling-upgrade demo (feature `demo`): an aggregator and tens of signers over loopback
+//! The rolling-upgrade demo: an aggregator and tens of signers over loopback
 //! gRPC, real STM signatures from `mithril-stm`, a soft update rolling out, the adoption gate,
 //! a signed era marker, the switch to lagrange at one epoch, and a certificate every epoch.
 //!

@@ -1,4 +1,4 @@
-//! Mainnet-size simulation of an era rollout (feature `demo`): the quorum-aware gate against a
+//! Mainnet-size simulation of an era rollout: the quorum-aware gate against a
 //! flat rule of 95% of registered stake, over many seeds and scenarios.
 //!
 //! No cryptography: each epoch, the stake that actually signs is drawn from each signer's

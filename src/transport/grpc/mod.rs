@@ -1,4 +1,4 @@
-//! gRPC transport (feature `server`): the aggregator's endpoint with the v1 and v2 signer
+//! gRPC transport (feature `grpc`): the aggregator's endpoint with the v1 and v2 signer
 //! services side by side, discovery, health and reflection; the signer's client with version
 //! negotiation; version metadata; and the era policy at the door.
 //!
