@@ -4,47 +4,17 @@
 //! (`bad_input.rs` goes deeper into v1 with its generated types.)
 
 use bytes::{Buf, Bytes};
+
+use crate::common::{self, field_number};
 use mithril_compat::domain::{SignedEntityType, SingleSignature};
 use mithril_compat::samples;
 use mithril_compat::wire::{self, DEFAULT_MAX_MESSAGE_BYTES, HubMessage, MessageKind, WireVersion};
-use mithril_compat::{FILE_DESCRIPTOR_SET, Violation, WireError};
-use prost::Message;
+use mithril_compat::{Violation, WireError};
 use prost::encoding::{DecodeContext, WireType, decode_key, encode_key, encode_varint, skip_field};
-use prost_types::{DescriptorProto, FileDescriptorSet};
-
-/// The message `name` of `version`'s package.
-fn message_descriptor(version: WireVersion, name: &str) -> DescriptorProto {
-    let set = FileDescriptorSet::decode(FILE_DESCRIPTOR_SET).unwrap();
-    set.file
-        .into_iter()
-        .filter(|file| file.package() == version.package())
-        .flat_map(|file| file.message_type)
-        .find(|message| message.name() == name)
-        .unwrap_or_else(|| panic!("{version} has no message {name}"))
-}
-
-/// The number of field `field` of message `message` in `version`.
-fn field_number(version: WireVersion, message: &str, field: &str) -> u32 {
-    let number = message_descriptor(version, message)
-        .field
-        .iter()
-        .find(|candidate| candidate.name() == field)
-        .unwrap_or_else(|| panic!("{version}: {message} has no field {field}"))
-        .number();
-    u32::try_from(number).unwrap()
-}
 
 /// A field number no version of `message` uses (a variant from a newer release).
 fn unused_field_number(version: WireVersion, message: &str) -> u32 {
-    let descriptor = message_descriptor(version, message);
-    let highest = descriptor
-        .field
-        .iter()
-        .map(|field| field.number())
-        .chain(descriptor.reserved_range.iter().map(|range| range.end()))
-        .max()
-        .unwrap_or(0);
-    u32::try_from(highest).unwrap() + 7
+    common::first_unknown_field_number(version, message) + 6
 }
 
 /// The top-level fields of a message, in order: (number, complete field bytes).

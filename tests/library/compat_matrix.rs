@@ -11,6 +11,7 @@
 //! variant; the writer refuses the value (a typed error); the reader rejects the bytes (a typed
 //! error, which today's build says looks like another version when it does).
 
+use crate::common::release_number;
 use crate::frozen;
 
 use std::collections::BTreeSet;
@@ -146,14 +147,6 @@ const EXPECTED: &[(&str, &str, &str, Expect)] = &[
     ("settings", "*@<0.4.0", "*", Lost(SIGNER_PROOF)),
     ("settings", "*", "*@<0.4.0", Lost(SIGNER_PROOF)),
 ];
-
-/// A release as comparable numbers (`0.4.0` -> `[0, 4, 0]`).
-fn release_number(release: &str) -> Vec<u64> {
-    release
-        .split('.')
-        .map(|part| part.parse().expect("releases are numeric"))
-        .collect()
-}
 
 /// Whether the node named `node` (`v1@0.2.0`, `v2@HEAD`) matches `pattern`.
 fn node_matches(pattern: &str, node: &str) -> bool {

@@ -11,6 +11,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use mithril_compat::wire::{self, MessageKind, WireVersion};
+
+use crate::common::release_number;
 use mithril_compat::{WireError, samples};
 
 fn golden_root() -> PathBuf {
@@ -127,12 +129,7 @@ fn changelog_releases() -> Vec<String> {
         .filter_map(|rest| rest.split_once(']').map(|(release, _)| release.to_owned()))
         .filter(|release| release.starts_with(|c: char| c.is_ascii_digit()))
         .collect();
-    releases.sort_by_key(|release| {
-        release
-            .split('.')
-            .map(|part| part.parse::<u64>().unwrap())
-            .collect::<Vec<_>>()
-    });
+    releases.sort_by_key(|release| release_number(release));
     releases
 }
 
@@ -154,12 +151,6 @@ fn every_release_is_frozen_with_every_version_it_shipped() {
         on_disk, released,
         "tests/golden/<release>/ against CHANGELOG.md"
     );
-    let numbers = |release: &str| -> Vec<u64> {
-        release
-            .split('.')
-            .map(|part| part.parse().unwrap())
-            .collect()
-    };
     for release in &released {
         let dir = golden_root().join(release);
         assert!(
@@ -167,7 +158,7 @@ fn every_release_is_frozen_with_every_version_it_shipped() {
             "{release}: no image.binpb"
         );
         for version in WireVersion::ALL {
-            let shipped = numbers(version.first_release()) <= numbers(release);
+            let shipped = release_number(version.first_release()) <= release_number(release);
             let compiled = crate::frozen::RELEASES.contains(&(release.as_str(), version.name()));
             assert_eq!(
                 compiled, shipped,

@@ -560,63 +560,6 @@ async fn signatures_stream_in_and_settings_stream_out() {
     assert_eq!(settings.epoch, samples::epoch_settings().epoch);
 }
 
-#[tokio::test]
-async fn reflection_lists_every_service() {
-    use tonic_reflection::pb::v1::ServerReflectionRequest;
-    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
-    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
-    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-    let aggregator = aggregator(&[WireVersion::V1, WireVersion::V2], PYTHAGORAS_EPOCH).await;
-    let channel = tonic::transport::Endpoint::from_shared(aggregator.endpoint())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut client = ServerReflectionClient::new(channel);
-    let request = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::ListServices(String::new())),
-    };
-    let mut responses = client
-        .server_reflection_info(tokio_stream::iter(vec![request]))
-        .await
-        .unwrap()
-        .into_inner();
-    let response = responses.message().await.unwrap().unwrap();
-    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
-        panic!("{response:?}")
-    };
-    let names: Vec<String> = list
-        .service
-        .into_iter()
-        .map(|service| service.name)
-        .collect();
-    for expected in [
-        "mithril.discovery.v1.DiscoveryService",
-        "mithril.signer.v1.SignerService",
-        "mithril.signer.v2.SignerService",
-    ] {
-        assert!(names.iter().any(|name| name == expected), "{names:?}");
-    }
-    // And a service can be described from the embedded descriptors.
-    let request = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::FileContainingSymbol(
-            "mithril.signer.v2.SignerService".into(),
-        )),
-    };
-    let mut responses = client
-        .server_reflection_info(tokio_stream::iter(vec![request]))
-        .await
-        .unwrap()
-        .into_inner();
-    let response = responses.message().await.unwrap().unwrap();
-    assert!(matches!(
-        response.message_response,
-        Some(MessageResponse::FileDescriptorResponse(_))
-    ));
-}
-
 // --- Hostile peers -----------------------------------------------------------------------------
 
 async fn raw_v2(

@@ -25,6 +25,14 @@ fn refused(era: Era, since: crate::domain::Epoch, subject: &str, description: St
 /// Checks a call of `wire` from a signer that declares `eras` against the era in force.
 /// Returns the warning to attach to the response, if the next era is one this signer is not
 /// ready for.
+/// The packages `era` accepts, for an operator message (`mithril.signer.v2 or …`).
+pub(crate) fn required_packages(era: Era) -> String {
+    WireVersion::accepted_during(era)
+        .map(|version| version.package())
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
 pub(crate) fn admit(
     view: &EraView,
     wire: WireVersion,
@@ -33,10 +41,7 @@ pub(crate) fn admit(
     let declares = |era: &str| eras.iter().any(|name| name.as_str() == era);
     if let Some((era, since)) = view.current_era() {
         if !wire.accepted_in(era) {
-            let required = WireVersion::accepted_during(era)
-                .map(|version| version.package())
-                .collect::<Vec<_>>()
-                .join(" or ");
+            let required = required_packages(era);
             return Err(refused(
                 era,
                 since,
@@ -81,10 +86,7 @@ pub(crate) fn admit(
     {
         return Ok(Some(format!(
             "era {next} {starts} and requires {}; this call speaks {}: upgrade {when}",
-            WireVersion::accepted_during(era)
-                .map(|version| version.package())
-                .collect::<Vec<_>>()
-                .join(" or "),
+            required_packages(era),
             wire.name()
         )));
     }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::admission::with_warning;
+use super::admission::{required_packages, with_warning};
 use super::state::AggregatorState;
 use crate::wire::{WireVersion, v1};
 
@@ -67,10 +67,7 @@ impl v1::pb::signer_service_server::SignerService for V1Adapter {
             .current_era()
             .filter(|(era, _)| !WireVersion::V1.accepted_in(*era))
         {
-            let required = WireVersion::accepted_during(era)
-                .map(|version| version.package())
-                .collect::<Vec<_>>()
-                .join(" or ");
+            let required = required_packages(era);
             return Err(Status::failed_precondition(format!(
                 "era {era} (since epoch {since}) requires {required}; this signer speaks v1: upgrade"
             )));
@@ -108,16 +105,16 @@ impl VersionCalls for Calls {
         registration: &'a SignerRegistration,
     ) -> CallFuture<'a, MetadataMap> {
         Box::pin(async move {
-            Ok({
-                let message = v1::pb::RegisterSignerRequest {
-                    registration: Some(to_pb::<v1::V1, _>(registration)?),
-                };
+            let message = v1::pb::RegisterSignerRequest {
+                registration: Some(to_pb::<v1::V1, _>(registration)?),
+            };
+            let response =
                 v1::pb::signer_service_client::SignerServiceClient::new(client.channel.clone())
                     .register_signer(client.request(message))
                     .await?
                     .metadata()
-                    .clone()
-            })
+                    .clone();
+            Ok(response)
         })
     }
 

@@ -242,16 +242,16 @@ impl VersionCalls for Calls {
         registration: &'a SignerRegistration,
     ) -> CallFuture<'a, MetadataMap> {
         Box::pin(async move {
-            Ok({
-                let message = v2::pb::RegisterSignerRequest {
-                    registration: Some(to_pb::<v2::V2, _>(registration)?),
-                };
+            let message = v2::pb::RegisterSignerRequest {
+                registration: Some(to_pb::<v2::V2, _>(registration)?),
+            };
+            let response =
                 v2::pb::signer_service_client::SignerServiceClient::new(client.channel.clone())
                     .register_signer(client.request(message))
                     .await?
                     .metadata()
-                    .clone()
-            })
+                    .clone();
+            Ok(response)
         })
     }
 

@@ -64,26 +64,72 @@ impl Shape {
     }
 }
 
-/// The first field number of `version`'s `SignedEntityType` that its schema neither defines
-/// nor reserves.
-pub fn first_unknown_entity_tag(version: WireVersion) -> u32 {
-    use prost::Message;
-    let set = prost_types::FileDescriptorSet::decode(mithril_compat::FILE_DESCRIPTOR_SET).unwrap();
-    let message = set
+/// The embedded descriptor set of every compiled package, decoded once.
+fn descriptor_set() -> &'static prost_types::FileDescriptorSet {
+    static SET: std::sync::OnceLock<prost_types::FileDescriptorSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        use prost::Message;
+        prost_types::FileDescriptorSet::decode(mithril_compat::FILE_DESCRIPTOR_SET).unwrap()
+    })
+}
+
+/// The message `name` of `version`'s package, from the version's own schema.
+pub fn message_descriptor(
+    version: WireVersion,
+    name: &str,
+) -> &'static prost_types::DescriptorProto {
+    descriptor_set()
         .file
-        .into_iter()
+        .iter()
         .filter(|file| file.package() == version.package())
-        .flat_map(|file| file.message_type)
-        .find(|message| message.name() == "SignedEntityType")
-        .expect("every version has a SignedEntityType");
-    let highest = message
+        .flat_map(|file| file.message_type.iter())
+        .find(|message| message.name() == name)
+        .unwrap_or_else(|| panic!("{version} has no message {name}"))
+}
+
+/// The number of field `field` of message `message` in `version`.
+pub fn field_number(version: WireVersion, message: &str, field: &str) -> u32 {
+    let number = message_descriptor(version, message)
+        .field
+        .iter()
+        .find(|candidate| candidate.name() == field)
+        .unwrap_or_else(|| panic!("{version}: {message} has no field {field}"))
+        .number();
+    u32::try_from(number).unwrap()
+}
+
+/// The first field number of `message` in `version` that its schema neither defines nor
+/// reserves (a variant or field from a newer release).
+pub fn first_unknown_field_number(version: WireVersion, message: &str) -> u32 {
+    let descriptor = message_descriptor(version, message);
+    let highest = descriptor
         .field
         .iter()
         .map(|field| field.number())
-        .chain(message.reserved_range.iter().map(|range| range.end() - 1))
+        // Reserved ranges end exclusively.
+        .chain(
+            descriptor
+                .reserved_range
+                .iter()
+                .map(|range| range.end() - 1),
+        )
         .max()
         .unwrap_or(0);
     u32::try_from(highest).unwrap() + 1
+}
+
+/// The first field number of `version`'s `SignedEntityType` that its schema neither defines
+/// nor reserves.
+pub fn first_unknown_entity_tag(version: WireVersion) -> u32 {
+    first_unknown_field_number(version, "SignedEntityType")
+}
+
+/// A release as comparable numbers (`0.4.0` -> `[0, 4, 0]`).
+pub fn release_number(release: &str) -> Vec<u64> {
+    release
+        .split('.')
+        .map(|part| part.parse().expect("releases are numeric"))
+        .collect()
 }
 
 /// A wire version of the registry, and a value with every part it carries.
