@@ -1,8 +1,19 @@
 //! Transports: thin adapters that carry the wire versions between nodes, each behind a feature.
 //!
+//! - [`aggregator`] (feature `grpc` or `http`): what the transports share on the aggregator's
+//!   side: the backend a node crate implements, the state and the era policy at the door.
 //! - [`grpc`] (feature `grpc`): the tonic endpoint (one service per wire version, discovery,
 //!   health, reflection), the signer client, version metadata and the era policy at the door.
+//! - [`http`] (feature `http`): today's routes, JSON as today and protobuf by content
+//!   negotiation; a codec layer for a node's own handlers, a standalone router, the signer's
+//!   client (`http-client`) and the migration proxy (`proxy`).
 
+#[cfg(any(feature = "grpc", feature = "http"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "grpc", feature = "http"))))]
+pub mod aggregator;
 #[cfg(feature = "grpc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
 pub mod grpc;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;

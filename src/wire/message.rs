@@ -126,28 +126,46 @@ impl HubMessage {
 pub trait HubType: Sized {
     /// Its kind.
     const KIND: MessageKind;
+
+    /// The value as a [`HubMessage`].
+    fn into_message(self) -> HubMessage;
+
+    /// The value of a [`HubMessage`] of this kind; `None` when it is of another.
+    fn from_message(message: HubMessage) -> Option<Self>;
 }
 
-impl HubType for SignerRegistration {
-    const KIND: MessageKind = MessageKind::SignerRegistration;
+macro_rules! hub_types {
+    ($($name:ident),* $(,)?) => {
+        $(
+            impl HubType for $name {
+                const KIND: MessageKind = MessageKind::$name;
+
+                fn into_message(self) -> HubMessage {
+                    HubMessage::$name(self)
+                }
+
+                fn from_message(message: HubMessage) -> Option<Self> {
+                    match message {
+                        HubMessage::$name(value) => Some(value),
+                        _ => None,
+                    }
+                }
+            }
+
+            impl From<$name> for HubMessage {
+                fn from(value: $name) -> Self {
+                    HubMessage::$name(value)
+                }
+            }
+        )*
+    };
 }
 
-impl HubType for SingleSignature {
-    const KIND: MessageKind = MessageKind::SingleSignature;
-}
-
-impl HubType for EpochSettings {
-    const KIND: MessageKind = MessageKind::EpochSettings;
-}
-
-impl HubType for AggregatorFeatures {
-    const KIND: MessageKind = MessageKind::AggregatorFeatures;
-}
-
-impl HubType for ProtocolConfiguration {
-    const KIND: MessageKind = MessageKind::ProtocolConfiguration;
-}
-
-impl HubType for AggregatorStatus {
-    const KIND: MessageKind = MessageKind::AggregatorStatus;
-}
+hub_types!(
+    SignerRegistration,
+    SingleSignature,
+    EpochSettings,
+    AggregatorFeatures,
+    ProtocolConfiguration,
+    AggregatorStatus,
+);

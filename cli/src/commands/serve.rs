@@ -12,15 +12,25 @@ use mithril_compat::era::{
     NetworkMagic, ReaderState, StateStoreError, entry_key,
 };
 use mithril_compat::samples;
-use mithril_compat::transport::grpc::{AggregatorState, InMemoryBackend, serve};
+use mithril_compat::transport::aggregator::{AggregatorState, InMemoryBackend};
+use mithril_compat::transport::grpc::serve;
+use mithril_compat::transport::http::{HttpConfig, router, serve as serve_http};
 use mithril_compat::wire::WireVersion;
 
 /// Arguments of `serve`.
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port; the address is printed).
+    /// Address of the gRPC endpoint (port 0 picks a free port; the address is printed), or
+    /// `none` to serve HTTP alone.
     #[arg(long, default_value = "127.0.0.1:50051")]
-    listen: SocketAddr,
+    listen: Listen,
+    /// Also serve today's HTTP routes (JSON, and protobuf by content negotiation) on this
+    /// address, over the same backend; `/metrics` sits beside them, outside the base path.
+    #[arg(long)]
+    http: Option<SocketAddr>,
+    /// Where the HTTP signer routes sit.
+    #[arg(long, default_value = "/aggregator")]
+    base_path: String,
     /// Wire versions to serve, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "v1,v2")]
     wire: Vec<WireVersion>,
@@ -40,6 +50,28 @@ pub struct ServeArgs {
     /// rewrites of the past are refused against it).
     #[arg(long, default_value = super::era::DEFAULT_STATE_FILE)]
     era_state: PathBuf,
+}
+
+/// Where the gRPC endpoint listens: an address, or `none`.
+#[derive(Clone, Copy, Debug)]
+pub enum Listen {
+    /// On this address.
+    At(SocketAddr),
+    /// Not at all.
+    None,
+}
+
+impl std::str::FromStr for Listen {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text == "none" {
+            return Ok(Self::None);
+        }
+        text.parse().map(Self::At).map_err(|error| {
+            format!("{text:?}: {error} (an address such as 127.0.0.1:50051, or none)")
+        })
+    }
 }
 
 /// A failure of `serve`.
@@ -83,7 +115,45 @@ fn markers(args: &ServeArgs) -> Result<Vec<EraMarker>, ServeCliError> {
     Ok(report.state.markers().to_vec())
 }
 
-/// Runs the endpoint until Ctrl-C.
+async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener, ServeCliError> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|error| ServeCliError::Setup(format!("{address}: {error}")))
+}
+
+fn local(listener: &tokio::net::TcpListener) -> Result<SocketAddr, ServeCliError> {
+    listener
+        .local_addr()
+        .map_err(|error| ServeCliError::Setup(error.to_string()))
+}
+
+/// `GET /metrics`: the adoption report in Prometheus' text format, outside the base path.
+fn metrics_route(backend: Arc<InMemoryBackend>) -> axum::Router {
+    axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let backend = backend.clone();
+            async move {
+                let epoch = backend.epoch();
+                let text = backend.with_monitor(|monitor| {
+                    monitor
+                        .report(epoch)
+                        .map(|report| report.to_prometheus())
+                        .unwrap_or_default()
+                });
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    )],
+                    text,
+                )
+            }
+        }),
+    )
+}
+
+/// Runs the endpoints until Ctrl-C.
 pub fn run(args: ServeArgs) -> Result<(), ServeCliError> {
     // What the endpoint receives is logged through a non-blocking writer: when standard output is
     // slow, full or closed, lines are dropped, and no call ever waits on it or fails with it.
@@ -110,36 +180,78 @@ pub fn run(args: ServeArgs) -> Result<(), ServeCliError> {
         backend.set_stakes(BTreeMap::new());
         backend.set_epoch_settings(samples::epoch_settings());
         let state = Arc::new(AggregatorState::new(
-            backend,
+            backend.clone(),
             SoftwareVersion::new(env!("CARGO_PKG_VERSION")).expect("valid"),
             args.wire.clone(),
             NetworkMagic(args.network),
         ));
         state.set_epoch(Epoch(args.epoch), markers);
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .map_err(|error| ServeCliError::Setup(format!("{}: {error}", args.listen)))?;
-        let address = listener
-            .local_addr()
-            .map_err(|error| ServeCliError::Setup(error.to_string()))?;
         let view = state.era_view();
-        tracing::info!(
-            "listening on {address}: {} + discovery, health, reflection; epoch {}, era {}",
-            args.wire
-                .iter()
-                .map(|version| version.package())
-                .collect::<Vec<_>>()
-                .join(", "),
-            view.epoch,
-            view.epochs
-                .current
-                .as_ref()
-                .map_or_else(|| "none".to_owned(), |current| current.name.to_string())
-        );
-        serve(listener, state, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+        let packages = args
+            .wire
+            .iter()
+            .map(|version| version.package())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let era = view
+            .epochs
+            .current
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), |current| current.name.to_string());
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let mut tasks = tokio::task::JoinSet::new();
+        if let Some(http_address) = args.http {
+            let listener = bind(http_address).await?;
+            let address = local(&listener)?;
+            let config = HttpConfig::default().with_base_path(&args.base_path);
+            let routes = router(state.clone(), &config).merge(metrics_route(backend.clone()));
+            tracing::info!(
+                "HTTP on http://{address}{}: json, {packages}; /metrics; epoch {}, era {era}",
+                config.base_path,
+                view.epoch
+            );
+            let mut stopped = stopped.clone();
+            tasks.spawn(async move {
+                serve_http(listener, routes, async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await
+                .map_err(|error| ServeCliError::Setup(format!("HTTP: {error}")))
+            });
+        }
+        if let Listen::At(grpc_address) = args.listen {
+            let listener = bind(grpc_address).await?;
+            let address = local(&listener)?;
+            tracing::info!(
+                "gRPC on {address}: {packages} + discovery, health, reflection; epoch {}, era {era}",
+                view.epoch
+            );
+            let mut stopped = stopped.clone();
+            let state = state.clone();
+            tasks.spawn(async move {
+                serve(listener, state, async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await
+                .map_err(ServeCliError::from)
+            });
+        }
+        if tasks.is_empty() {
+            return Err(ServeCliError::Setup(
+                "nothing to serve: --listen none needs --http ADDR".to_owned(),
+            ));
+        }
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            Some(result) = tasks.join_next() => {
+                let _ = stop.send(true);
+                result.map_err(|error| ServeCliError::Setup(error.to_string()))??;
+            }
+        }
+        let _ = stop.send(true);
+        while let Some(result) = tasks.join_next().await {
+            result.map_err(|error| ServeCliError::Setup(error.to_string()))??;
+        }
         Ok(())
     })
 }

@@ -5,10 +5,10 @@ use tonic::{Request, Status};
 
 use super::admission::{admit, backend, invalid};
 use super::metadata::SignerIdentity;
-use super::state::AggregatorState;
 use crate::adoption::RegistrationWire;
 use crate::domain::{EpochSettings, SignerRegistration, SingleSignature};
 use crate::error::{FieldPath, Nest, ValidationError, Violation, WireError};
+use crate::transport::aggregator::AggregatorState;
 use crate::wire::{HubType, Spoke, WireVersion, v2};
 
 /// Reads the signer's identity and checks it names the version of the call.

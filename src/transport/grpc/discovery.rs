@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::state::AggregatorState;
+use crate::transport::aggregator::AggregatorState;
 use crate::wire::discovery::pb as discovery_pb;
 
 use super::common::*;

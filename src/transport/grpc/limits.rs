@@ -78,27 +78,4 @@ pub(crate) fn set_max_fields_per_message(max: usize) {
     MAX_FIELDS.store(max.saturating_add(8), Ordering::Relaxed);
 }
 
-/// Cuts `text` to at most `max` bytes at a character boundary, marking the cut.
-pub fn bounded(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max.saturating_sub(3);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &text[..end])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bounded_cuts_at_a_character_boundary() {
-        assert_eq!(bounded("short", 10), "short");
-        assert_eq!(bounded("abcdefghij", 8), "abcde...");
-        assert_eq!(bounded("ééééé", 6), "é...");
-        assert!(bounded(&"x".repeat(10_000), 256).len() <= 256);
-    }
-}
+pub use crate::transport::aggregator::bounded;

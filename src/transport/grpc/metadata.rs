@@ -8,8 +8,8 @@ use std::task::{Context, Poll};
 use http::HeaderName;
 use tonic::metadata::MetadataMap;
 
-use super::state::AggregatorState;
 use crate::domain::{EraName, SoftwareVersion};
+use crate::transport::aggregator::AggregatorState;
 use crate::wire::WireVersion;
 
 /// Request header: the signer's software version, under the name of today's HTTP header (the

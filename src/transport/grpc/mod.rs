@@ -22,7 +22,6 @@
 //! instructions per call.
 
 mod admission;
-mod backend;
 mod client;
 pub mod codec;
 mod common;
@@ -30,17 +29,20 @@ mod discovery;
 pub mod limits;
 pub mod metadata;
 mod server;
-mod state;
 mod v1;
 mod v2;
 
-pub use backend::{BackendError, DEFAULT_RETENTION_EPOCHS, InMemoryBackend, SignerBackend};
+// The backend, the state and the era policy are shared with the HTTP transport; they are named
+// here too, where the gRPC endpoint's users find them.
+pub use crate::transport::aggregator::{
+    AggregatorState, BackendError, DEFAULT_RETENTION_EPOCHS, EraView, InMemoryBackend,
+    SignerBackend,
+};
 pub use client::{BatchReply, ClientError, Discovered, Reply, SignerClient};
 pub use discovery::DiscoveryAdapter;
 pub use limits::ServerLimits;
 pub use metadata::{MetadataError, SignerIdentity, VersionLayer};
 pub use server::{ServeError, serve};
-pub use state::{AggregatorState, EraView};
 pub use v1::V1Adapter;
 pub use v2::V2Adapter;
 

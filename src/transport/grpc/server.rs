@@ -19,7 +19,7 @@ use tonic::transport::server::{Connected, TcpConnectInfo};
 use super::discovery::DiscoveryAdapter;
 use super::limits::{ServerLimits, set_max_fields_per_message};
 use super::metadata::VersionLayer;
-use super::state::AggregatorState;
+use crate::transport::aggregator::AggregatorState;
 use crate::wire::WireVersion;
 use crate::wire::discovery::pb::discovery_service_server::DiscoveryServiceServer;
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::admission::{required_packages, with_warning};
-use super::state::AggregatorState;
+use crate::transport::aggregator::AggregatorState;
 use crate::wire::{WireVersion, v1};
 
 use super::common::*;

@@ -14,7 +14,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::admission::with_warning;
 use super::limits::{ServerLimits, bounded};
-use super::state::AggregatorState;
+use crate::transport::aggregator::AggregatorState;
 use crate::wire::{WireVersion, v2};
 
 use super::common::*;

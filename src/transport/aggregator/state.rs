@@ -53,7 +53,8 @@ impl EraView {
     }
 }
 
-/// What the aggregator's gRPC endpoint shares between its services.
+/// What the aggregator's endpoints share between their adapters: one state serves the gRPC
+/// services and the HTTP routes together.
 pub struct AggregatorState {
     pub(crate) backend: Arc<dyn SignerBackend>,
     pub(crate) software_version: SoftwareVersion,
@@ -63,7 +64,8 @@ pub struct AggregatorState {
     /// schedule change; replaced together.
     era: RwLock<(Arc<EraView>, Arc<ResponseHeaders>)>,
     pub(crate) changes: watch::Sender<u64>,
-    pub(crate) limits: super::ServerLimits,
+    #[cfg(feature = "grpc")]
+    pub(crate) limits: crate::transport::grpc::ServerLimits,
 }
 
 /// The values the version layer puts on every response.
@@ -115,19 +117,45 @@ impl AggregatorState {
             network,
             era: RwLock::new((Arc::new(view), Arc::new(headers))),
             changes,
-            limits: super::ServerLimits::default(),
+            #[cfg(feature = "grpc")]
+            limits: crate::transport::grpc::ServerLimits::default(),
         }
     }
 
-    /// The same state with other limits (see [`super::ServerLimits`]).
-    pub fn with_limits(mut self, limits: super::ServerLimits) -> Self {
+    /// The same state with other limits for the gRPC endpoint (see
+    /// [`ServerLimits`](crate::transport::grpc::ServerLimits)).
+    #[cfg(feature = "grpc")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
+    pub fn with_limits(mut self, limits: crate::transport::grpc::ServerLimits) -> Self {
         self.limits = limits;
         self
     }
 
-    /// The limits the endpoint applies.
-    pub fn limits(&self) -> &super::ServerLimits {
+    /// The limits the gRPC endpoint applies.
+    #[cfg(feature = "grpc")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
+    pub fn limits(&self) -> &crate::transport::grpc::ServerLimits {
         &self.limits
+    }
+
+    /// The backend every adapter calls.
+    pub fn backend(&self) -> &std::sync::Arc<dyn SignerBackend> {
+        &self.backend
+    }
+
+    /// The aggregator's software version, in `aggregator-node-version`.
+    pub fn software_version(&self) -> &SoftwareVersion {
+        &self.software_version
+    }
+
+    /// The network the era history is computed for.
+    pub fn network(&self) -> NetworkMagic {
+        self.network
+    }
+
+    /// A receiver told of every change of the epoch settings or era schedule.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// The era view now (shared: cheap to take on every call).

@@ -6,7 +6,8 @@ use std::sync::Mutex;
 
 use crate::adoption::{AdoptionMonitor, MemoryStore, RegistrationWire};
 use crate::domain::{
-    Epoch, EpochSettings, EraName, PartyId, ProtocolParameters, SignedMessage, SignerRegistration,
+    AggregateSignatureKind, AggregatorFeatures, Epoch, EpochSettings, EraName, Label, PartyId,
+    ProtocolConfiguration, ProtocolParameters, SignedEntityKind, SignedMessage, SignerRegistration,
     SingleSignature, Stake,
 };
 
@@ -17,17 +18,30 @@ pub enum BackendError {
     /// The request is well formed but refused (unknown party, wrong epoch, bad signature…).
     #[error("refused: {0}")]
     Refused(String),
-    /// Nothing to answer yet (epoch settings not known…).
+    /// Nothing to answer yet (epoch settings not known…), or the aggregator is at capacity.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The registration round of the epoch is not open yet: try at the next round (HTTP 550,
+    /// as Mithril's aggregator answers).
+    #[error("registration round not open: {0}")]
+    RoundNotOpen(String),
+    /// The signature can never be taken: its message is already certified or expired, or its
+    /// signed entity type is discontinued (HTTP 410; the signer does not retry).
+    #[error("gone: {0}")]
+    Gone(String),
+    /// No open round for the signature and no buffering for it (HTTP 404), or nothing known for
+    /// what was asked (a protocol configuration of an epoch).
+    #[error("not found: {0}")]
+    NotFound(String),
     /// The backend failed.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
-/// The aggregator side of the signer service, in hub types. The gRPC adapters of every wire
-/// version decode, convert, check the era policy, then call it.
-#[tonic::async_trait]
+/// The aggregator side of the signer service, in hub types. The adapters of every transport and
+/// wire version (gRPC services, HTTP routes in JSON or protobuf) decode, convert, check the era
+/// policy, then call it.
+#[async_trait::async_trait]
 pub trait SignerBackend: Send + Sync + 'static {
     /// Registers a signer's keys; `wire` is how the registration arrived.
     async fn register_signer(
@@ -45,6 +59,41 @@ pub trait SignerBackend: Send + Sync + 'static {
 
     /// The epoch settings signers need now.
     async fn epoch_settings(&self) -> Result<EpochSettings, BackendError>;
+
+    /// The protocol configuration of `epoch` (`GET /protocol-configuration/{epoch}`). By default
+    /// none is known ([`BackendError::NotFound`]).
+    async fn protocol_configuration(
+        &self,
+        epoch: Epoch,
+    ) -> Result<ProtocolConfiguration, BackendError> {
+        Err(BackendError::NotFound(format!(
+            "no protocol configuration for epoch {epoch}"
+        )))
+    }
+
+    /// What the aggregator offers (`GET /`); the transport fills in the wire versions it serves.
+    /// By default, today's API version, Mithril's documentation, the concatenation proof system
+    /// and the Mithril stake distribution only.
+    async fn aggregator_features(&self) -> Result<AggregatorFeatures, BackendError> {
+        Ok(AggregatorFeatures {
+            open_api_version: Label::new(OPEN_API_VERSION).map_err(internal)?,
+            documentation_url: Label::new(DOCUMENTATION_URL).map_err(internal)?,
+            signed_entity_types: vec![SignedEntityKind::MithrilStakeDistribution],
+            aggregate_signature_type: AggregateSignatureKind::Concatenation,
+            cardano_transactions_prover_max_hashes: None,
+            wire_versions: Vec::new(),
+        })
+    }
+}
+
+/// The documentation an aggregator points to in `GET /` by default.
+pub const DOCUMENTATION_URL: &str = "https://mithril.network/doc";
+
+/// The OpenAPI version of today's API (`mithril-common` 0.8.3's `openapi.yaml`).
+const OPEN_API_VERSION: &str = "0.1.71";
+
+fn internal(error: impl std::fmt::Display) -> BackendError {
+    BackendError::Internal(error.to_string())
 }
 
 /// How many epochs of registrations and signatures the in-memory backend keeps by default.
@@ -161,6 +210,11 @@ impl InMemoryBackend {
         inner.forget_before(epoch, self.retention);
     }
 
+    /// The current epoch.
+    pub fn epoch(&self) -> Epoch {
+        self.lock().epoch
+    }
+
     /// Replaces the stake distribution.
     pub fn set_stakes(&self, stakes: BTreeMap<PartyId, Stake>) {
         self.lock().stakes = stakes;
@@ -216,7 +270,7 @@ impl InMemoryBackend {
     }
 }
 
-#[tonic::async_trait]
+#[async_trait::async_trait]
 impl SignerBackend for InMemoryBackend {
     async fn register_signer(
         &self,
