@@ -33,6 +33,20 @@ impl Default for HttpLimits {
     }
 }
 
+impl HttpLimits {
+    /// The same limits with another body timeout.
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// The same limits with another largest body.
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+}
+
 /// Decodes a request body of `kind` in `format`. A JSON registration takes its node info from
 /// `json_headers` (the `signer-node-version` header).
 pub fn decode_body(

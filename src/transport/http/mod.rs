@@ -18,6 +18,9 @@
 
 mod axum;
 pub mod body;
+#[cfg(feature = "http-client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http-client")))]
+pub mod client;
 pub mod media;
 mod server;
 
