@@ -69,9 +69,13 @@ enum Command {
     /// Era markers: keys, signing, verification, and what a node makes of them.
     #[command(subcommand)]
     Era(cli::era::EraCommand),
-    /// Runs an aggregator endpoint (v1 and v2 signer services, discovery, health, reflection)
-    /// with an in-memory backend, and prints what it receives.
+    /// Runs an aggregator with an in-memory backend: the gRPC endpoint (v1 and v2 signer
+    /// services, discovery, health, reflection) and, with `--http`, today's HTTP routes (JSON,
+    /// and protobuf by content negotiation); prints what it receives.
     Serve(cli::serve::ServeArgs),
+    /// Runs the migration proxy: protobuf signers reach a JSON aggregator through it, JSON
+    /// signers a protobuf-only one; also a forward proxy for a signer's `relay_endpoint`.
+    Proxy(cli::proxy::ProxyArgs),
     /// The probability of a certificate for a stake share, or the least share for a target.
     Quorum(cli::adoption::QuorumArgs),
     /// Adoption reports from the aggregator's records.
@@ -102,6 +106,8 @@ enum CliError {
     #[error(transparent)]
     Serve(#[from] cli::serve::ServeCliError),
     #[error(transparent)]
+    Proxy(#[from] cli::proxy::ProxyCliError),
+    #[error(transparent)]
     Demo(#[from] mithril_compat_cli::demo::DemoError),
 }
 
@@ -127,6 +133,7 @@ fn main() -> ExitCode {
         } => codec::convert(message, from, to, signer_node_version.as_deref())
             .map_err(CliError::from),
         Command::Serve(args) => cli::serve::run(args).map_err(CliError::from),
+        Command::Proxy(args) => cli::proxy::run(args).map_err(CliError::from),
         Command::Quorum(args) => cli::adoption::quorum(args)
             .map_err(CliError::from)
             .and_then(|out| output(out.as_bytes())),

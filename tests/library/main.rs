@@ -21,6 +21,7 @@ mod era;
 mod golden;
 mod grpc;
 mod http;
+mod http_proxy;
 mod json_bad_input;
 mod json_golden;
 mod json_today;

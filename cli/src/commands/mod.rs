@@ -4,6 +4,7 @@ pub mod adoption;
 pub mod codec;
 pub mod demo;
 pub mod era;
+pub mod proxy;
 pub mod serve;
 pub mod signed_message;
 pub mod simulate;

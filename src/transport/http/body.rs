@@ -258,6 +258,46 @@ impl HttpError {
         )
     }
 
+    /// 422 for a body the proxy cannot convert without losing a part of it.
+    pub fn unprocessable(message: String) -> Self {
+        Self::plain(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_convertible",
+            tonic::Code::FailedPrecondition,
+            message,
+        )
+    }
+
+    /// 502 for an upstream that cannot be reached or answered garbage.
+    pub fn bad_gateway(message: String) -> Self {
+        Self::plain(
+            StatusCode::BAD_GATEWAY,
+            "bad_gateway",
+            tonic::Code::Unavailable,
+            message,
+        )
+    }
+
+    /// 504 for an upstream that did not answer in time.
+    pub fn gateway_timeout(message: String) -> Self {
+        Self::plain(
+            StatusCode::GATEWAY_TIMEOUT,
+            "gateway_timeout",
+            tonic::Code::DeadlineExceeded,
+            message,
+        )
+    }
+
+    /// 501 for what this server does not do.
+    pub fn not_implemented(message: String) -> Self {
+        Self::plain(
+            StatusCode::NOT_IMPLEMENTED,
+            "not_implemented",
+            tonic::Code::Unimplemented,
+            message,
+        )
+    }
+
     /// 404 for a path that is not a route.
     pub fn not_found() -> Self {
         Self::plain(

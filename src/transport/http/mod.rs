@@ -22,6 +22,9 @@ pub mod body;
 #[cfg_attr(docsrs, doc(cfg(feature = "http-client")))]
 pub mod client;
 pub mod media;
+#[cfg(feature = "proxy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
+pub mod proxy;
 mod server;
 
 pub use self::axum::{Accepts, Codec, Negotiated, Reply, declared_eras, read_body};

@@ -234,7 +234,9 @@ async fn protocol_configuration(
 }
 
 /// The eras a call declares: a protobuf registration's own (signed) declaration, else the
-/// `mithril-supported-eras` header of a protobuf call; a JSON call declares none.
+/// `mithril-supported-eras` header of a protobuf call; a JSON call declares none. An empty
+/// declaration is no declaration (a JSON registration converted by the migration proxy has
+/// none): the call has its carrier checked, as a JSON call.
 fn declared<'a>(
     format: Format,
     own: Option<&'a [EraName]>,
@@ -242,7 +244,7 @@ fn declared<'a>(
 ) -> Option<&'a [EraName]> {
     match format {
         Format::Json => None,
-        Format::Protobuf(_) => own.or(header),
+        Format::Protobuf(_) => own.filter(|eras| !eras.is_empty()).or(header),
     }
 }
 

@@ -369,6 +369,23 @@ pub fn encode_message(
     }
 }
 
+/// The members of a body of `kind` that this build does not declare, by path
+/// (`register_signer.new_member`): what a conversion into a protobuf wire version cannot carry.
+pub fn unknown_members(kind: MessageKind, body: &[u8]) -> Result<Vec<String>, WireError> {
+    Ok(match kind {
+        MessageKind::SignerRegistration => parse::<RegisterSignerMessage>(body)?.unknown_fields(),
+        MessageKind::SingleSignature => parse::<RegisterSignatureMessage>(body)?.unknown_fields(),
+        MessageKind::EpochSettings => parse::<EpochSettingsMessage>(body)?.unknown_fields(),
+        MessageKind::AggregatorFeatures => {
+            parse::<AggregatorFeaturesMessage>(body)?.unknown_fields()
+        }
+        MessageKind::ProtocolConfiguration => {
+            parse::<ProtocolConfigurationMessage>(body)?.unknown_fields()
+        }
+        MessageKind::AggregatorStatus => parse::<AggregatorStatusMessage>(body)?.unknown_fields(),
+    })
+}
+
 /// The root name of a message kind's body in error paths (`register_signature`).
 pub const fn root_name(kind: MessageKind) -> &'static str {
     match kind {
