@@ -1,5 +1,6 @@
-//! The rolling-upgrade demo: an aggregator and tens of signers over loopback
-//! gRPC, real STM signatures from `mithril-stm`, a soft update rolling out, the adoption gate,
+//! The rolling-upgrade demo: an aggregator and tens of signers over loopback (gRPC, today's
+//! HTTP routes, or a mix of JSON and protobuf signers over HTTP: [`Transport`]), real STM
+//! signatures from `mithril-stm`, a soft update rolling out, the adoption gate,
 //! a signed era marker, the switch to lagrange at one epoch, and a certificate every epoch.
 //!
 //! Simplifications, said plainly: epochs advance on a simulated clock; keys registered at an
@@ -37,9 +38,12 @@ use mithril_compat::era::{
     SignedMarkers,
 };
 use mithril_compat::mithril::{signed_message, snark_avk};
-use mithril_compat::transport::grpc::{
-    AggregatorState, ClientError, EraView, InMemoryBackend, ServeError, SignerClient, serve,
+use mithril_compat::transport::aggregator::{AggregatorState, EraView, InMemoryBackend};
+use mithril_compat::transport::grpc::{ClientError, ServeError, SignerClient, serve};
+use mithril_compat::transport::http::client::{
+    ClientError as HttpClientError, HttpClient, RetryPolicy,
 };
+use mithril_compat::transport::http::{Format, HttpConfig};
 use mithril_compat::wire::WireVersion;
 
 type D = MithrilMembershipDigest;
@@ -69,6 +73,54 @@ impl std::str::FromStr for Curve {
     }
 }
 
+/// How signers reach the aggregator. The aggregator serves gRPC and HTTP over one state in
+/// every case.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// Every signer over gRPC.
+    #[default]
+    Grpc,
+    /// Every signer over today's HTTP routes, in protobuf (v1 before it upgrades, v2 after).
+    Http,
+    /// The realistic network, over HTTP: before it upgrades, a signer is either one of today's
+    /// JSON nodes or a protobuf v1 node (alternately, by pool); after, it speaks v2.
+    Mixed,
+}
+
+impl std::str::FromStr for Transport {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "grpc" => Ok(Self::Grpc),
+            "http" => Ok(Self::Http),
+            "mixed" => Ok(Self::Mixed),
+            other => Err(format!("unknown transport {other:?} (grpc, http or mixed)")),
+        }
+    }
+}
+
+/// How one signer talks, this epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Style {
+    Grpc,
+    HttpProtobuf,
+    HttpJson,
+}
+
+impl Transport {
+    /// The style of the pool at `index` in the order of the pools.
+    fn style(self, index: usize, upgraded: bool) -> Style {
+        match self {
+            Self::Grpc => Style::Grpc,
+            Self::Http => Style::HttpProtobuf,
+            Self::Mixed if upgraded || index % 2 == 1 => Style::HttpProtobuf,
+            Self::Mixed => Style::HttpJson,
+        }
+    }
+}
+
 /// What the demo runs.
 #[derive(Clone, Debug)]
 pub struct DemoConfig {
@@ -85,6 +137,8 @@ pub struct DemoConfig {
     pub never_upgrade: f64,
     /// The faults the demo injects.
     pub faults: Faults,
+    /// How signers reach the aggregator.
+    pub transport: Transport,
 }
 
 impl Default for DemoConfig {
@@ -96,6 +150,7 @@ impl Default for DemoConfig {
             curve: Curve::Steady,
             never_upgrade: 0.08,
             faults: Faults::default(),
+            transport: Transport::default(),
         }
     }
 }
@@ -176,6 +231,8 @@ pub struct EpochRow {
     /// [`WireVersion::ALL`], zero included (serialized by short name, `v1`).
     #[serde(serialize_with = "by_wire_name")]
     pub signatures_by_wire: BTreeMap<WireVersion, usize>,
+    /// Single signatures accepted in today's JSON.
+    pub json_signatures: usize,
     /// Signatures the aggregator rejected (forged, wrong message), with reasons in `notes`.
     pub rejected_signatures: usize,
     /// Signers warned to upgrade.
@@ -212,6 +269,8 @@ pub struct DemoReport {
     pub activated_at: Option<u64>,
     /// Epochs without a certificate.
     pub epochs_without_certificate: usize,
+    /// How signers reached the aggregator.
+    pub transport: Transport,
 }
 
 /// Why the demo could not run.
@@ -226,6 +285,9 @@ pub enum DemoError {
     /// A call failed unexpectedly.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// An HTTP call failed unexpectedly.
+    #[error(transparent)]
+    Http(#[from] HttpClientError),
 }
 
 fn stm<E: std::fmt::Display>(error: E) -> DemoError {
@@ -379,6 +441,7 @@ struct EpochLog {
     warned: usize,
     refused: usize,
     signatures: BTreeMap<WireVersion, usize>,
+    json_signatures: usize,
     rejected: usize,
     certificate: bool,
     notes: Vec<String>,
@@ -390,7 +453,115 @@ struct Registered {
     pool: usize,
     registration: SignerRegistration,
     initializer: Initializer,
-    client: SignerClient,
+    link: Link,
+}
+
+/// A signer's connection to the aggregator: gRPC, or HTTP in protobuf or JSON.
+enum Link {
+    Grpc(SignerClient),
+    Http(HttpClient),
+}
+
+/// What a registration came to.
+enum Registration {
+    /// Accepted; with a warning for the operator or not.
+    Accepted { warned: bool },
+    /// Refused by the era policy: the signer must upgrade.
+    Refused,
+}
+
+impl Link {
+    async fn connect(
+        aggregator: &Aggregator,
+        style: Style,
+        info: &NodeInfo,
+        speaks: &[WireVersion],
+    ) -> Result<Self, DemoError> {
+        Ok(match style {
+            Style::Grpc => {
+                Self::Grpc(SignerClient::connect(aggregator.endpoint.clone(), info, speaks).await?)
+            }
+            Style::HttpProtobuf | Style::HttpJson => {
+                let builder = HttpClient::builder(&aggregator.http_base)
+                    .supported_eras(info.supported_eras().to_vec())
+                    .retry(RetryPolicy {
+                        attempts: 3,
+                        delay: std::time::Duration::from_millis(20),
+                    });
+                let builder = if style == Style::HttpJson {
+                    builder.json_only()
+                } else {
+                    builder.speaks(speaks)
+                };
+                let mut client = builder.build()?;
+                if style == Style::HttpProtobuf {
+                    client.discover().await?;
+                }
+                Self::Http(client)
+            }
+        })
+    }
+
+    /// The wire the registration travels on, as the adoption monitor records it.
+    fn wire(&self) -> RegistrationWire {
+        match self {
+            Self::Grpc(client) => RegistrationWire::Protobuf(client.negotiated().id()),
+            Self::Http(client) => match client.negotiated() {
+                Format::Protobuf(version) => RegistrationWire::Protobuf(version.id()),
+                _ => RegistrationWire::Json,
+            },
+        }
+    }
+
+    async fn register_signer(
+        &mut self,
+        registration: &SignerRegistration,
+    ) -> Result<Registration, DemoError> {
+        match self {
+            Self::Grpc(client) => match client.register_signer(registration).await {
+                Ok(reply) => Ok(Registration::Accepted {
+                    warned: reply.warning.is_some(),
+                }),
+                Err(error) if error.requires_upgrade() => Ok(Registration::Refused),
+                Err(error) => Err(error.into()),
+            },
+            Self::Http(client) => match client.register_signer(registration).await {
+                Ok(sent) => Ok(Registration::Accepted {
+                    warned: sent.era_warning.is_some(),
+                }),
+                Err(error) if error.requires_upgrade() => Ok(Registration::Refused),
+                Err(error) => Err(error.into()),
+            },
+        }
+    }
+
+    async fn epoch_settings(&self) -> Result<EpochSettings, DemoError> {
+        Ok(match self {
+            Self::Grpc(client) => client.epoch_settings().await?.0,
+            Self::Http(client) => client.epoch_settings().await?,
+        })
+    }
+
+    /// Sends one signature; the reasons it was refused, if it was.
+    async fn register_signature(
+        &mut self,
+        signature: SingleSignature,
+    ) -> Result<Vec<String>, DemoError> {
+        match self {
+            Self::Grpc(client) => Ok(client
+                .register_signatures(&[signature])
+                .await?
+                .rejected
+                .into_iter()
+                .map(|(_, reason)| reason)
+                .collect()),
+            Self::Http(client) => match client.register_signature(&signature).await {
+                Ok(_) => Ok(Vec::new()),
+                Err(HttpClientError::Status { message, .. }) => Ok(vec![message]),
+                Err(error) => Err(error.into()),
+            },
+        }
+    }
 }
 
 impl<'a> Demo<'a> {
@@ -450,6 +621,7 @@ impl<'a> Demo<'a> {
                 .iter()
                 .map(|version| (*version, 0))
                 .collect(),
+            json_signatures: 0,
             rejected: 0,
             certificate: false,
             notes: Vec::new(),
@@ -475,7 +647,8 @@ impl<'a> Demo<'a> {
         for (index, pool) in self.pools.iter().enumerate() {
             let upgraded = pool.upgrade_epoch.is_some_and(|at| at <= log.epoch);
             let (info, speaks) = node_info(upgraded);
-            let client = SignerClient::connect(aggregator.endpoint.clone(), &info, speaks).await?;
+            let style = self.config.transport.style(index, upgraded);
+            let mut link = Link::connect(aggregator, style, &info, speaks).await?;
             let initializer = Initializer::new(self.stm_parameters, pool.stake, &mut self.rng);
             let key = initializer
                 .get_verification_key_proof_of_possession_for_concatenation()
@@ -492,25 +665,34 @@ impl<'a> Demo<'a> {
                 verification_key_signature_for_snark: None,
                 proof_of_bound_possession_for_snark: None,
             };
-            match client.register_signer(&registration).await {
-                Ok(reply) => {
-                    log.warned += usize::from(reply.warning.is_some());
+            match link.register_signer(&registration).await? {
+                Registration::Accepted { warned } => {
+                    log.warned += usize::from(warned);
+                    // What the aggregator learnt: a JSON registration declares no eras.
+                    let received = if link.wire() == RegistrationWire::Json {
+                        SignerRegistration {
+                            node_info: NodeInfo::new(
+                                registration.node_info.software_version().clone(),
+                                Vec::new(),
+                                Vec::new(),
+                            )
+                            .map_err(setup)?,
+                            ..registration.clone()
+                        }
+                    } else {
+                        registration.clone()
+                    };
                     self.monitor
-                        .record_registration(
-                            &registration,
-                            Stake(pool.stake),
-                            RegistrationWire::Protobuf(client.negotiated().id()),
-                        )
+                        .record_registration(&received, Stake(pool.stake), link.wire())
                         .map_err(setup)?;
                     registered.push(Registered {
                         pool: index,
                         registration,
                         initializer,
-                        client,
+                        link,
                     });
                 }
-                Err(error) if error.requires_upgrade() => log.refused += 1,
-                Err(error) => return Err(error.into()),
+                Registration::Refused => log.refused += 1,
             }
         }
         Ok(registered)
@@ -563,8 +745,18 @@ impl<'a> Demo<'a> {
         registered: Vec<Registered>,
         log: &mut EpochLog,
     ) -> Result<(), DemoError> {
-        for (position, signer) in registered.into_iter().enumerate() {
-            let (read, _) = signer.client.epoch_settings().await?;
+        for (position, mut signer) in registered.into_iter().enumerate() {
+            let mut read = signer.link.epoch_settings().await?;
+            // Today's JSON epoch settings publish no stake: a signer takes it from the stake
+            // distribution its Cardano node gives it (here, the demo's pools).
+            if read
+                .current_signers
+                .as_slice()
+                .iter()
+                .any(|published| published.stake.is_none())
+            {
+                read.current_signers = self.with_stakes(read.current_signers)?;
+            }
             // Settings identical to the published ones give the same key registration.
             let rebuilt;
             let closed = if read == round.settings {
@@ -597,13 +789,32 @@ impl<'a> Demo<'a> {
                 signed_message: message,
                 snark_signature: None,
             };
-            let batch = signer.client.register_signatures(&[hub]).await?;
-            for (_, reason) in batch.rejected {
+            for reason in signer.link.register_signature(hub).await? {
                 log.notes
                     .push(format!("signature refused at the door: {reason}"));
             }
         }
         Ok(())
+    }
+
+    /// The signers with the stakes of the demo's pools (what each signer's Cardano node knows).
+    fn with_stakes(&self, signers: SignerSet) -> Result<SignerSet, DemoError> {
+        let stakes: BTreeMap<&PartyId, u64> = self
+            .pools
+            .iter()
+            .map(|pool| (&pool.party_id, pool.stake))
+            .collect();
+        SignerSet::new(
+            signers
+                .into_vec()
+                .into_iter()
+                .map(|signer| HubSigner {
+                    stake: stakes.get(&signer.party_id).map(|stake| Stake(*stake)),
+                    ..signer
+                })
+                .collect(),
+        )
+        .map_err(setup)
     }
 
     /// The aggregator verifies every signature it received this epoch with STM: the valid ones
@@ -624,6 +835,8 @@ impl<'a> Demo<'a> {
                         .find(|version| wire == RegistrationWire::Protobuf(version.id()));
                     if let Some(version) = version {
                         *log.signatures.entry(*version).or_default() += 1;
+                    } else if wire == RegistrationWire::Json {
+                        log.json_signatures += 1;
                     }
                     self.monitor
                         .record_signatures(Epoch(log.epoch), &signature.party_id, 1)
@@ -693,6 +906,7 @@ impl<'a> Demo<'a> {
             ready_share: readiness.ready_share,
             failure_probability: readiness.odds.failure,
             signatures_by_wire: log.signatures,
+            json_signatures: log.json_signatures,
             rejected_signatures: log.rejected,
             warned: log.warned,
             refused: log.refused,
@@ -710,17 +924,22 @@ impl<'a> Demo<'a> {
             activated_at: self.activated_at,
             epochs_without_certificate,
             rows: self.rows,
+            transport: self.config.transport,
         }
     }
 }
 
-/// The aggregator: the library's gRPC endpoint over the in-memory backend, on loopback.
+/// The aggregator: the library's gRPC endpoint and HTTP routes over one state and the
+/// in-memory backend, on loopback.
 struct Aggregator {
     backend: Arc<InMemoryBackend>,
     state: Arc<AggregatorState>,
     endpoint: String,
+    http_base: String,
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<Result<(), ServeError>>,
+    http_stop: tokio::sync::oneshot::Sender<()>,
+    http_server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl Aggregator {
@@ -750,19 +969,41 @@ impl Aggregator {
         let server = tokio::spawn(serve(listener, state.clone(), async {
             let _ = stopped.await;
         }));
+        let config = HttpConfig::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(setup)?;
+        let http_base = format!(
+            "http://{}{}",
+            listener.local_addr().map_err(setup)?,
+            config.base_path
+        );
+        let (http_stop, http_stopped) = tokio::sync::oneshot::channel::<()>();
+        let http_server = tokio::spawn(mithril_compat::transport::http::serve(
+            listener,
+            mithril_compat::transport::http::router(state.clone(), &config),
+            async {
+                let _ = http_stopped.await;
+            },
+        ));
         Ok(Self {
             backend,
             state,
             endpoint,
+            http_base,
             stop,
             server,
+            http_stop,
+            http_server,
         })
     }
 
-    /// Stops serving and waits for the server to finish.
+    /// Stops serving and waits for the servers to finish.
     async fn stop(self) {
         let _ = self.stop.send(());
+        let _ = self.http_stop.send(());
         let _ = self.server.await;
+        let _ = self.http_server.await;
     }
 }
 
@@ -992,6 +1233,10 @@ impl DemoReport {
     pub fn table(&self) -> String {
         let mut out =
             String::from("epoch  era         stake v1   stake v2   ready   P(no certificate)");
+        let json = self.transport != Transport::Grpc;
+        if json {
+            out.push_str("  sigs json");
+        }
         for version in WireVersion::ALL {
             out.push_str(&format!("  {:>7}", format!("sigs {}", version.name())));
         }
@@ -1006,6 +1251,9 @@ impl DemoReport {
                 row.ready_share * 100.0,
                 format!("{:.1e}", row.failure_probability),
             ));
+            if json {
+                out.push_str(&format!("  {:>9}", row.json_signatures));
+            }
             for version in WireVersion::ALL {
                 let count = row.signatures_by_wire.get(version).copied().unwrap_or(0);
                 out.push_str(&format!("  {count:>7}"));

@@ -528,6 +528,27 @@ async fn the_era_policy_refuses_and_warns_as_over_grpc() {
     .await;
     assert_eq!(status, 201);
 
+    // The client reads the refusal, in protobuf and in JSON, and does not try again.
+    for speaks in [&[WireVersion::V1][..], &[]] {
+        let mut client = HttpClient::builder(&aggregator.base())
+            .speaks(speaks)
+            .build()
+            .unwrap();
+        client.discover().await.unwrap();
+        let signer = self::registration(&[Era::Pythagoras]);
+        match client.register_signer(&signer).await {
+            Err(error) if speaks.is_empty() => panic!("JSON is accepted in lagrange: {error}"),
+            Err(error) => {
+                assert!(error.requires_upgrade(), "{error}");
+                assert!(
+                    matches!(error, ClientError::Status { attempts: 1, .. }),
+                    "{error}"
+                );
+            }
+            Ok(sent) => assert_eq!(sent.format, Format::Json),
+        }
+    }
+
     // Before the switch, a v2 signer that does not declare lagrange is warned.
     let before = self::aggregator(500, HttpConfig::default()).await;
     let (status, headers, _) = raw(
@@ -711,7 +732,7 @@ async fn the_client_acts_on_statuses_as_mithrils_signer_does() {
     let mut client = HttpClient::builder(&base).retry(quick).build().unwrap();
     let error = client.register_signature(&signature).await.unwrap_err();
     assert!(
-        matches!(&error, ClientError::Status { status, attempts: 3, message } if status.as_u16() == 500 && message == "scripted"),
+        matches!(&error, ClientError::Status { status, attempts: 3, message, upgrade_required: false } if status.as_u16() == 500 && message == "scripted"),
         "{error}"
     );
     assert_eq!(calls.load(Ordering::SeqCst), 3);

@@ -1,6 +1,6 @@
 //! `mithril-compat demo`, the default command.
 
-use crate::demo::{Curve, DemoConfig, DemoError, Faults, run as run_demo};
+use crate::demo::{Curve, DemoConfig, DemoError, Faults, Transport, run as run_demo};
 use clap::Args;
 
 /// Arguments of `demo`.
@@ -25,6 +25,10 @@ pub struct DemoArgs {
     /// aggregator rejects it).
     #[arg(long)]
     no_faults: bool,
+    /// How signers reach the aggregator: grpc; http (protobuf over today's routes); or mixed
+    /// (today's JSON nodes, protobuf v1 and v2 signers over HTTP, one aggregator).
+    #[arg(long, default_value = "grpc")]
+    transport: Transport,
     /// Machine-readable JSON instead of the table.
     #[arg(long)]
     json: bool,
@@ -40,6 +44,7 @@ impl Default for DemoArgs {
             curve: config.curve,
             never_upgrade: config.never_upgrade,
             no_faults: false,
+            transport: config.transport,
             json: false,
         }
     }
@@ -58,6 +63,7 @@ pub fn run(args: DemoArgs) -> Result<String, DemoError> {
         } else {
             Faults::default()
         },
+        transport: args.transport,
     };
     let report = run_demo(&config)?;
     Ok(if args.json {
@@ -67,11 +73,12 @@ pub fn run(args: DemoArgs) -> Result<String, DemoError> {
         )
     } else {
         format!(
-            "Rolling upgrade: {} signers, {} epochs, {:?} adoption, seed {}\n\n{}",
+            "Rolling upgrade: {} signers, {} epochs, {:?} adoption, seed {}, {:?} transport\n\n{}",
             config.signers,
             config.epochs,
             config.curve,
             config.seed,
+            config.transport,
             report.table()
         )
     })

@@ -1,8 +1,10 @@
-//! The rolling upgrade end to end, small: real STM signatures over loopback gRPC.
+//! The rolling upgrade end to end, small: real STM signatures over loopback gRPC and HTTP.
 
 use mithril_compat::era::Era;
 use mithril_compat::wire::WireVersion;
-use mithril_compat_cli::demo::{Curve, DemoConfig, DemoReport, Faults, FaultySigner, run_async};
+use mithril_compat_cli::demo::{
+    Curve, DemoConfig, DemoReport, Faults, FaultySigner, Transport, run_async,
+};
 
 /// The small run every test starts from.
 fn small(faults: Faults) -> DemoConfig {
@@ -13,6 +15,7 @@ fn small(faults: Faults) -> DemoConfig {
         curve: Curve::Fast,
         never_upgrade: 0.15,
         faults,
+        transport: Transport::Grpc,
     }
 }
 
@@ -147,4 +150,52 @@ async fn injected_faults_are_configuration() {
         "{table}"
     );
     assert_eq!(moved.epochs_without_certificate, 0, "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mixed_network_over_http_certifies_every_epoch() {
+    let config = DemoConfig {
+        transport: Transport::Mixed,
+        ..small(Faults::none())
+    };
+    let report = run_async(&config).await.unwrap();
+    let table = report.table();
+    assert_eq!(report.epochs_without_certificate, 0, "{table}");
+    assert!(report.rows.iter().all(|row| row.certificate), "{table}");
+    // Today's JSON nodes, protobuf v1 and protobuf v2 signers all signed through the same
+    // aggregator: JSON and v1 before they upgrade, v2 after.
+    let first = &report.rows[0];
+    assert!(first.json_signatures > 0, "{table}");
+    assert!(first.signatures_by_wire[&WireVersion::V1] > 0, "{table}");
+    assert!(
+        report
+            .rows
+            .iter()
+            .any(|row| row.json_signatures > 0 && row.signatures_by_wire[&WireVersion::V2] > 0),
+        "{table}"
+    );
+    assert!(table.contains("sigs json"), "{table}");
+    // The switch still happens where the gate proposed it, and v1 is refused after it while
+    // JSON, today's API, is still served.
+    let proposed = report.proposed_activation.expect("the gate locks in");
+    assert_eq!(report.activated_at, Some(proposed), "{table}");
+    for row in report.rows.iter().filter(|row| row.epoch >= proposed) {
+        assert_eq!(row.signatures_by_wire[&WireVersion::V1], 0, "{table}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_signer_over_http_in_protobuf_certifies_every_epoch() {
+    let config = DemoConfig {
+        transport: Transport::Http,
+        ..small(Faults::default())
+    };
+    let report = run_async(&config).await.unwrap();
+    let table = report.table();
+    assert_eq!(report.epochs_without_certificate, 0, "{table}");
+    assert!(
+        report.rows.iter().all(|row| row.json_signatures == 0),
+        "{table}"
+    );
+    assert_eq!(wrong_message_rejections(&report).len(), 1, "{table}");
 }

@@ -66,7 +66,8 @@ pub enum ClientError {
         /// The last failure.
         source: reqwest::Error,
     },
-    /// The aggregator answered with an error status, after every try.
+    /// The aggregator answered with an error status, after every try (an era refusal is not
+    /// tried again: it will not change before the signer upgrades).
     #[error("the aggregator answered {status} after {attempts} attempt(s): {message}")]
     Status {
         /// The last status.
@@ -75,6 +76,8 @@ pub enum ClientError {
         message: String,
         /// Tries made.
         attempts: u32,
+        /// Whether it is the era policy's refusal: this signer must upgrade.
+        upgrade_required: bool,
     },
     /// A message could not be converted.
     #[error(transparent)]
@@ -88,6 +91,19 @@ pub enum ClientError {
     /// An answer's `Content-Type` is not one this client reads.
     #[error("the aggregator answered in {0:?}, which this client does not read")]
     UnexpectedType(String),
+}
+
+impl ClientError {
+    /// Whether the aggregator said this signer must upgrade (the era policy's refusal).
+    pub fn requires_upgrade(&self) -> bool {
+        matches!(
+            self,
+            Self::Status {
+                upgrade_required: true,
+                ..
+            }
+        )
+    }
 }
 
 /// How often and how far apart a failed call is tried.
@@ -387,7 +403,8 @@ impl HttpClient {
                     Ok(answer) => {
                         let outcome = outcome_of(answer.status.as_u16());
                         let retry = action_of(outcome) == SignerAction::Retry
-                            && answer.status != StatusCode::UNSUPPORTED_MEDIA_TYPE;
+                            && answer.status != StatusCode::UNSUPPORTED_MEDIA_TYPE
+                            && !error_of(&answer).1;
                         if !retry || attempts >= self.retry.attempts.max(1) {
                             break Ok((answer, outcome));
                         }
@@ -417,11 +434,15 @@ impl HttpClient {
                     era_warning: header_text(&answer.headers, super::ERA_WARNING),
                     dropped,
                 }),
-                _ => Err(ClientError::Status {
-                    status: answer.status,
-                    message: error_message(&answer),
-                    attempts,
-                }),
+                _ => {
+                    let (message, upgrade_required) = error_of(&answer);
+                    Err(ClientError::Status {
+                        status: answer.status,
+                        message,
+                        attempts,
+                        upgrade_required,
+                    })
+                }
             };
         }
     }
@@ -506,10 +527,12 @@ impl HttpClient {
             body: bytes,
         };
         if body.is_none() && !status.is_success() {
+            let (message, upgrade_required) = error_of(&answer);
             return Err(ClientError::Status {
                 status,
-                message: error_message(&answer),
+                message,
                 attempts: 1,
+                upgrade_required,
             });
         }
         Ok(answer)
@@ -523,20 +546,41 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(ToOwned::to_owned)
 }
 
-/// The message of an error answer: the `message` of a JSON or `google.rpc.Status` body, else
-/// the body's text (bounded).
-fn error_message(answer: &Answer) -> String {
+/// The message of an error answer (the `message` of a JSON or `google.rpc.Status` body, else
+/// the body's text, bounded), and whether it is the era policy's refusal (label `era_refused`,
+/// or FAILED_PRECONDITION with a precondition-failure of type ERA).
+fn error_of(answer: &Answer) -> (String, bool) {
     let content_type =
         header_text(&answer.headers, header::CONTENT_TYPE.as_str()).unwrap_or_default();
     if content_type.contains(super::media::ERROR_MESSAGE)
         && let Ok(status) = <tonic_types::Status as prost::Message>::decode(&answer.body[..])
     {
-        return status.message;
+        let era = status.code == tonic::Code::FailedPrecondition as i32
+            && status.details.iter().any(|detail| {
+                detail.type_url.ends_with("google.rpc.PreconditionFailure")
+                    && <tonic_types::pb::PreconditionFailure as prost::Message>::decode(
+                        &detail.value[..],
+                    )
+                    .is_ok_and(|failure| {
+                        failure
+                            .violations
+                            .iter()
+                            .any(|violation| violation.r#type == "ERA")
+                    })
+            });
+        return (
+            crate::transport::aggregator::bounded(&status.message, 1024),
+            era,
+        );
     }
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&answer.body)
         && let Some(message) = value.get("message").and_then(serde_json::Value::as_str)
     {
-        return crate::transport::aggregator::bounded(message, 1024);
+        let era = value.get("label").and_then(serde_json::Value::as_str) == Some("era_refused");
+        return (crate::transport::aggregator::bounded(message, 1024), era);
     }
-    crate::transport::aggregator::bounded(&String::from_utf8_lossy(&answer.body), 1024)
+    (
+        crate::transport::aggregator::bounded(&String::from_utf8_lossy(&answer.body), 1024),
+        false,
+    )
 }
