@@ -1,5 +1,7 @@
 //! Single signatures per second into the aggregator over loopback, against an axum JSON/HTTP/1.1
-//! server with the same trivial backend, in the same run; and a burst of 3 000 signers.
+//! server with the same trivial backend, in the same run; a burst of 3 000 signers; and the HTTP
+//! transport's routes (`transport::http::router`) taking the same signature in today's JSON and
+//! in protobuf v2, on the same server.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,6 +20,7 @@ use mithril_compat::samples;
 use mithril_compat::transport::grpc::{
     AggregatorState, BackendError, SignerBackend, SignerClient, serve,
 };
+use mithril_compat::transport::http::{HttpConfig, router};
 use mithril_compat::wire::WireVersion;
 use mithril_compat::wire::json::{self, JsonHeaders};
 use mithril_compat::wire::v2::pb::{self as v2pb, signer_service_client, signer_service_server};
@@ -193,13 +196,118 @@ async fn json_connections(
 }
 
 async fn post(sender: &mut Sender, body: &Bytes) {
+    post_to(sender, "/register-signatures", "application/json", body).await;
+}
+
+async fn post_to(sender: &mut Sender, path: &'static str, content_type: &'static str, body: &Bytes) {
     sender.ready().await.unwrap();
-    let request = hyper::Request::post("/register-signatures")
-        .header("content-type", "application/json")
+    let request = hyper::Request::post(path)
+        .header("content-type", content_type)
         .body(Full::new(body.clone()))
         .unwrap();
     let response = sender.send_request(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+/// The HTTP transport's router over the same kind of state as the gRPC endpoint's.
+async fn http_server(backend: Arc<Counting>) -> SocketAddr {
+    let state = Arc::new(AggregatorState::new(
+        backend,
+        SoftwareVersion::new("bench").unwrap(),
+        vec![WireVersion::V1, WireVersion::V2],
+        NetworkMagic::PREPROD,
+    ));
+    state.set_epoch(
+        mithril_compat::domain::Epoch(1),
+        vec![EraMarker::scheduled(
+            Era::Pythagoras.era_name(),
+            mithril_compat::domain::Epoch(0),
+        )],
+    );
+    let app = router(state, &HttpConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+const ROUTE: &str = "/aggregator/register-signatures";
+const V2_SIGNATURE: &str = "application/x-protobuf; proto=mithril.signer.v2.SingleSignature";
+
+/// Unary calls of one signature over HTTP/1.1 to the same axum server, in today's JSON and in
+/// protobuf v2: throughput over 4 keep-alive connections, and latency at 64 in flight (64
+/// connections, one request in flight each).
+fn http_bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let backend = Arc::new(Counting::default());
+    let address = runtime.block_on(http_server(backend.clone()));
+    let signature = samples::single_signature();
+    let json_body = Bytes::from(json::encode(&signature).unwrap().body);
+    let v2_body = Bytes::from(mithril_compat::wire::v2::encode(&signature).unwrap());
+    let paths: [(&str, &'static str, Bytes); 2] = [
+        ("json", "application/json", json_body),
+        ("protobuf_v2", V2_SIGNATURE, v2_body),
+    ];
+
+    let mut group = c.benchmark_group("http");
+    group.throughput(Throughput::Elements(PER_ITERATION));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
+    let connections = runtime.block_on(json_connections(address, CHANNELS));
+    for (name, content_type, body) in paths.iter().cloned() {
+        group.bench_function(format!("{name}_http1_4_connections"), |b| {
+            b.to_async(&runtime).iter_custom(|iterations| {
+                let body = body.clone();
+                on_each(connections.clone(), iterations, move |connection| {
+                    let body = body.clone();
+                    async move {
+                        let mut sender = connection.lock().await;
+                        for _ in 0..PER_ITERATION / CHANNELS as u64 {
+                            post_to(&mut sender, ROUTE, content_type, &body).await;
+                        }
+                    }
+                })
+            })
+        });
+    }
+    group.finish();
+
+    const ROUNDS: usize = 10;
+    const IN_FLIGHT: usize = 64;
+    let [json, v2] = runtime.block_on(async {
+        let connections = json_connections(address, IN_FLIGHT).await;
+        let mut all: [Latencies; 2] = Default::default();
+        for _ in 0..ROUNDS {
+            for (path, (_, content_type, body)) in all.iter_mut().zip(paths.iter().cloned()) {
+                let round = latencies(IN_FLIGHT, 4_000, |task| {
+                    let connection = connections[task].clone();
+                    let body = body.clone();
+                    async move {
+                        post_to(&mut *connection.lock().await, ROUTE, content_type, &body).await;
+                    }
+                })
+                .await;
+                path.rounds.push(round);
+            }
+        }
+        all
+    });
+    let ratios = v2.p99_ratios(&json);
+    eprintln!(
+        "http latency at {IN_FLIGHT} in flight, {ROUNDS} rounds of 4 000 calls: protobuf v2 p50 {:?} p99 {:?}; \
+         json p50 {:?} p99 {:?}; p99 ratio v2/json {:.2} (per round {:.2} to {:.2})",
+        v2.percentile(50),
+        v2.percentile(99),
+        json.percentile(50),
+        json.percentile(99),
+        v2.percentile(99).as_secs_f64() / json.percentile(99).as_secs_f64(),
+        ratios[0],
+        ratios[ratios.len() - 1],
+    );
 }
 
 const CHANNELS: usize = 4;
@@ -548,5 +656,5 @@ impl Latencies {
     }
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench, http_bench);
 criterion_main!(benches);

@@ -12,7 +12,10 @@
 //!   era datum and its key files.
 //! - [`adoption`]: stake-weighted adoption tallies, the quorum model, readiness, the activation
 //!   gate and reports (Prometheus exposition with feature `metrics`).
-//! - [`transport`]: the gRPC endpoint and client (feature `grpc`).
+//! - [`transport`]: the aggregator side both transports share (backend, state, era policy), the
+//!   gRPC endpoint and client (feature `grpc`), and today's HTTP routes with protobuf by content
+//!   negotiation: extractors, router, warp filters, the signer's client and the migration proxy
+//!   (features `http`, `warp`, `http-client`, `proxy`).
 //! - `samples` (feature `test-support`): deterministic sample messages for tests and fixtures.
 //! - [`error`]: typed errors with field paths.
 //!

@@ -27,8 +27,10 @@
 //!
 //! # As a forward proxy
 //! The proxy also takes absolute-form requests (`POST http://aggregator:8080/aggregator/…`), so
-//! an unmodified Mithril signer uses it through its `relay_endpoint` setting (which the signer
-//! hands to reqwest as its HTTP proxy). Whatever host such a request names, it goes to the
+//! an unmodified Mithril signer uses it through its `relay_endpoint` setting (environment
+//! `RELAY_ENDPOINT`; `mithril-signer/src/configuration.rs` in IntersectMBO/mithril), which the
+//! signer hands to reqwest as its HTTP proxy (`Proxy::all`,
+//! `internal/mithril-aggregator-client/src/builder.rs`), as Mithril's own Squid relays are used. Whatever host such a request names, it goes to the
 //! configured upstream: the proxy serves one aggregator and is no open proxy. An `https://`
 //! aggregator endpoint would make the signer tunnel through `CONNECT`, whose bytes the proxy
 //! cannot convert: it answers 501, and the signer's aggregator endpoint must be `http://` (a
