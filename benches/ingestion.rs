@@ -199,7 +199,12 @@ async fn post(sender: &mut Sender, body: &Bytes) {
     post_to(sender, "/register-signatures", "application/json", body).await;
 }
 
-async fn post_to(sender: &mut Sender, path: &'static str, content_type: &'static str, body: &Bytes) {
+async fn post_to(
+    sender: &mut Sender,
+    path: &'static str,
+    content_type: &'static str,
+    body: &Bytes,
+) {
     sender.ready().await.unwrap();
     let request = hyper::Request::post(path)
         .header("content-type", content_type)

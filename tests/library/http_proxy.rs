@@ -201,13 +201,11 @@ async fn json_signers_pass_intact_with_unknown_members_and_headers() {
         answer.headers().get(CONVERTED).is_none(),
         "passed, not converted"
     );
-    let received = received.lock().unwrap();
-    let (_, headers, forwarded) = &received[0];
+    let (_, headers, forwarded) = received.lock().unwrap()[0].clone();
     assert_eq!(&forwarded[..], &body[..], "byte for byte");
     assert_eq!(headers["x-operator-tag"], "kept");
     assert_eq!(headers["signer-node-version"], "0.2.5");
     // `GET /` in JSON keeps every member and adds the wire versions.
-    drop(received);
     let features = json_of(
         reqwest::get(format!("http://{proxy}/aggregator/"))
             .await

@@ -19,7 +19,7 @@ async fn serve_answers_signers_and_reflection_and_prints_what_it_receives() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let (address, _) = first
-        .split_once("listening on ")
+        .split_once("gRPC on ")
         .and_then(|(_, rest)| rest.split_once(": "))
         .unwrap();
     assert!(
@@ -75,6 +75,104 @@ async fn serve_answers_signers_and_reflection_and_prints_what_it_receives() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn serve_http_answers_json_and_protobuf_over_the_same_backend_as_grpc() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mithril-compat"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
+            "--epoch",
+            "7",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let _guard = KillOnDrop(child.id());
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut http = None;
+    let mut grpc = None;
+    while http.is_none() || grpc.is_none() {
+        let line = lines.next().unwrap().unwrap();
+        if let Some((_, rest)) = line.split_once("HTTP on ") {
+            http = Some(rest.split_once(": ").unwrap().0.to_owned());
+        } else if let Some((_, rest)) = line.split_once("gRPC on ") {
+            grpc = Some(format!("http://{}", rest.split_once(": ").unwrap().0));
+        }
+    }
+    let base = http.unwrap();
+    assert!(base.ends_with("/aggregator"), "{base}");
+    let mut registration = samples::signer_registration();
+    registration.epoch = mithril_compat::domain::Epoch(7);
+    // Today's JSON, and protobuf v2 through the library's client.
+    let body = mithril_compat::wire::json::encode_lossy(&registration)
+        .unwrap()
+        .body;
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/register-signer"))
+        .header("content-type", "application/json")
+        .header("signer-node-version", "0.2.5")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+    assert_eq!(answer.headers()["mithril-api-version"], "0.1.71");
+    let echoed = lines.next().unwrap().unwrap();
+    assert!(echoed.contains("registration  json"), "{echoed}");
+    let mut client = mithril_compat::transport::http::client::HttpClient::builder(&base)
+        .build()
+        .unwrap();
+    client.discover().await.unwrap();
+    let sent = client.register_signer(&registration).await.unwrap();
+    assert_eq!(
+        sent.format,
+        mithril_compat::transport::http::Format::Protobuf(WireVersion::V2)
+    );
+    let echoed = lines.next().unwrap().unwrap();
+    assert!(echoed.contains("registration  v2"), "{echoed}");
+    // The same backend behind gRPC: the registration is there once, and the metrics beside the
+    // routes count one signer.
+    let grpc_client = SignerClient::connect(
+        grpc.unwrap(),
+        &registration.node_info,
+        &[WireVersion::V1, WireVersion::V2],
+    )
+    .await
+    .unwrap();
+    grpc_client.register_signer(&registration).await.unwrap();
+    let origin = base.trim_end_matches("/aggregator");
+    let metrics = reqwest::get(format!("{origin}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"mithril_compat_adoption_signers{dimension="wire",value="v2"} 1"#),
+        "{metrics}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn listen_none_without_http_is_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_mithril-compat"))
+        .args(["serve", "--listen", "none"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--listen none needs --http"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// A free port on loopback (released before `serve` binds it).
