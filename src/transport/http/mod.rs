@@ -19,11 +19,12 @@
 mod axum;
 pub mod body;
 pub mod media;
+mod negotiate;
 mod server;
 
-pub use self::axum::{Accepts, Codec, Negotiated, Reply, declared_eras, read_body};
 pub use body::{HttpError, HttpLimits, MAX_BODY_BYTES};
 pub use media::{Format, MediaError, Offer};
+pub use negotiate::{Accepts, Codec, Negotiated, Reply, declared_eras, read_body};
 pub use server::{HttpConfig, router, serve};
 
 /// Request header: the eras a signer supports, comma-separated (as over gRPC).
