@@ -20,6 +20,7 @@ mod downgrade;
 mod era;
 mod golden;
 mod grpc;
+mod http_warp;
 mod json_bad_input;
 mod json_golden;
 mod json_today;

@@ -21,6 +21,9 @@ pub mod body;
 pub mod media;
 mod negotiate;
 mod server;
+#[cfg(feature = "warp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "warp")))]
+pub mod warp;
 
 pub use body::{HttpError, HttpLimits, MAX_BODY_BYTES};
 pub use media::{Format, MediaError, Offer};
