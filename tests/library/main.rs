@@ -22,6 +22,7 @@ mod golden;
 mod grpc;
 mod http;
 mod http_proxy;
+mod http_warp;
 mod json_bad_input;
 mod json_golden;
 mod json_today;

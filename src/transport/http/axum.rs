@@ -1,6 +1,6 @@
-//! The content negotiation for a node's own axum handlers: an extractor that reads a body in
-//! whatever format the request names ([`Negotiated`]), one that reads the format an answer may
-//! take ([`Accepts`]), and a responder ([`Reply`]).
+//! The content negotiation for a node's own axum handlers: [`Negotiated`] extracts a body in
+//! whatever format the request names, [`Accepts`] the format an answer may take, and [`Reply`]
+//! and [`HttpError`] are responses.
 //!
 //! ```no_run
 //! use axum::{Router, routing::post};
@@ -17,108 +17,14 @@
 //!     .with_state(Codec::default());
 //! ```
 
-use std::marker::PhantomData;
-
 use axum::body::Body;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use http::request::Parts;
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use http_body_util::BodyExt;
 
-use super::body::{HttpError, HttpLimits, decode_body, encode_body_with, json_headers};
-use super::media::{Format, Offer};
-use crate::domain::EraName;
-use crate::wire::json::JsonHeaders;
-use crate::wire::{DowngradePolicy, HubMessage, HubType};
-
-/// What the extractors need: the formats served and the limits on bodies. Put it in the router's
-/// state (or implement [`FromRef`] for a state that holds one).
-#[derive(Clone, Debug)]
-pub struct Codec {
-    /// The formats served.
-    pub offer: Offer,
-    /// The limits on request bodies.
-    pub limits: HttpLimits,
-}
-
-impl Default for Codec {
-    /// JSON and every wire version, within Mithril's limits.
-    fn default() -> Self {
-        Self {
-            offer: Offer::all(),
-            limits: HttpLimits::default(),
-        }
-    }
-}
-
-/// A request body decoded into the hub, in the format its `Content-Type` names.
-#[derive(Clone, Debug)]
-pub struct Negotiated<T> {
-    /// The decoded value.
-    pub value: T,
-    /// The format it came in.
-    pub format: Format,
-    /// The format errors and answers take (protobuf when the body is, else by `Accept`).
-    pub answer: Format,
-    /// The JSON headers that came with it (`signer-node-version`).
-    pub json_headers: JsonHeaders,
-    /// The eras the signer declares in `mithril-supported-eras`, if it sent the header.
-    pub declared_eras: Option<Vec<EraName>>,
-}
-
-/// The eras a request declares in `mithril-supported-eras` (comma-separated); names that are not
-/// valid era names are ignored; at most 16 are read.
-pub fn declared_eras(headers: &HeaderMap) -> Option<Vec<EraName>> {
-    let text = headers
-        .get(super::SUPPORTED_ERAS)
-        .and_then(|value| value.to_str().ok())?;
-    Some(
-        text.split(',')
-            .take(16)
-            .filter_map(|name| EraName::new(name.trim()).ok())
-            .collect(),
-    )
-}
-
-/// Reads a whole body within the limits: 413 past `max_body_bytes` (at once when the
-/// `Content-Length` says so), 408 when it does not arrive within `body_timeout`.
-pub async fn read_body(
-    headers: &HeaderMap,
-    body: Body,
-    limits: &HttpLimits,
-) -> Result<Bytes, HttpError> {
-    let too_large = || {
-        HttpError::too_large(format!(
-            "the request body is larger than the {} bytes allowed",
-            limits.max_body_bytes
-        ))
-    };
-    if let Some(length) = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|text| text.parse::<u64>().ok())
-        && length > limits.max_body_bytes as u64
-    {
-        return Err(too_large());
-    }
-    let limited = http_body_util::Limited::new(body, limits.max_body_bytes);
-    match tokio::time::timeout(limits.body_timeout, limited.collect()).await {
-        Err(_) => Err(HttpError::timeout(limits.body_timeout)),
-        Ok(Err(error)) => {
-            if error
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                Err(too_large())
-            } else {
-                Err(HttpError::unreadable(error))
-            }
-        }
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-    }
-}
+use super::body::HttpError;
+use super::negotiate::{Accepts, Codec, Negotiated, Reply};
+use crate::wire::HubType;
 
 impl<S, T> FromRequest<S> for Negotiated<T>
 where
@@ -131,57 +37,7 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let codec = Codec::from_ref(state);
         let (parts, body) = request.into_parts();
-        let content_type = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .map(|value| value.to_str().unwrap_or("\u{fffd}"));
-        let format = codec
-            .offer
-            .request_format(content_type, T::KIND)
-            .map_err(|error| HttpError::media(&error))?;
-        // Errors follow the body's format, or what the request accepts.
-        let accept = parts
-            .headers
-            .get(header::ACCEPT)
-            .and_then(|value| value.to_str().ok());
-        let answer = codec
-            .offer
-            .response_format(accept, T::KIND, Some(format))
-            .unwrap_or(format);
-        let protobuf = format.is_protobuf() || answer.is_protobuf();
-        let bytes = read_body(&parts.headers, body, &codec.limits)
-            .await
-            .map_err(|error| error.in_protobuf(protobuf))?;
-        let json_headers = json_headers(&parts.headers);
-        let message = decode_body(format, T::KIND, &bytes, &json_headers)
-            .map_err(|error| HttpError::body(&error).in_protobuf(protobuf))?;
-        let value = T::from_message(message)
-            .ok_or_else(|| HttpError::internal("decoded another kind".to_owned()))?;
-        Ok(Self {
-            value,
-            format,
-            answer,
-            json_headers,
-            declared_eras: declared_eras(&parts.headers),
-        })
-    }
-}
-
-/// The format an answer of `T` may take, from the request's `Accept` (406 when none).
-#[derive(Clone, Copy, Debug)]
-pub struct Accepts<T> {
-    /// The negotiated format.
-    pub format: Format,
-    kind: PhantomData<fn() -> T>,
-}
-
-impl<T> Accepts<T> {
-    /// The format negotiated.
-    pub fn new(format: Format) -> Self {
-        Self {
-            format,
-            kind: PhantomData,
-        }
+        Self::read(&codec, &parts.headers, body).await
     }
 }
 
@@ -194,101 +50,13 @@ where
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let codec = Codec::from_ref(state);
-        let accept = parts
-            .headers
-            .get(header::ACCEPT)
-            .and_then(|value| value.to_str().ok());
-        codec
-            .offer
-            .response_format(accept, T::KIND, None)
-            .map(Self::new)
-            .map_err(|error| HttpError::media(&error))
-    }
-}
-
-/// An answer: a status, an optional body in a negotiated format, and headers.
-#[derive(Debug)]
-pub struct Reply {
-    status: StatusCode,
-    body: Option<(Format, HubMessage)>,
-    headers: Vec<(HeaderName, HeaderValue)>,
-}
-
-impl Reply {
-    /// 201 with no body (a registration or a signature taken).
-    pub fn created() -> Self {
-        Self::empty(StatusCode::CREATED)
-    }
-
-    /// `status` with no body.
-    pub fn empty(status: StatusCode) -> Self {
-        Self {
-            status,
-            body: None,
-            headers: Vec::new(),
-        }
-    }
-
-    /// 200 with `message` in `format`.
-    pub fn message(format: Format, message: impl Into<HubMessage>) -> Self {
-        Self {
-            status: StatusCode::OK,
-            body: Some((format, message.into())),
-            headers: Vec::new(),
-        }
-    }
-
-    /// The same answer with a header more (ignored when the value is not a valid header value).
-    pub fn with_header(mut self, name: HeaderName, value: &str) -> Self {
-        if let Ok(value) = HeaderValue::from_str(value) {
-            self.headers.push((name, value));
-        }
-        self
-    }
-
-    /// The same answer with the era warning, if any.
-    pub fn with_warning(self, warning: Option<String>) -> Self {
-        match warning {
-            Some(warning) => {
-                self.with_header(HeaderName::from_static(super::ERA_WARNING), &warning)
-            }
-            None => self,
-        }
+        Self::from_headers(&Codec::from_ref(state), &parts.headers)
     }
 }
 
 impl IntoResponse for Reply {
     fn into_response(self) -> Response {
-        let mut response = match &self.body {
-            None => Response::new(Body::empty()),
-            // An answer carries what its format can: today's JSON epoch settings publish no
-            // stake, and an older wire version lacks newer parts. What is left out is what that
-            // format's readers do not read.
-            Some((format, message)) => {
-                match encode_body_with(*format, message, DowngradePolicy::Lossy) {
-                    Ok((encoded, _dropped)) => {
-                        let mut response = Response::new(Body::from(encoded.bytes));
-                        if let Ok(value) = HeaderValue::from_str(&encoded.content_type) {
-                            response.headers_mut().insert(header::CONTENT_TYPE, value);
-                        }
-                        response
-                    }
-                    Err(error) => {
-                        return HttpError::internal(format!(
-                            "the answer could not be encoded: {error}"
-                        ))
-                        .in_protobuf(format.is_protobuf())
-                        .into_response();
-                    }
-                }
-            }
-        };
-        *response.status_mut() = self.status;
-        for (name, value) in self.headers {
-            response.headers_mut().insert(name, value);
-        }
-        response
+        self.into_http::<Body>()
     }
 }
 

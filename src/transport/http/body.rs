@@ -340,7 +340,18 @@ impl HttpError {
         if self.protobuf {
             let content_type = HeaderValue::from_str(&media::error_content_type())
                 .unwrap_or(HeaderValue::from_static(media::PROTOBUF));
-            return (content_type, self.rpc.details().to_vec());
+            // A status built with details carries its whole `google.rpc.Status`; one without
+            // (a plain code and message) is written here, so the body never reads as OK.
+            let bytes = if self.rpc.details().is_empty() {
+                prost::Message::encode_to_vec(&tonic_types::Status {
+                    code: self.rpc.code() as i32,
+                    message: self.rpc.message().to_owned(),
+                    details: Vec::new(),
+                })
+            } else {
+                self.rpc.details().to_vec()
+            };
+            return (content_type, bytes);
         }
         let body = if self.status.is_server_error() {
             serde_json::json!({ "message": self.message })

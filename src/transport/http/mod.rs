@@ -22,14 +22,18 @@ pub mod body;
 #[cfg_attr(docsrs, doc(cfg(feature = "http-client")))]
 pub mod client;
 pub mod media;
+mod negotiate;
 #[cfg(feature = "proxy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
 pub mod proxy;
 mod server;
+#[cfg(feature = "warp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "warp")))]
+pub mod warp;
 
-pub use self::axum::{Accepts, Codec, Negotiated, Reply, declared_eras, read_body};
 pub use body::{HttpError, HttpLimits, MAX_BODY_BYTES};
 pub use media::{Format, MediaError, Offer};
+pub use negotiate::{Accepts, Codec, Negotiated, Reply, declared_eras, read_body};
 pub use server::{HttpConfig, router, serve};
 
 /// Request header: the eras a signer supports, comma-separated (as over gRPC).

@@ -10,9 +10,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use http::{HeaderName, HeaderValue, header};
 
-use super::axum::{Accepts, Codec, Negotiated, Reply};
 use super::body::{HttpError, HttpLimits};
 use super::media::{Format, Offer};
+use super::negotiate::{Accepts, Codec, Negotiated, Reply};
 use crate::domain::{
     AggregatorFeatures, EpochSettings, EraName, ProtocolConfiguration, SignerRegistration,
     SingleSignature,
