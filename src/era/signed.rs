@@ -157,6 +157,7 @@ impl EraSigningKey {
 
     /// An Ed25519 signature over `message` as it is (no domain tag): for formats whose signed
     /// bytes are fixed elsewhere, such as Mithril's era datum.
+    #[cfg(feature = "json")]
     pub(crate) fn sign_raw(&self, message: &[u8]) -> [u8; SIGNATURE_LEN] {
         self.0.sign(message).to_bytes()
     }
@@ -197,6 +198,7 @@ impl EraVerificationKey {
 
     /// Whether `signature` is an Ed25519 signature of `message` as it is (no domain tag), by this
     /// key. Strict verification (no malleable signatures).
+    #[cfg(feature = "json")]
     pub(crate) fn verify_raw(&self, message: &[u8], signature: &[u8; SIGNATURE_LEN]) -> bool {
         self.0
             .verify_strict(message, &Signature::from_bytes(signature))
