@@ -18,7 +18,7 @@ use mithril_compat::domain::{EpochSettings, SignerRegistration, SingleSignature,
 use mithril_compat::era::{Era, EraMarker, NetworkMagic};
 use mithril_compat::samples;
 use mithril_compat::transport::grpc::{
-    AggregatorState, BackendError, SignerBackend, SignerClient, serve,
+    AggregatorState, BackendError, ServerLimits, SignerBackend, SignerClient, serve,
 };
 use mithril_compat::transport::http::{HttpConfig, router};
 use mithril_compat::wire::WireVersion;
@@ -60,12 +60,19 @@ impl SignerBackend for Counting {
 }
 
 async fn grpc_server(backend: Arc<Counting>) -> String {
-    let state = Arc::new(AggregatorState::new(
-        backend,
-        SoftwareVersion::new("bench").unwrap(),
-        vec![WireVersion::V1, WireVersion::V2],
-        NetworkMagic::PREPROD,
-    ));
+    // Every client of this bench connects from 127.0.0.1: more than the default 64 connections
+    // one peer may hold.
+    let mut limits = ServerLimits::default();
+    limits.max_connections_per_peer = 1024;
+    let state = Arc::new(
+        AggregatorState::new(
+            backend,
+            SoftwareVersion::new("bench").unwrap(),
+            vec![WireVersion::V1, WireVersion::V2],
+            NetworkMagic::PREPROD,
+        )
+        .with_limits(limits),
+    );
     state.set_epoch(
         mithril_compat::domain::Epoch(1),
         vec![EraMarker::scheduled(
@@ -232,7 +239,11 @@ async fn http_server(backend: Arc<Counting>) -> SocketAddr {
     let app = router(state, &HttpConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(mithril_compat::transport::http::serve(
+        listener,
+        app,
+        std::future::pending(),
+    ));
     address
 }
 
@@ -248,7 +259,12 @@ fn http_bench(c: &mut Criterion) {
         .build()
         .unwrap();
     let backend = Arc::new(Counting::default());
-    let address = runtime.block_on(http_server(backend.clone()));
+    let (address, bare) = runtime.block_on(async {
+        (
+            http_server(backend.clone()).await,
+            json_server(backend.clone()).await,
+        )
+    });
     let signature = samples::single_signature();
     let json_body = Bytes::from(json::encode(&signature).unwrap().body);
     let v2_body = Bytes::from(mithril_compat::wire::v2::encode(&signature).unwrap());
@@ -262,6 +278,24 @@ fn http_bench(c: &mut Criterion) {
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(4));
+    // The floor: a bare axum handler that decodes the same JSON body into the hub (no
+    // negotiation, no headers, no admission, no body limit or timeout).
+    let floor = runtime.block_on(json_connections(bare, CHANNELS));
+    let json_body = paths[0].2.clone();
+    group.bench_function("json_http1_4_connections_bare_axum", |b| {
+        b.to_async(&runtime).iter_custom(|iterations| {
+            let body = json_body.clone();
+            on_each(floor.clone(), iterations, move |connection| {
+                let body = body.clone();
+                async move {
+                    let mut sender = connection.lock().await;
+                    for _ in 0..PER_ITERATION / CHANNELS as u64 {
+                        post(&mut sender, &body).await;
+                    }
+                }
+            })
+        })
+    });
     let connections = runtime.block_on(json_connections(address, CHANNELS));
     for (name, content_type, body) in paths.iter().cloned() {
         group.bench_function(format!("{name}_http1_4_connections"), |b| {
@@ -281,7 +315,84 @@ fn http_bench(c: &mut Criterion) {
     }
     group.finish();
 
+    // Signatures per second in alternating rounds (4 connections, 4 000 calls a round), so that
+    // drift on the machine hits every path alike; the ratio is reported per round. Paths:
+    // 0. the floor, a bare axum handler doing the same JSON decoding (no negotiation, headers,
+    //    admission, body limit or timeout), bodies encoded once;
+    // 1. and 2. the routes, JSON and protobuf v2, bodies encoded once (the server's cost);
+    // 3. and 4. the same, each call encoding its signature as a signer does (end to end).
     const ROUNDS: usize = 10;
+    let rounds: Vec<[f64; 5]> = runtime.block_on(async {
+        let mut rounds = Vec::new();
+        for _ in 0..ROUNDS {
+            let mut round = [0.0; 5];
+            let targets = [
+                (&floor, "/register-signatures", "application/json", None),
+                (&connections, ROUTE, "application/json", None),
+                (&connections, ROUTE, V2_SIGNATURE, None),
+                (&connections, ROUTE, "application/json", Some(false)),
+                (&connections, ROUTE, V2_SIGNATURE, Some(true)),
+            ];
+            for (rate, (pool, route, content_type, encode)) in round.iter_mut().zip(targets) {
+                let body = if content_type == V2_SIGNATURE {
+                    paths[1].2.clone()
+                } else {
+                    paths[0].2.clone()
+                };
+                let signature = signature.clone();
+                let elapsed = on_each(pool.clone(), 1, move |connection| {
+                    let body = body.clone();
+                    let signature = signature.clone();
+                    async move {
+                        let mut sender = connection.lock().await;
+                        for _ in 0..1_000 {
+                            let body = match encode {
+                                None => body.clone(),
+                                Some(false) => Bytes::from(json::encode(&signature).unwrap().body),
+                                Some(true) => Bytes::from(
+                                    mithril_compat::wire::v2::encode(&signature).unwrap(),
+                                ),
+                            };
+                            post_to(&mut sender, route, content_type, &body).await;
+                        }
+                    }
+                })
+                .await;
+                *rate = 4_000.0 / elapsed.as_secs_f64();
+            }
+            rounds.push(round);
+        }
+        rounds
+    });
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let column = |index: usize| rounds.iter().map(|round| round[index]).collect::<Vec<_>>();
+    let ratios = |v2: usize, json: usize| {
+        let mut ratios: Vec<f64> = rounds.iter().map(|round| round[v2] / round[json]).collect();
+        ratios.sort_by(f64::total_cmp);
+        ratios
+    };
+    let (server, end_to_end) = (ratios(2, 1), ratios(4, 3));
+    eprintln!(
+        "http throughput, 4 connections, {ROUNDS} alternating rounds of 4 000 calls (medians): \
+         bodies encoded once: protobuf v2 {:.0}/s, json {:.0}/s, bare axum json {:.0}/s, \
+         v2/json per round median {:.2} ({:.2} to {:.2}); each call encoding: protobuf v2 {:.0}/s, \
+         json {:.0}/s, v2/json per round median {:.2} ({:.2} to {:.2})",
+        median(column(2)),
+        median(column(1)),
+        median(column(0)),
+        median(server.clone()),
+        server[0],
+        server[server.len() - 1],
+        median(column(4)),
+        median(column(3)),
+        median(end_to_end.clone()),
+        end_to_end[0],
+        end_to_end[end_to_end.len() - 1],
+    );
+
     const IN_FLIGHT: usize = 64;
     let [json, v2] = runtime.block_on(async {
         let connections = json_connections(address, IN_FLIGHT).await;
