@@ -144,6 +144,25 @@ fn protobuf(version: WireVersion, message: &str) -> String {
     )
 }
 
+/// Posts `message` in `version`, named `name` in its content type.
+async fn send_protobuf(
+    address: SocketAddr,
+    path: &str,
+    version: WireVersion,
+    name: &str,
+    message: mithril_compat::wire::HubMessage,
+) -> (u16, BTreeMap<String, String>, Vec<u8>) {
+    raw(
+        address,
+        &post(
+            path,
+            &[("content-type", &protobuf(version, name))],
+            &encode(version, &message),
+        ),
+    )
+    .await
+}
+
 fn node_info(eras: &[Era]) -> NodeInfo {
     NodeInfo::new(
         SoftwareVersion::new("0.4.0").unwrap(),
@@ -472,16 +491,12 @@ async fn the_era_policy_refuses_and_warns_as_over_grpc() {
     // Lagrange in force: v1 is no longer accepted, v2 is; JSON stays today's API.
     let aggregator = aggregator(520, HttpConfig::default()).await;
     let registration = registration(&[Era::Pythagoras, Era::Lagrange]);
-    let (status, _, answer) = raw(
+    let (status, _, answer) = send_protobuf(
         aggregator.address,
-        &post(
-            "/register-signer",
-            &[(
-                "content-type",
-                &protobuf(WireVersion::V1, "SignerRegistration"),
-            )],
-            &encode(WireVersion::V1, &registration.clone().into()),
-        ),
+        "/register-signer",
+        WireVersion::V1,
+        "SignerRegistration",
+        registration.clone().into(),
     )
     .await;
     assert_eq!(status, 400);
@@ -495,19 +510,12 @@ async fn the_era_policy_refuses_and_warns_as_over_grpc() {
     assert!(error.message.ends_with("upgrade"));
     assert!(!error.details.is_empty(), "a precondition-failure detail");
     // A v2 signer that does not declare lagrange is refused with the operator's sentence.
-    let (status, _, answer) = raw(
+    let (status, _, answer) = send_protobuf(
         aggregator.address,
-        &post(
-            "/register-signer",
-            &[(
-                "content-type",
-                &protobuf(WireVersion::V2, "SignerRegistration"),
-            )],
-            &encode(
-                WireVersion::V2,
-                &self::registration(&[Era::Pythagoras]).into(),
-            ),
-        ),
+        "/register-signer",
+        WireVersion::V2,
+        "SignerRegistration",
+        self::registration(&[Era::Pythagoras]).into(),
     )
     .await;
     assert_eq!(status, 400);
@@ -551,19 +559,12 @@ async fn the_era_policy_refuses_and_warns_as_over_grpc() {
 
     // Before the switch, a v2 signer that does not declare lagrange is warned.
     let before = self::aggregator(500, HttpConfig::default()).await;
-    let (status, headers, _) = raw(
+    let (status, headers, _) = send_protobuf(
         before.address,
-        &post(
-            "/register-signer",
-            &[(
-                "content-type",
-                &protobuf(WireVersion::V2, "SignerRegistration"),
-            )],
-            &encode(
-                WireVersion::V2,
-                &self::registration(&[Era::Pythagoras]).into(),
-            ),
-        ),
+        "/register-signer",
+        WireVersion::V2,
+        "SignerRegistration",
+        self::registration(&[Era::Pythagoras]).into(),
     )
     .await;
     assert_eq!(status, 201);

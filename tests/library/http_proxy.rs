@@ -427,3 +427,40 @@ async fn a_json_registration_declaring_eras_drops_them_and_says_so() {
     assert!(dropped.contains("supported_eras"), "{dropped}");
     assert!(dropped.contains("wire_versions"), "{dropped}");
 }
+
+#[tokio::test]
+async fn bodies_that_do_not_decode_are_refused_by_the_proxy_and_nothing_reaches_upstream() {
+    let (upstream, received) = json_only_aggregator().await;
+    let proxy = proxy_to(&format!("http://{upstream}")).await;
+    let http = reqwest::Client::new();
+    let whole = mithril_compat::wire::v2::encode(&samples::single_signature()).unwrap();
+    for body in [
+        b"\xff\xff garbage".to_vec(),
+        whole[..whole.len() / 2].to_vec(),
+    ] {
+        let answer = http
+            .post(format!("http://{proxy}/aggregator/register-signatures"))
+            .header(
+                "content-type",
+                "application/x-protobuf; proto=mithril.signer.v2.SingleSignature",
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400);
+        let status: tonic_types::Status =
+            prost::Message::decode(&answer.bytes().await.unwrap()[..]).unwrap();
+        assert_eq!(status.code, tonic::Code::InvalidArgument as i32);
+    }
+    // Over the body limit: 413 before anything is read further.
+    let answer = http
+        .post(format!("http://{proxy}/aggregator/register-signatures"))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 300 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+    assert!(received.lock().unwrap().is_empty());
+}

@@ -149,6 +149,14 @@ impl Offer {
         }
     }
 
+    /// Whether `format` is served.
+    pub fn serves(&self, format: Format) -> bool {
+        match format {
+            Format::Json => self.json,
+            Format::Protobuf(version) => self.versions.contains(&version),
+        }
+    }
+
     /// The newest wire version served.
     pub fn newest(&self) -> Option<WireVersion> {
         WireVersion::ALL

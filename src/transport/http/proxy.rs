@@ -331,6 +331,10 @@ impl Proxy {
             .inc();
     }
 
+    fn count_formats(&self, route: Route, from: Format, to: Format, outcome: Outcome) {
+        self.count(route.name(), &from.to_string(), &to.to_string(), outcome);
+    }
+
     fn count_dropped(&self, route: Route, from: Format, to: Format, dropped: &[FieldPath]) {
         if dropped.is_empty() {
             return;
@@ -624,11 +628,7 @@ async fn post(
     let mut tried_json = false;
     loop {
         let offer = proxy.upstream_offer().await;
-        let takes = match format {
-            Format::Json => offer.json,
-            Format::Protobuf(version) => offer.versions.contains(&version),
-        };
-        let target = if takes {
+        let target = if offer.serves(format) {
             format
         } else {
             match (format, offer.newest()) {
@@ -654,24 +654,10 @@ async fn post(
                     Some(body.clone()),
                 )
                 .await
-                .inspect_err(|_| {
-                    proxy.count(
-                        route.name(),
-                        &format.to_string(),
-                        &target.to_string(),
-                        Outcome::Failed,
-                    )
-                })?
+                .inspect_err(|_| proxy.count_formats(route, format, target, Outcome::Failed))?
         } else {
             let (converted, dropped) = convert_request(kind, format, target, &body, headers)
-                .inspect_err(|_| {
-                    proxy.count(
-                        route.name(),
-                        &format.to_string(),
-                        &target.to_string(),
-                        Outcome::Refused,
-                    )
-                })?;
+                .inspect_err(|_| proxy.count_formats(route, format, target, Outcome::Refused))?;
             let mut upstream_headers = forwarded(headers);
             if let Ok(value) = HeaderValue::from_str(&converted.content_type) {
                 upstream_headers.insert(header::CONTENT_TYPE, value);
@@ -694,21 +680,9 @@ async fn post(
                     Some(Bytes::from(converted.bytes)),
                 )
                 .await
-                .inspect_err(|_| {
-                    proxy.count(
-                        route.name(),
-                        &format.to_string(),
-                        &target.to_string(),
-                        Outcome::Failed,
-                    )
-                })?;
+                .inspect_err(|_| proxy.count_formats(route, format, target, Outcome::Failed))?;
             if !(answer.status == StatusCode::UNSUPPORTED_MEDIA_TYPE && target == Format::Json) {
-                proxy.count(
-                    route.name(),
-                    &format.to_string(),
-                    &target.to_string(),
-                    Outcome::Converted,
-                );
+                proxy.count_formats(route, format, target, Outcome::Converted);
                 proxy.count_dropped(route, format, target, &dropped);
                 let mut extra = vec![(CONVERTED, format!("{format}->{target}"))];
                 if !dropped.is_empty() {
@@ -727,12 +701,7 @@ async fn post(
             proxy.learn_no_json(offer);
             continue;
         }
-        proxy.count(
-            route.name(),
-            &format.to_string(),
-            &target.to_string(),
-            Outcome::Passed,
-        );
+        proxy.count_formats(route, format, target, Outcome::Passed);
         return Ok(respond(answer, &[]));
     }
 }
@@ -788,11 +757,7 @@ async fn get(
         .response_format(accept, kind, None)
         .map_err(|error| HttpError::media(&error))?;
     let offer = proxy.upstream_offer().await;
-    let serves = match wanted {
-        Format::Json => offer.json,
-        Format::Protobuf(version) => offer.versions.contains(&version),
-    };
-    let source = if serves {
+    let source = if offer.serves(wanted) {
         wanted
     } else if offer.json {
         Format::Json
@@ -808,21 +773,9 @@ async fn get(
     let answer = proxy
         .upstream_call(Method::GET, path_and_query, upstream_headers, None)
         .await
-        .inspect_err(|_| {
-            proxy.count(
-                route.name(),
-                &wanted.to_string(),
-                &source.to_string(),
-                Outcome::Failed,
-            )
-        })?;
+        .inspect_err(|_| proxy.count_formats(route, wanted, source, Outcome::Failed))?;
     if !answer.status.is_success() {
-        proxy.count(
-            route.name(),
-            &wanted.to_string(),
-            &source.to_string(),
-            Outcome::Passed,
-        );
+        proxy.count_formats(route, wanted, source, Outcome::Passed);
         return Ok(respond(answer, &[]));
     }
     // What the upstream really answered in (a JSON aggregator ignores `Accept`).
@@ -836,12 +789,7 @@ async fn get(
         )
         .unwrap_or(Format::Json);
     if answered == wanted {
-        proxy.count(
-            route.name(),
-            &wanted.to_string(),
-            &answered.to_string(),
-            Outcome::Passed,
-        );
+        proxy.count_formats(route, wanted, answered, Outcome::Passed);
         if route == Route::Features && wanted == Format::Json {
             return Ok(advertise(answer));
         }
@@ -849,12 +797,7 @@ async fn get(
     }
     let message: HubMessage = decode_body(answered, kind, &answer.body, &Default::default())
         .map_err(|error| {
-            proxy.count(
-                route.name(),
-                &wanted.to_string(),
-                &answered.to_string(),
-                Outcome::Failed,
-            );
+            proxy.count_formats(route, wanted, answered, Outcome::Failed);
             HttpError::bad_gateway(format!("the upstream answer does not decode: {error}"))
         })?;
     let message = match message {
@@ -871,12 +814,7 @@ async fn get(
         encode_body_with(wanted, &message, DowngradePolicy::Lossy).map_err(|error| {
             HttpError::internal(error.to_string()).in_protobuf(wanted.is_protobuf())
         })?;
-    proxy.count(
-        route.name(),
-        &wanted.to_string(),
-        &answered.to_string(),
-        Outcome::Converted,
-    );
+    proxy.count_formats(route, wanted, answered, Outcome::Converted);
     proxy.count_dropped(route, answered, wanted, &dropped);
     let mut headers = answer.headers;
     if let Ok(value) = HeaderValue::from_str(&encoded.content_type) {
