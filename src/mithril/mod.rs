@@ -13,10 +13,15 @@
 //!   the reader that selects as Mithril's does, and our envelope for stronger readers.
 //! - [`protocol_config`]: protocol-configuration markers (the parameters and signed entity
 //!   types of each epoch, on chain), read and written.
+//! - `certificate` (feature `certificate`): certificates as the aggregator serves them, their
+//!   hash as Mithril computes it, and a chain verifier naming the first broken link.
 //! - `plutus` (feature `pallas`): the era datum as raw Plutus data CBOR.
 //! - `upstream` (feature `mithril-common`): `From`/`TryFrom` between the hub and
 //!   `mithril-common` 0.8's own message types.
 
+#[cfg(feature = "certificate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "certificate")))]
+pub mod certificate;
 pub mod era_datum;
 #[cfg(feature = "pallas")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pallas")))]

@@ -14,6 +14,7 @@ mod frozen {
 mod adoption;
 mod bad_input;
 mod bad_input_every_version;
+mod certificate_chain;
 mod common;
 mod compat_matrix;
 mod downgrade;

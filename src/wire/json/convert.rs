@@ -230,7 +230,7 @@ fn beacon_from_hub(beacon: &CardanoDbBeacon) -> CardanoDbBeaconMessage {
     }
 }
 
-fn signed_entity_to_hub(
+pub(super) fn signed_entity_to_hub(
     message: &SignedEntityTypeMessage,
 ) -> Result<SignedEntityType, ValidationError> {
     use SignedEntityTypeMessage as M;

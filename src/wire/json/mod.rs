@@ -369,6 +369,19 @@ pub fn encode_message(
     }
 }
 
+/// Reads a signed entity type as today's JSON writes it (externally tagged, as in
+/// `entity_type`) into the hub.
+pub fn signed_entity_type_from_json(
+    value: &Value,
+) -> Result<crate::domain::SignedEntityType, WireError> {
+    let message: SignedEntityTypeMessage =
+        serde_json::from_value(value.clone()).map_err(|source| WireError::MalformedJson {
+            message: "signed_entity_type",
+            source,
+        })?;
+    convert::signed_entity_to_hub(&message).map_err(WireError::Invalid)
+}
+
 /// The members of a body of `kind` that this build does not declare, by path
 /// (`register_signer.new_member`): what a conversion into a protobuf wire version cannot carry.
 pub fn unknown_members(kind: MessageKind, body: &[u8]) -> Result<Vec<String>, WireError> {

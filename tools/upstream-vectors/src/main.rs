@@ -1,10 +1,12 @@
 //! Golden test-vector generator backed by the published `mithril-common` crate.
 //!
-//! Writes `protocol_messages.json`, `era_markers.json` and `messages.json` into the folder given
+//! Writes `protocol_messages.json`, `era_markers.json`, `messages.json` and
+//! `certificate_chain.json` into the folder given
 //! as the only argument. Every value is produced by upstream code (or, for the few formats that
 //! live in unpublished upstream crates, by a structure declared here with the same fields and
 //! serde attributes, see `era_markers.rs`), so the files pin what Mithril itself writes.
 
+mod certificates;
 mod data;
 mod era_markers;
 mod messages;
@@ -40,6 +42,9 @@ fn main() -> anyhow::Result<()> {
 
     let messages = messages::generate(&fixtures, &protocol.signed)?;
     output::write_json(&out_dir.join("messages.json"), &messages)?;
+
+    let chain = runtime.block_on(certificates::generate())?;
+    output::write_json(&out_dir.join("certificate_chain.json"), &chain)?;
 
     eprintln!(
         "wrote {} protocol-message vectors ({} rigid), {} era payloads, {} messages to {}",
