@@ -17,9 +17,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use mithril_stm::{
-    AggregateSignatureType, AggregateVerificationKey, AncillaryGenesisData, AncillaryProofInput,
-    Clerk, ClosedKeyRegistration, Initializer, KeyRegistration, MithrilMembershipDigest,
-    Parameters, VerificationKeyProofOfPossessionForConcatenation,
+    AggregateSignature, AggregateSignatureType, AggregateVerificationKey,
+    AggregateVerificationKeyForConcatenation, AncillaryGenesisData, AncillaryProofInput, Clerk,
+    ClosedKeyRegistration, Initializer, KeyRegistration, MithrilMembershipDigest, Parameters,
+    VerificationKeyProofOfPossessionForConcatenation,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -37,9 +38,13 @@ use mithril_compat::era::{
     Era, EraMarker, EraReader, EraSigningKey, MarkersContent, NetworkMagic, ReaderState,
     SignedMarkers,
 };
+use mithril_compat::mithril::certificate::{
+    CertificateMessage, CertificateMetadataMessage, MultiSignatureVerifier, StakePartyMessage,
+    genesis_signature, verify_chain,
+};
 use mithril_compat::mithril::{signed_message, snark_avk};
 use mithril_compat::transport::aggregator::{AggregatorState, EraView, InMemoryBackend};
-use mithril_compat::transport::grpc::{ClientError, ServeError, SignerClient, serve};
+use mithril_compat::transport::grpc::{ClientError, ServeError, ServerLimits, SignerClient, serve};
 use mithril_compat::transport::http::client::{
     ClientError as HttpClientError, HttpClient, RetryPolicy,
 };
@@ -139,6 +144,9 @@ pub struct DemoConfig {
     pub faults: Faults,
     /// How signers reach the aggregator.
     pub transport: Transport,
+    /// Where to write the certificate chain (one JSON file per certificate, as Mithril's
+    /// aggregator serves it at `GET /certificate/{hash}`, and `genesis.vkey`), if anywhere.
+    pub chain_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for DemoConfig {
@@ -151,6 +159,7 @@ impl Default for DemoConfig {
             never_upgrade: 0.08,
             faults: Faults::default(),
             transport: Transport::default(),
+            chain_dir: None,
         }
     }
 }
@@ -243,6 +252,9 @@ pub struct EpochRow {
     pub gate: GateState,
     /// Whether a certificate was produced and verified.
     pub certificate: bool,
+    /// Whether the certificate chain verifies from this epoch's certificate back to genesis
+    /// (hashes, links, key handovers, multi-signatures, genesis signature).
+    pub chain_verified: bool,
     /// What happened.
     pub notes: Vec<String>,
 }
@@ -271,6 +283,10 @@ pub struct DemoReport {
     pub epochs_without_certificate: usize,
     /// How signers reached the aggregator.
     pub transport: Transport,
+    /// Certificates chained (the genesis certificate included).
+    pub certificates: usize,
+    /// Whether the whole chain verifies from the latest certificate back to genesis.
+    pub chain_verified: bool,
 }
 
 /// Why the demo could not run.
@@ -375,7 +391,7 @@ fn protocol_message(
     next_avk_json_hex: &str,
     parameters: &ProtocolParameters,
     total_stake: u64,
-) -> Result<SignedMessage, DemoError> {
+) -> Result<(ProtocolMessage, SignedMessage), DemoError> {
     let mut message = ProtocolMessage::new();
     message.set(PartKey::NextAggregateVerificationKey, next_avk_json_hex);
     message.set(PartKey::NextProtocolParameters, parameters.mithril_hash());
@@ -386,7 +402,11 @@ fn protocol_message(
             snark_avk::test_key(total_stake),
         );
     }
-    signed_message::compose(era, &message).map_err(setup)
+    let signed = signed_message::compose(era, &message).map_err(setup)?;
+    if era.hash_scheme() == HashScheme::Rigid {
+        message.set_hash_scheme(HashScheme::Rigid);
+    }
+    Ok((message, signed))
 }
 
 /// Runs the demo on a runtime of its own.
@@ -402,17 +422,27 @@ pub fn run(config: &DemoConfig) -> Result<DemoReport, DemoError> {
 pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
     let mut demo = Demo::new(config)?;
     let aggregator = Aggregator::start(&demo).await?;
+    // Epoch 0: signers register the keys they sign with at epoch 1.
+    let mut bootstrap = demo.read_markers(&aggregator, 0)?;
+    let mut signing = demo.register_signers(&aggregator, &mut bootstrap).await?;
     for epoch in 1..=config.epochs {
         let mut log = demo.read_markers(&aggregator, epoch)?;
-        let registered = demo.register_signers(&aggregator, &mut log).await?;
-        let round = demo.publish_signers(&aggregator, &log, &registered)?;
-        demo.sign(&round, registered, &mut log).await?;
+        // The keys of the next epoch: the certificate of this one commits to their aggregate.
+        let next = demo.register_signers(&aggregator, &mut log).await?;
+        let round = demo.publish_signers(&aggregator, &log, &signing, &next)?;
+        demo.sign(&round, signing, &mut log).await?;
         let valid = demo.collect_signatures(&aggregator, &round, &mut log)?;
-        log.certificate = round.certify(&valid, &demo.stm_parameters);
+        let aggregate = round.certify(&valid, &demo.stm_parameters);
+        log.certificate = aggregate.is_some();
+        demo.certify_chain(&round, aggregate.as_ref(), &mut log)?;
         let adoption = demo.observe_adoption(&mut log)?;
         demo.record_row(log, &adoption);
+        signing = next;
     }
     aggregator.stop().await;
+    if let Some(dir) = &config.chain_dir {
+        demo.write_chain(dir)?;
+    }
     Ok(demo.report())
 }
 
@@ -429,6 +459,11 @@ struct Demo<'a> {
     rng: ChaCha20Rng,
     rows: Vec<EpochRow>,
     activated_at: Option<u64>,
+    /// The genesis key and the certificate chain, latest last.
+    genesis_key: EraSigningKey,
+    chain: Vec<CertificateMessage>,
+    /// The hash of the previous epoch's first ("master") certificate.
+    previous_master: Option<String>,
 }
 
 /// What one epoch gathers while its phases run, until it becomes an [`EpochRow`].
@@ -444,6 +479,8 @@ struct EpochLog {
     json_signatures: usize,
     rejected: usize,
     certificate: bool,
+    /// Whether the chain verifies from this epoch's certificate back to genesis.
+    chain_verified: bool,
     notes: Vec<String>,
 }
 
@@ -535,10 +572,19 @@ impl Link {
         }
     }
 
-    async fn epoch_settings(&self) -> Result<EpochSettings, DemoError> {
+    /// The epoch settings; the era policy's refusal when the signer must upgrade first.
+    async fn epoch_settings(&self) -> Result<Result<EpochSettings, String>, DemoError> {
         Ok(match self {
-            Self::Grpc(client) => client.epoch_settings().await?.0,
-            Self::Http(client) => client.epoch_settings().await?,
+            Self::Grpc(client) => match client.epoch_settings().await {
+                Ok((settings, _)) => Ok(settings),
+                Err(error) if error.requires_upgrade() => Err(error.to_string()),
+                Err(error) => return Err(error.into()),
+            },
+            Self::Http(client) => match client.epoch_settings().await {
+                Ok(settings) => Ok(settings),
+                Err(error) if error.requires_upgrade() => Err(error.to_string()),
+                Err(error) => return Err(error.into()),
+            },
         })
     }
 
@@ -548,13 +594,17 @@ impl Link {
         signature: SingleSignature,
     ) -> Result<Vec<String>, DemoError> {
         match self {
-            Self::Grpc(client) => Ok(client
-                .register_signatures(&[signature])
-                .await?
-                .rejected
-                .into_iter()
-                .map(|(_, reason)| reason)
-                .collect()),
+            Self::Grpc(client) => match client.register_signatures(&[signature]).await {
+                Ok(reply) => Ok(reply
+                    .rejected
+                    .into_iter()
+                    .map(|(_, reason)| reason)
+                    .collect()),
+                // A signer that registered before the era switched, on a version the new era
+                // no longer accepts, is refused as a whole call.
+                Err(error) if error.requires_upgrade() => Ok(vec![error.to_string()]),
+                Err(error) => Err(error.into()),
+            },
             Self::Http(client) => match client.register_signature(&signature).await {
                 Ok(_) => Ok(Vec::new()),
                 Err(HttpClientError::Status { message, .. }) => Ok(vec![message]),
@@ -595,6 +645,9 @@ impl<'a> Demo<'a> {
             rng: ChaCha20Rng::seed_from_u64(config.seed ^ 0x5eed),
             rows: Vec::new(),
             activated_at: None,
+            genesis_key: EraSigningKey::from_bytes(&GENESIS_SEED),
+            chain: Vec::new(),
+            previous_master: None,
         })
     }
 
@@ -624,6 +677,7 @@ impl<'a> Demo<'a> {
             json_signatures: 0,
             rejected: 0,
             certificate: false,
+            chain_verified: false,
             notes: Vec::new(),
         };
         if era == Era::Lagrange && self.activated_at.is_none() {
@@ -705,8 +759,30 @@ impl<'a> Demo<'a> {
         aggregator: &Aggregator,
         log: &EpochLog,
         registered: &[Registered],
+        next: &[Registered],
     ) -> Result<Round, DemoError> {
-        let signers = SignerSet::new(
+        let next_key = NextKey::of(&self.signer_set(next)?, &self.stm_parameters)?;
+        let settings = EpochSettings {
+            epoch: Epoch(log.epoch),
+            signer_registration_protocol_parameters: Some(self.parameters),
+            current_signers: self.signer_set(registered)?,
+            next_signers: SignerSet::default(),
+            cardano_transactions_signing_config: None,
+        };
+        aggregator.backend.set_epoch_settings(settings.clone());
+        aggregator.state.notify();
+        Round::new(
+            settings,
+            self.stm_parameters,
+            self.parameters,
+            log,
+            next_key,
+        )
+    }
+
+    /// The signers of `registered` with their pools' stakes.
+    fn signer_set(&self, registered: &[Registered]) -> Result<SignerSet, DemoError> {
+        SignerSet::new(
             registered
                 .iter()
                 .map(|signer| HubSigner {
@@ -722,17 +798,7 @@ impl<'a> Demo<'a> {
                 })
                 .collect(),
         )
-        .map_err(setup)?;
-        let settings = EpochSettings {
-            epoch: Epoch(log.epoch),
-            signer_registration_protocol_parameters: Some(self.parameters),
-            current_signers: signers,
-            next_signers: SignerSet::default(),
-            cardano_transactions_signing_config: None,
-        };
-        aggregator.backend.set_epoch_settings(settings.clone());
-        aggregator.state.notify();
-        Round::new(settings, self.stm_parameters, self.parameters, log)
+        .map_err(setup)
     }
 
     /// Every signer reads the epoch settings over gRPC, rebuilds the key registration from them,
@@ -745,8 +811,16 @@ impl<'a> Demo<'a> {
         registered: Vec<Registered>,
         log: &mut EpochLog,
     ) -> Result<(), DemoError> {
+        let mut refused: Vec<String> = Vec::new();
         for (position, mut signer) in registered.into_iter().enumerate() {
-            let mut read = signer.link.epoch_settings().await?;
+            let mut read = match signer.link.epoch_settings().await? {
+                Ok(settings) => settings,
+                // Registered before the era switched, on software the new era refuses.
+                Err(reason) => {
+                    refused.push(reason);
+                    continue;
+                }
+            };
             // Today's JSON epoch settings publish no stake: a signer takes it from the stake
             // distribution its Cardano node gives it (here, the demo's pools).
             if read
@@ -793,6 +867,13 @@ impl<'a> Demo<'a> {
                 log.notes
                     .push(format!("signature refused at the door: {reason}"));
             }
+        }
+        // Signers that registered before the era switched, on software it refuses: one note.
+        if let Some(reason) = refused.first() {
+            log.notes.push(format!(
+                "{} signer(s) registered last epoch refused at the door: {reason}",
+                refused.len()
+            ));
         }
         Ok(())
     }
@@ -855,6 +936,141 @@ impl<'a> Demo<'a> {
         Ok(valid)
     }
 
+    /// The aggregator chains the epoch's certificate: at the first epoch, a genesis certificate
+    /// signed with the genesis key; then, when the epoch certified, a multi-signed certificate of
+    /// the Mithril stake distribution, chained to the previous epoch's first certificate (or to
+    /// this epoch's, for the epoch of the genesis). Then it walks the chain back to genesis.
+    fn certify_chain(
+        &mut self,
+        round: &Round,
+        aggregate: Option<&AggregateSignature<D>>,
+        log: &mut EpochLog,
+    ) -> Result<(), DemoError> {
+        let mut master = None;
+        if self.chain.is_empty() {
+            let genesis = self.certificate(
+                round,
+                log.epoch,
+                String::new(),
+                Signature::Genesis(&self.genesis_key),
+            )?;
+            master = Some(genesis.hash.clone());
+            self.chain.push(genesis);
+        }
+        let Some(aggregate) = aggregate else {
+            log.notes
+                .push("no certificate: the chain waits for the next epoch".to_owned());
+            return Ok(());
+        };
+        let previous = master
+            .clone()
+            .or_else(|| self.previous_master.clone())
+            .ok_or_else(|| DemoError::Setup("no certificate to chain to".into()))?;
+        let certificate =
+            self.certificate(round, log.epoch, previous, Signature::Multi(aggregate))?;
+        self.previous_master = Some(master.unwrap_or_else(|| certificate.hash.clone()));
+        let report = verify_chain(
+            &certificate.hash,
+            &{
+                let mut chain = self.chain.clone();
+                chain.push(certificate.clone());
+                chain
+            },
+            &self.genesis_key.verification_key(),
+            Some(&StmVerifier),
+        );
+        log.chain_verified = report.verified();
+        if !log.chain_verified {
+            log.notes.push(format!("certificate chain: {report}"));
+        }
+        self.chain.push(certificate);
+        Ok(())
+    }
+
+    /// A certificate of the round at `epoch`, as Mithril's aggregator writes it.
+    fn certificate(
+        &self,
+        round: &Round,
+        epoch: u64,
+        previous_hash: String,
+        signature: Signature<'_>,
+    ) -> Result<CertificateMessage, DemoError> {
+        let protocol_message: serde_json::Value =
+            serde_json::from_str(&signed_message::to_json(&round.protocol_message))
+                .map_err(setup)?;
+        let (multi_signature, genesis_signature) = match signature {
+            Signature::Genesis(key) => (
+                String::new(),
+                genesis_signature(key, round.message.as_str()),
+            ),
+            Signature::Multi(aggregate) => (
+                hex::encode(serde_json::to_vec(aggregate).map_err(stm)?),
+                String::new(),
+            ),
+        };
+        let mut certificate = CertificateMessage {
+            hash: String::new(),
+            previous_hash,
+            epoch,
+            signed_entity_type: serde_json::json!({ "MithrilStakeDistribution": epoch }),
+            metadata: CertificateMetadataMessage {
+                network: "preprod".to_owned(),
+                version: MITHRIL_PROTOCOL_VERSION.to_owned(),
+                parameters: self.parameters,
+                initiated_at: instant(epoch, 0),
+                sealed_at: instant(epoch, 600),
+                signers: round
+                    .settings
+                    .current_signers
+                    .as_slice()
+                    .iter()
+                    .map(|signer| StakePartyMessage {
+                        party_id: signer.party_id.to_string(),
+                        stake: signer.stake.map_or(0, |stake| stake.0),
+                        unknown_fields: Default::default(),
+                    })
+                    .collect(),
+                unknown_fields: Default::default(),
+            },
+            protocol_message,
+            signed_message: round.message.as_str().to_owned(),
+            aggregate_verification_key: round.avk_json_hex.clone(),
+            aggregate_verification_key_snark: None,
+            ancillary_prover_data: None,
+            ancillary_verifier_data: None,
+            multi_signature,
+            genesis_signature,
+            genesis_schnorr_signature: String::new(),
+            unknown_fields: Default::default(),
+        };
+        certificate.hash = certificate.compute_hash().map_err(setup)?;
+        Ok(certificate)
+    }
+
+    /// Writes the chain to `dir`: `{hash}.json` for each certificate, `certificates.json` (their
+    /// hashes, latest first) and `genesis.vkey` (Mithril's key-file format).
+    fn write_chain(&self, dir: &std::path::Path) -> Result<(), DemoError> {
+        std::fs::create_dir_all(dir).map_err(setup)?;
+        for certificate in &self.chain {
+            let text = serde_json::to_string_pretty(certificate).map_err(setup)?;
+            std::fs::write(dir.join(format!("{}.json", certificate.hash)), text + "\n")
+                .map_err(setup)?;
+        }
+        let hashes: Vec<&str> = self.chain.iter().rev().map(|c| c.hash.as_str()).collect();
+        std::fs::write(
+            dir.join("certificates.json"),
+            serde_json::to_string_pretty(&hashes).map_err(setup)? + "\n",
+        )
+        .map_err(setup)?;
+        std::fs::write(
+            dir.join("genesis.vkey"),
+            mithril_compat::mithril::era_datum::verification_key_file(
+                &self.genesis_key.verification_key(),
+            ),
+        )
+        .map_err(setup)
+    }
+
     /// The monitor moves the gate with the epoch's tally; on lock-in the release team signs the
     /// marker that schedules lagrange at the proposed epoch, and nodes read it within the epoch.
     fn observe_adoption(&mut self, log: &mut EpochLog) -> Result<AdoptionReport, DemoError> {
@@ -912,6 +1128,7 @@ impl<'a> Demo<'a> {
             refused: log.refused,
             gate: self.monitor.gate().state(),
             certificate: log.certificate,
+            chain_verified: log.chain_verified,
             notes: log.notes,
         });
     }
@@ -925,7 +1142,73 @@ impl<'a> Demo<'a> {
             epochs_without_certificate,
             rows: self.rows,
             transport: self.config.transport,
+            certificates: self.chain.len(),
+            chain_verified: self.chain.last().is_some_and(|latest| {
+                verify_chain(
+                    &latest.hash,
+                    &self.chain,
+                    &self.genesis_key.verification_key(),
+                    Some(&StmVerifier),
+                )
+                .verified()
+            }),
         }
+    }
+}
+
+/// How a certificate is signed.
+enum Signature<'a> {
+    /// By the genesis key (the first certificate).
+    Genesis(&'a EraSigningKey),
+    /// By the epoch's signers.
+    Multi(&'a AggregateSignature<D>),
+}
+
+/// The genesis key of the demo's network (a fixed seed: the demo is deterministic).
+const GENESIS_SEED: [u8; 32] = [0x6d; 32];
+/// The protocol version Mithril's certificates carry (`PROTOCOL_VERSION` of `mithril-common`).
+const MITHRIL_PROTOCOL_VERSION: &str = "0.1.0";
+
+/// The simulated clock: epoch `epoch` opens five days after the previous one, from 2026-01-01.
+fn instant(epoch: u64, seconds: i64) -> String {
+    let start = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default();
+    (start + chrono::TimeDelta::days(5 * epoch as i64) + chrono::TimeDelta::seconds(seconds))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Checks multi-signatures with `mithril-stm` for the library's chain verifier.
+pub struct StmVerifier;
+
+fn from_json_hex<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let bytes = hex::decode(text).map_err(|error| error.to_string())?;
+    serde_json::from_slice(&bytes).map_err(|error| error.to_string())
+}
+
+impl MultiSignatureVerifier for StmVerifier {
+    fn verify(
+        &self,
+        message: &[u8],
+        multi_signature: &str,
+        aggregate_verification_key: &str,
+        parameters: &ProtocolParameters,
+    ) -> Result<(), String> {
+        let signature: AggregateSignature<D> = from_json_hex(multi_signature)?;
+        let key: AggregateVerificationKeyForConcatenation<D> =
+            from_json_hex(aggregate_verification_key)?;
+        let parameters = Parameters {
+            m: parameters.m(),
+            k: parameters.k(),
+            phi_f: parameters.phi_f(),
+        };
+        signature
+            .verify(
+                message,
+                &AggregateVerificationKey::new(key),
+                &parameters,
+                None,
+                None,
+            )
+            .map_err(|error| error.to_string())
     }
 }
 
@@ -955,12 +1238,20 @@ impl Aggregator {
                 .map(|pool| (pool.party_id.clone(), Stake(pool.stake)))
                 .collect(),
         );
-        let state = Arc::new(AggregatorState::new(
-            backend.clone(),
-            SoftwareVersion::new(env!("CARGO_PKG_VERSION")).expect("valid"),
-            WireVersion::ALL.to_vec(),
-            demo.network,
-        ));
+        // Every signer of the demo connects from 127.0.0.1, two epochs' worth at once (the keys
+        // of the next epoch register while this one signs): more than the default per-peer
+        // connection limit, which is meant for the open internet.
+        let mut limits = ServerLimits::default();
+        limits.max_connections_per_peer = limits.max_connections;
+        let state = Arc::new(
+            AggregatorState::new(
+                backend.clone(),
+                SoftwareVersion::new(env!("CARGO_PKG_VERSION")).expect("valid"),
+                WireVersion::ALL.to_vec(),
+                demo.network,
+            )
+            .with_limits(limits),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(setup)?;
@@ -1070,11 +1361,43 @@ struct Round {
     clerk: Clerk<D>,
     avk: AggregateVerificationKey<D>,
     avk_json_hex: String,
-    total_stake: u64,
-    /// The message every signer must sign.
+    /// The next epoch's signers' key, which the message commits to.
+    next: NextKey,
+    /// The protocol message, and the message every signer must sign (its digest).
+    protocol_message: ProtocolMessage,
     message: SignedMessage,
     /// Stake and key of each registered party.
     signers: BTreeMap<PartyId, (u64, KeyBytes)>,
+}
+
+/// The aggregate verification key of a signer set, as a certificate writes it.
+#[derive(Clone, Debug)]
+struct NextKey {
+    avk_json_hex: String,
+    total_stake: u64,
+}
+
+impl NextKey {
+    fn of(signers: &SignerSet, parameters: &Parameters) -> Result<Self, DemoError> {
+        let settings = EpochSettings {
+            epoch: Epoch(0),
+            signer_registration_protocol_parameters: None,
+            current_signers: signers.clone(),
+            next_signers: SignerSet::default(),
+            cardano_transactions_signing_config: None,
+        };
+        let closed = closed_registration(&settings, parameters)?;
+        let clerk = Clerk::<D>::new_clerk_from_closed_key_registration(parameters, &closed);
+        Self::of_key(&clerk.compute_aggregate_verification_key())
+    }
+
+    fn of_key(avk: &AggregateVerificationKey<D>) -> Result<Self, DemoError> {
+        let concatenation = avk.to_concatenation_aggregate_verification_key();
+        Ok(Self {
+            avk_json_hex: hex::encode(serde_json::to_string(&concatenation).map_err(stm)?),
+            total_stake: concatenation.get_total_stake(),
+        })
+    }
 }
 
 impl Round {
@@ -1083,15 +1406,19 @@ impl Round {
         stm_parameters: Parameters,
         parameters: ProtocolParameters,
         log: &EpochLog,
+        next: NextKey,
     ) -> Result<Self, DemoError> {
         let closed = closed_registration(&settings, &stm_parameters)?;
         let clerk = Clerk::<D>::new_clerk_from_closed_key_registration(&stm_parameters, &closed);
         let avk = clerk.compute_aggregate_verification_key();
-        let concatenation = avk.to_concatenation_aggregate_verification_key();
-        let avk_json_hex = hex::encode(serde_json::to_string(&concatenation).map_err(stm)?);
-        let total_stake = concatenation.get_total_stake();
-        let message =
-            protocol_message(log.epoch, log.era, &avk_json_hex, &parameters, total_stake)?;
+        let avk_json_hex = NextKey::of_key(&avk)?.avk_json_hex;
+        let (protocol_message, message) = protocol_message(
+            log.epoch,
+            log.era,
+            &next.avk_json_hex,
+            &parameters,
+            next.total_stake,
+        )?;
         let signers = settings
             .current_signers
             .as_slice()
@@ -1112,7 +1439,8 @@ impl Round {
             clerk,
             avk,
             avk_json_hex,
-            total_stake,
+            next,
+            protocol_message,
             message,
             signers,
         })
@@ -1125,7 +1453,14 @@ impl Round {
         era: Era,
         parameters: &ProtocolParameters,
     ) -> Result<SignedMessage, DemoError> {
-        protocol_message(epoch, era, &self.avk_json_hex, parameters, self.total_stake)
+        protocol_message(
+            epoch,
+            era,
+            &self.next.avk_json_hex,
+            parameters,
+            self.next.total_stake,
+        )
+        .map(|(_, signed)| signed)
     }
 
     /// Checks a received signature: the round's message, a registered party, and a valid STM
@@ -1161,28 +1496,34 @@ impl Round {
     }
 
     /// Aggregates the valid signatures into a certificate and verifies it; whether both worked.
-    fn certify(&self, valid: &[mithril_stm::SingleSignature], stm_parameters: &Parameters) -> bool {
+    /// The aggregate signature of the valid signatures, when they reach the quorum and it
+    /// verifies.
+    fn certify(
+        &self,
+        valid: &[mithril_stm::SingleSignature],
+        stm_parameters: &Parameters,
+    ) -> Option<AggregateSignature<D>> {
         let message = self.message.as_str().as_bytes();
         let ancillary = AncillaryProofInput::new(None, AncillaryGenesisData::new());
-        self.clerk
+        let (aggregate, output) = self
+            .clerk
             .aggregate_signatures_with_type(
                 valid,
                 message,
                 AggregateSignatureType::Concatenation,
                 ancillary,
             )
-            .ok()
-            .is_some_and(|(aggregate, output)| {
-                aggregate
-                    .verify(
-                        message,
-                        &self.avk,
-                        stm_parameters,
-                        output.verifier_data().cloned(),
-                        None,
-                    )
-                    .is_ok()
-            })
+            .ok()?;
+        aggregate
+            .verify(
+                message,
+                &self.avk,
+                stm_parameters,
+                output.verifier_data().cloned(),
+                None,
+            )
+            .is_ok()
+            .then_some(aggregate)
     }
 }
 
@@ -1240,7 +1581,7 @@ impl DemoReport {
         for version in WireVersion::ALL {
             out.push_str(&format!("  {:>7}", format!("sigs {}", version.name())));
         }
-        out.push_str("  rejected  warned  refused  gate       certificate\n");
+        out.push_str("  rejected  warned  refused  gate       certificate  chain\n");
         for row in &self.rows {
             out.push_str(&format!(
                 "{:>5}  {:<10}  {:>7.1}%   {:>7.1}%  {:>5.1}%   {:>17}",
@@ -1259,21 +1600,28 @@ impl DemoReport {
                 out.push_str(&format!("  {count:>7}"));
             }
             out.push_str(&format!(
-                "  {:>8}  {:>6}  {:>7}  {:<9}  {}\n",
+                "  {:>8}  {:>6}  {:>7}  {:<9}  {:<11}  {}\n",
                 row.rejected_signatures,
                 row.warned,
                 row.refused,
                 row.gate.name(),
                 if row.certificate { "✓" } else { "✗" },
+                if row.chain_verified { "✓" } else { "✗" },
             ));
             for note in &row.notes {
                 out.push_str(&format!("       · {note}\n"));
             }
         }
         out.push_str(&format!(
-            "\n{} epochs, {} without a certificate; gate proposed activation at epoch {}; lagrange active from epoch {}\n",
+            "\n{} epochs, {} without a certificate; {} certificates chained from genesis, {}; gate proposed activation at epoch {}; lagrange active from epoch {}\n",
             self.rows.len(),
             self.epochs_without_certificate,
+            self.certificates,
+            if self.chain_verified {
+                "the chain verified"
+            } else {
+                "the chain BROKEN"
+            },
             self.proposed_activation
                 .map_or_else(|| "-".to_owned(), |epoch| epoch.to_string()),
             self.activated_at

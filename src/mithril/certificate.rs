@@ -45,6 +45,13 @@ use crate::era::EraVerificationKey;
 /// The Ed25519 key that verifies genesis certificates (the same kind of key as an era key).
 pub type GenesisVerificationKey = EraVerificationKey;
 
+/// The genesis signature of a certificate whose signed message is `signed_message`, as Mithril's
+/// genesis signer writes it (Ed25519 over the signed message's text, bytes-hex): the
+/// `genesis_signature` of a genesis certificate.
+pub fn genesis_signature(key: &crate::era::EraSigningKey, signed_message: &str) -> String {
+    hex::encode(key.sign_raw(signed_message.as_bytes()))
+}
+
 /// Reads a genesis verification key in Mithril's key-file format: the hex of the JSON array of
 /// the key's 32 bytes (`genesis.vkey`).
 pub fn read_genesis_verification_key(

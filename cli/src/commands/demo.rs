@@ -29,6 +29,11 @@ pub struct DemoArgs {
     /// (today's JSON nodes, protobuf v1 and v2 signers over HTTP, one aggregator).
     #[arg(long, default_value = "grpc")]
     transport: Transport,
+    /// Write the certificate chain here: one JSON file per certificate, as Mithril's aggregator
+    /// serves it at `GET /certificate/{hash}`, `certificates.json` (the hashes, latest first) and
+    /// the genesis verification key `genesis.vkey`.
+    #[arg(long, value_name = "DIR")]
+    chain_dir: Option<std::path::PathBuf>,
     /// Machine-readable JSON instead of the table.
     #[arg(long)]
     json: bool,
@@ -45,6 +50,7 @@ impl Default for DemoArgs {
             never_upgrade: config.never_upgrade,
             no_faults: false,
             transport: config.transport,
+            chain_dir: None,
             json: false,
         }
     }
@@ -64,6 +70,7 @@ pub fn run(args: DemoArgs) -> Result<String, DemoError> {
             Faults::default()
         },
         transport: args.transport,
+        chain_dir: args.chain_dir,
     };
     let report = run_demo(&config)?;
     Ok(if args.json {

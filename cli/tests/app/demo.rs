@@ -1,9 +1,12 @@
 //! The rolling upgrade end to end, small: real STM signatures over loopback gRPC and HTTP.
 
 use mithril_compat::era::Era;
+use mithril_compat::mithril::certificate::{
+    CertificateMessage, LinkError, read_genesis_verification_key, verify_chain,
+};
 use mithril_compat::wire::WireVersion;
 use mithril_compat_cli::demo::{
-    Curve, DemoConfig, DemoReport, Faults, FaultySigner, Transport, run_async,
+    Curve, DemoConfig, DemoReport, Faults, FaultySigner, StmVerifier, Transport, run_async,
 };
 
 /// The small run every test starts from.
@@ -16,6 +19,7 @@ fn small(faults: Faults) -> DemoConfig {
         never_upgrade: 0.15,
         faults,
         transport: Transport::Grpc,
+        chain_dir: None,
     }
 }
 
@@ -198,4 +202,96 @@ async fn every_signer_over_http_in_protobuf_certifies_every_epoch() {
         "{table}"
     );
     assert_eq!(wrong_message_rejections(&report).len(), 1, "{table}");
+}
+
+/// The chain a small demo writes, read back: the certificates by hash and the genesis key.
+fn written_chain(
+    dir: &std::path::Path,
+) -> (
+    Vec<CertificateMessage>,
+    mithril_compat::mithril::certificate::GenesisVerificationKey,
+) {
+    let hashes: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("certificates.json")).unwrap())
+            .unwrap();
+    let chain = hashes
+        .iter()
+        .map(|hash| {
+            CertificateMessage::from_json(
+                &std::fs::read_to_string(dir.join(format!("{hash}.json"))).unwrap(),
+            )
+            .unwrap()
+        })
+        .collect();
+    let key =
+        read_genesis_verification_key(&std::fs::read_to_string(dir.join("genesis.vkey")).unwrap())
+            .unwrap();
+    (chain, key)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_writes_a_certificate_chain_that_verifies_across_the_switch() {
+    let dir = std::env::temp_dir().join(format!("mithril-compat-chain-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = DemoConfig {
+        chain_dir: Some(dir.clone()),
+        ..small(Faults::none())
+    };
+    let report = run_async(&config).await.unwrap();
+    let table = report.table();
+    // One certificate an epoch and the genesis certificate, every link verified, across the
+    // switch to lagrange.
+    assert_eq!(report.certificates, config.epochs as usize + 1, "{table}");
+    assert!(report.chain_verified, "{table}");
+    assert!(report.rows.iter().all(|row| row.chain_verified), "{table}");
+    assert!(report.activated_at.is_some(), "{table}");
+    assert!(table.contains("certificates chained from genesis, the chain verified"));
+
+    let (chain, key) = written_chain(&dir);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(chain.len(), report.certificates);
+    // Walked from the latest, the chain goes through each epoch's first certificate: every one
+    // but the multi-signed certificate of the genesis epoch, which is verified from itself.
+    let report = verify_chain(&chain[0].hash, &chain, &key, Some(&StmVerifier));
+    assert!(report.verified(), "{report}");
+    assert_eq!(report.links.len(), chain.len() - 1);
+    for certificate in &chain {
+        let report = verify_chain(&certificate.hash, &chain, &key, Some(&StmVerifier));
+        assert!(report.verified(), "{report}");
+    }
+    // The certificate of the switch epoch signs the rigid digest and still verifies.
+    assert!(
+        chain
+            .iter()
+            .any(|c| c.protocol_message.get("hash_scheme").is_some()),
+        "a lagrange certificate"
+    );
+
+    let rehash = |certificate: &mut CertificateMessage| {
+        certificate.hash = certificate.compute_hash().unwrap();
+    };
+    let broken_at = |chain: &[CertificateMessage], from: &str| {
+        let report = verify_chain(from, chain, &key, Some(&StmVerifier));
+        let link = report.first_broken().expect("a broken link").clone();
+        (link.hash, link.error.unwrap())
+    };
+    // A certificate removed.
+    let mut removed = chain.clone();
+    let gone = removed.remove(3);
+    let (at, error) = broken_at(&removed, &chain[0].hash);
+    assert_eq!(at, chain[2].hash);
+    assert_eq!(error, LinkError::PreviousNotFound(gone.hash));
+    // A signer's stake changed.
+    let mut staked = chain.clone();
+    staked[3].metadata.signers[0].stake += 1;
+    let (at, error) = broken_at(&staked, &chain[0].hash);
+    assert_eq!(at, chain[3].hash);
+    assert!(matches!(error, LinkError::Hash { .. }), "{error}");
+    // The first certificate of an epoch signed with the previous epoch's key.
+    let mut wrong = chain.clone();
+    wrong[3].aggregate_verification_key = chain[4].aggregate_verification_key.clone();
+    rehash(&mut wrong[3]);
+    let (at, error) = broken_at(&wrong, &wrong[3].hash);
+    assert_eq!(at, wrong[3].hash);
+    assert!(matches!(error, LinkError::MultiSignature(_)), "{error}");
 }
