@@ -1,17 +1,24 @@
 //! The rolling-upgrade demo: an aggregator and tens of signers over loopback (gRPC, today's
 //! HTTP routes, or a mix of JSON and protobuf signers over HTTP: [`Transport`]), real STM
 //! signatures from `mithril-stm`, a soft update rolling out, the adoption gate,
-//! a signed era marker, the switch to lagrange at one epoch, and a certificate every epoch.
+//! a signed era marker, the switch to lagrange at one epoch, and a certificate chain in
+//! Mithril's own terms: a genesis certificate, then a multi-signed certificate every epoch, each
+//! committing to the next epoch's signers' aggregate verification key, walked back to genesis
+//! every epoch (`mithril::certificate`) and written with [`DemoConfig::chain_dir`].
 //!
 //! Simplifications, said plainly: epochs advance on a simulated clock; keys registered at an
-//! epoch sign at that same epoch (the real pipeline is two epochs); the protocol parameters are
-//! small so that it runs in seconds. Everything else is the library as a node crate uses it.
+//! epoch sign at the next one (Mithril's pipeline is two epochs); the protocol parameters are
+//! small so that it runs in seconds; each epoch certifies one Mithril stake distribution.
+//! Everything else is the library as a node crate uses it.
 //!
 //! Each epoch runs the same phases in order (see [`run_async`]): nodes read the era markers,
-//! signers register, the aggregator publishes the epoch's signers, signers sign, the aggregator
-//! verifies and aggregates, the adoption monitor moves the gate (and on lock-in the release team
-//! signs the marker that schedules lagrange), and the epoch's row is recorded. The faults the
-//! demo injects along the way are configuration: [`Faults`].
+//! signers register the keys of the next epoch, the aggregator publishes this epoch's signers
+//! (registered the epoch before) with a message committing to the next ones' key, signers sign,
+//! the aggregator verifies, aggregates and chains the certificate, the adoption monitor moves
+//! the gate (and on lock-in the release team signs the marker that schedules lagrange), and the
+//! epoch's row is recorded. Signers that registered on software the new era refuses are refused
+//! at the door the epoch it starts. The faults the demo injects along the way are
+//! configuration: [`Faults`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
