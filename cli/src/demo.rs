@@ -24,10 +24,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use mithril_stm::{
-    AggregateSignature, AggregateSignatureType, AggregateVerificationKey,
-    AggregateVerificationKeyForConcatenation, AncillaryGenesisData, AncillaryProofInput, Clerk,
-    ClosedKeyRegistration, Initializer, KeyRegistration, MithrilMembershipDigest, Parameters,
-    VerificationKeyProofOfPossessionForConcatenation,
+    AggregateSignature, AggregateSignatureType, AggregateVerificationKey, AncillaryGenesisData,
+    AncillaryProofInput, Clerk, ClosedKeyRegistration, Initializer, KeyRegistration,
+    MithrilMembershipDigest, Parameters, VerificationKeyProofOfPossessionForConcatenation,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -46,7 +45,7 @@ use mithril_compat::era::{
     SignedMarkers,
 };
 use mithril_compat::mithril::certificate::{
-    CertificateMessage, CertificateMetadataMessage, MultiSignatureVerifier, StakePartyMessage,
+    CertificateMessage, CertificateMetadataMessage, StakePartyMessage, StmVerifier,
     genesis_signature, verify_chain,
 };
 use mithril_compat::mithril::{signed_message, snark_avk};
@@ -1181,42 +1180,6 @@ fn instant(epoch: u64, seconds: i64) -> String {
     let start = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default();
     (start + chrono::TimeDelta::days(5 * epoch as i64) + chrono::TimeDelta::seconds(seconds))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// Checks multi-signatures with `mithril-stm` for the library's chain verifier.
-pub struct StmVerifier;
-
-fn from_json_hex<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    let bytes = hex::decode(text).map_err(|error| error.to_string())?;
-    serde_json::from_slice(&bytes).map_err(|error| error.to_string())
-}
-
-impl MultiSignatureVerifier for StmVerifier {
-    fn verify(
-        &self,
-        message: &[u8],
-        multi_signature: &str,
-        aggregate_verification_key: &str,
-        parameters: &ProtocolParameters,
-    ) -> Result<(), String> {
-        let signature: AggregateSignature<D> = from_json_hex(multi_signature)?;
-        let key: AggregateVerificationKeyForConcatenation<D> =
-            from_json_hex(aggregate_verification_key)?;
-        let parameters = Parameters {
-            m: parameters.m(),
-            k: parameters.k(),
-            phi_f: parameters.phi_f(),
-        };
-        signature
-            .verify(
-                message,
-                &AggregateVerificationKey::new(key),
-                &parameters,
-                None,
-                None,
-            )
-            .map_err(|error| error.to_string())
-    }
 }
 
 /// The aggregator: the library's gRPC endpoint and HTTP routes over one state and the

@@ -284,6 +284,56 @@ pub trait MultiSignatureVerifier {
     ) -> Result<(), String>;
 }
 
+/// The [`MultiSignatureVerifier`] of `mithril-stm` 0.13, the STM implementation Mithril's
+/// nodes run (feature `stm`): reads the multi-signature and the concatenation aggregate
+/// verification key from their JSON-hex, as `mithril-common` writes them, and verifies the
+/// concatenation proof.
+#[cfg(feature = "stm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stm")))]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StmVerifier;
+
+#[cfg(feature = "stm")]
+impl MultiSignatureVerifier for StmVerifier {
+    fn verify(
+        &self,
+        message: &[u8],
+        multi_signature: &str,
+        aggregate_verification_key: &str,
+        parameters: &ProtocolParameters,
+    ) -> Result<(), String> {
+        use mithril_stm::{
+            AggregateSignature, AggregateVerificationKey, AggregateVerificationKeyForConcatenation,
+            MithrilMembershipDigest, Parameters,
+        };
+        fn from_json_hex<T: serde::de::DeserializeOwned>(
+            member: &str,
+            text: &str,
+        ) -> Result<T, String> {
+            let bytes = hex::decode(text).map_err(|error| format!("{member}: {error}"))?;
+            serde_json::from_slice(&bytes).map_err(|error| format!("{member}: {error}"))
+        }
+        let signature: AggregateSignature<MithrilMembershipDigest> =
+            from_json_hex("multi_signature", multi_signature)?;
+        let key: AggregateVerificationKeyForConcatenation<MithrilMembershipDigest> =
+            from_json_hex("aggregate_verification_key", aggregate_verification_key)?;
+        let parameters = Parameters {
+            m: parameters.m(),
+            k: parameters.k(),
+            phi_f: parameters.phi_f(),
+        };
+        signature
+            .verify(
+                message,
+                &AggregateVerificationKey::new(key),
+                &parameters,
+                None,
+                None,
+            )
+            .map_err(|error| error.to_string())
+    }
+}
+
 /// Why a link of a chain is broken.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -2,11 +2,11 @@
 
 use mithril_compat::era::Era;
 use mithril_compat::mithril::certificate::{
-    CertificateMessage, LinkError, read_genesis_verification_key, verify_chain,
+    CertificateMessage, LinkError, StmVerifier, read_genesis_verification_key, verify_chain,
 };
 use mithril_compat::wire::WireVersion;
 use mithril_compat_cli::demo::{
-    Curve, DemoConfig, DemoReport, Faults, FaultySigner, StmVerifier, Transport, run_async,
+    Curve, DemoConfig, DemoReport, Faults, FaultySigner, Transport, run_async,
 };
 
 /// The small run every test starts from.
