@@ -14,6 +14,8 @@ pub mod aggregator;
 #[cfg(feature = "grpc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
 pub mod grpc;
-#[cfg(feature = "http")]
-#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+#[cfg(any(feature = "http", feature = "http-client"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "http", feature = "http-client"))))]
 pub mod http;
+#[cfg(any(feature = "grpc", feature = "http", feature = "http-client"))]
+mod text;

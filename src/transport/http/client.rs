@@ -568,19 +568,16 @@ fn error_of(answer: &Answer) -> (String, bool) {
                             .any(|violation| violation.r#type == "ERA")
                     })
             });
-        return (
-            crate::transport::aggregator::bounded(&status.message, 1024),
-            era,
-        );
+        return (crate::transport::text::bounded(&status.message, 1024), era);
     }
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&answer.body)
         && let Some(message) = value.get("message").and_then(serde_json::Value::as_str)
     {
         let era = value.get("label").and_then(serde_json::Value::as_str) == Some("era_refused");
-        return (crate::transport::aggregator::bounded(message, 1024), era);
+        return (crate::transport::text::bounded(message, 1024), era);
     }
     (
-        crate::transport::aggregator::bounded(&String::from_utf8_lossy(&answer.body), 1024),
+        crate::transport::text::bounded(&String::from_utf8_lossy(&answer.body), 1024),
         false,
     )
 }

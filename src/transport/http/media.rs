@@ -27,6 +27,7 @@
 
 use std::fmt;
 
+#[cfg(feature = "http")]
 use crate::transport::aggregator::Carrier;
 use crate::wire::{MessageKind, WireVersion};
 
@@ -65,6 +66,7 @@ impl Format {
     }
 
     /// How the era policy sees a call in this format.
+    #[cfg(feature = "http")]
     pub const fn carrier(self) -> Carrier {
         match self {
             Self::Json => Carrier::Json,
@@ -189,7 +191,7 @@ impl Offer {
         kind: MessageKind,
     ) -> Result<Format, MediaError> {
         let unsupported = |reason: String| MediaError::Unsupported {
-            content_type: crate::transport::aggregator::bounded(
+            content_type: crate::transport::text::bounded(
                 content_type.unwrap_or_default(),
                 MAX_ECHOED_BYTES,
             ),
@@ -256,10 +258,7 @@ impl Offer {
             }
         });
         let not_acceptable = |reason: String| MediaError::NotAcceptable {
-            accept: crate::transport::aggregator::bounded(
-                accept.unwrap_or_default(),
-                MAX_ECHOED_BYTES,
-            ),
+            accept: crate::transport::text::bounded(accept.unwrap_or_default(), MAX_ECHOED_BYTES),
             reason,
         };
         let answers = || format!("this route answers {}", self.describe(kind));

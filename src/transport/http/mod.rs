@@ -1,4 +1,5 @@
-//! HTTP transport on today's routes (feature `http`): the signer routes of Mithril's aggregator,
+//! HTTP transport on today's routes (feature `http`; the signer's client alone with
+//! `http-client`): the signer routes of Mithril's aggregator,
 //! answering today's JSON exactly and protobuf v1 or v2 by content negotiation.
 //!
 //! Every Mithril node speaks HTTP today: the aggregator serves its routes with warp under
@@ -16,24 +17,33 @@
 //! - [`client`] (feature `http-client`): the signer's client, negotiating the version.
 //! - [`proxy`] (feature `proxy`): the migration proxy between JSON and protobuf nodes.
 
+#[cfg(feature = "http")]
 mod axum;
 pub mod body;
 #[cfg(feature = "http-client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http-client")))]
 pub mod client;
+#[cfg(feature = "http")]
+mod error;
 pub mod media;
+#[cfg(feature = "http")]
 mod negotiate;
 #[cfg(feature = "proxy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
 pub mod proxy;
+#[cfg(feature = "http")]
 mod server;
 #[cfg(feature = "warp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "warp")))]
 pub mod warp;
 
-pub use body::{HttpError, HttpLimits, MAX_BODY_BYTES};
+#[cfg(feature = "http")]
+pub use body::HttpError;
+pub use body::{HttpLimits, MAX_BODY_BYTES};
 pub use media::{Format, MediaError, Offer};
+#[cfg(feature = "http")]
 pub use negotiate::{Accepts, Codec, Negotiated, Reply, declared_eras, read_body};
+#[cfg(feature = "http")]
 pub use server::{HttpConfig, router, serve};
 
 /// Request header: the eras a signer supports, comma-separated (as over gRPC).
