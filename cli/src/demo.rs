@@ -45,8 +45,8 @@ use mithril_compat::era::{
     SignedMarkers,
 };
 use mithril_compat::mithril::certificate::{
-    CertificateMessage, CertificateMetadataMessage, StakePartyMessage, StmVerifier,
-    genesis_signature, verify_chain,
+    CertificateMessage, CertificateMetadataMessage, ChainVerifier, StakePartyMessage, StmVerifier,
+    genesis_signature,
 };
 use mithril_compat::mithril::{signed_message, snark_avk};
 use mithril_compat::transport::aggregator::{AggregatorState, EraView, InMemoryBackend};
@@ -468,6 +468,10 @@ struct Demo<'a> {
     /// The genesis key and the certificate chain, latest last.
     genesis_key: EraSigningKey,
     chain: Vec<CertificateMessage>,
+    /// Remembers the certificates verified back to genesis: each epoch checks its new link only.
+    verifier: ChainVerifier<'static>,
+    /// Whether the latest certificate verified back to genesis.
+    chain_verified: bool,
     /// The hash of the previous epoch's first ("master") certificate.
     previous_master: Option<String>,
 }
@@ -653,6 +657,11 @@ impl<'a> Demo<'a> {
             activated_at: None,
             genesis_key: EraSigningKey::from_bytes(&GENESIS_SEED),
             chain: Vec::new(),
+            verifier: ChainVerifier::new(
+                EraSigningKey::from_bytes(&GENESIS_SEED).verification_key(),
+                Some(&StmVerifier),
+            ),
+            chain_verified: false,
             previous_master: None,
         })
     }
@@ -975,21 +984,14 @@ impl<'a> Demo<'a> {
         let certificate =
             self.certificate(round, log.epoch, previous, Signature::Multi(aggregate))?;
         self.previous_master = Some(master.unwrap_or_else(|| certificate.hash.clone()));
-        let report = verify_chain(
-            &certificate.hash,
-            &{
-                let mut chain = self.chain.clone();
-                chain.push(certificate.clone());
-                chain
-            },
-            &self.genesis_key.verification_key(),
-            Some(&StmVerifier),
-        );
+        let hash = certificate.hash.clone();
+        self.chain.push(certificate);
+        let report = self.verifier.verify(&hash, &self.chain);
         log.chain_verified = report.verified();
+        self.chain_verified = log.chain_verified;
         if !log.chain_verified {
             log.notes.push(format!("certificate chain: {report}"));
         }
-        self.chain.push(certificate);
         Ok(())
     }
 
@@ -1149,15 +1151,7 @@ impl<'a> Demo<'a> {
             rows: self.rows,
             transport: self.config.transport,
             certificates: self.chain.len(),
-            chain_verified: self.chain.last().is_some_and(|latest| {
-                verify_chain(
-                    &latest.hash,
-                    &self.chain,
-                    &self.genesis_key.verification_key(),
-                    Some(&StmVerifier),
-                )
-                .verified()
-            }),
+            chain_verified: self.chain_verified,
         }
     }
 }

@@ -410,11 +410,15 @@ pub struct LinkReport {
 }
 
 /// What walking a chain found: the links from the latest certificate back, up to the first
-/// broken one or the genesis certificate.
+/// broken one, the genesis certificate, or a certificate whose chain a [`ChainVerifier`] verified
+/// before.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainReport {
     /// The links walked, latest first.
     pub links: Vec<LinkReport>,
+    /// Whether the walk ended on a certificate already verified back to genesis (the links
+    /// stop there).
+    pub joined_verified: bool,
 }
 
 impl ChainReport {
@@ -425,13 +429,19 @@ impl ChainReport {
 
     /// Whether the chain verified from the latest certificate to genesis.
     pub fn verified(&self) -> bool {
-        self.first_broken().is_none() && self.links.last().is_some_and(|link| link.genesis)
+        self.first_broken().is_none()
+            && (self.joined_verified || self.links.last().is_some_and(|link| link.genesis))
     }
 }
 
 impl fmt::Display for ChainReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.first_broken() {
+            None if self.joined_verified => write!(
+                f,
+                "{} certificates verified, joining a chain verified back to genesis",
+                self.links.len()
+            ),
             None if self.verified() => write!(
                 f,
                 "{} certificates verified back to genesis",
@@ -462,61 +472,116 @@ pub fn verify_chain(
     genesis_key: &GenesisVerificationKey,
     multi: Option<&dyn MultiSignatureVerifier>,
 ) -> ChainReport {
-    let by_hash: HashMap<&str, &CertificateMessage> = certificates
-        .iter()
-        .map(|certificate| (certificate.hash.as_str(), certificate))
-        .collect();
-    let mut links = Vec::new();
-    let mut next = Some(latest.to_owned());
-    while let Some(hash) = next.take() {
-        let Some(certificate) = by_hash.get(hash.as_str()) else {
-            links.push(LinkReport {
-                hash: hash.clone(),
-                epoch: links.last().map_or(0, |link: &LinkReport| link.epoch),
-                genesis: false,
-                error: Some(LinkError::PreviousNotFound(hash)),
-            });
-            break;
-        };
-        // Each certificate is walked once: a cycle stops here.
-        if links
+    ChainVerifier::new(*genesis_key, multi).verify(latest, certificates)
+}
+
+/// A chain verifier that remembers the certificates it verified back to genesis, as a node that
+/// follows a growing chain does: a later walk stops at the first of them instead of checking
+/// their links, and their multi-signatures, again.
+pub struct ChainVerifier<'a> {
+    genesis_key: GenesisVerificationKey,
+    multi: Option<&'a dyn MultiSignatureVerifier>,
+    verified: std::collections::HashSet<String>,
+}
+
+impl fmt::Debug for ChainVerifier<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChainVerifier")
+            .field("verified", &self.verified.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> ChainVerifier<'a> {
+    /// A verifier with nothing verified yet; multi-signatures checked with `multi` when given.
+    pub fn new(
+        genesis_key: GenesisVerificationKey,
+        multi: Option<&'a dyn MultiSignatureVerifier>,
+    ) -> Self {
+        Self {
+            genesis_key,
+            multi,
+            verified: std::collections::HashSet::new(),
+        }
+    }
+
+    /// Walks the chain that ends at `latest` (see [`verify_chain`]), stopping at a certificate
+    /// verified by an earlier walk; remembers the certificates of a walk that verified.
+    pub fn verify(&mut self, latest: &str, certificates: &[CertificateMessage]) -> ChainReport {
+        let report = self.walk(latest, certificates);
+        if report.verified() {
+            self.verified
+                .extend(report.links.iter().map(|link| link.hash.clone()));
+        }
+        report
+    }
+
+    fn walk(&self, latest: &str, certificates: &[CertificateMessage]) -> ChainReport {
+        let (genesis_key, multi) = (&self.genesis_key, self.multi);
+        let by_hash: HashMap<&str, &CertificateMessage> = certificates
             .iter()
-            .any(|link: &LinkReport| link.hash == certificate.hash)
-        {
+            .map(|certificate| (certificate.hash.as_str(), certificate))
+            .collect();
+        let mut links = Vec::new();
+        let mut joined_verified = false;
+        let mut next = Some(latest.to_owned());
+        while let Some(hash) = next.take() {
+            if self.verified.contains(&hash) {
+                joined_verified = true;
+                break;
+            }
+            let Some(certificate) = by_hash.get(hash.as_str()) else {
+                links.push(LinkReport {
+                    hash: hash.clone(),
+                    epoch: links.last().map_or(0, |link: &LinkReport| link.epoch),
+                    genesis: false,
+                    error: Some(LinkError::PreviousNotFound(hash)),
+                });
+                break;
+            };
+            // Each certificate is walked once: a cycle stops here.
+            if links
+                .iter()
+                .any(|link: &LinkReport| link.hash == certificate.hash)
+            {
+                links.push(LinkReport {
+                    hash: certificate.hash.clone(),
+                    epoch: certificate.epoch,
+                    genesis: false,
+                    error: Some(LinkError::Structure("the chain loops back on itself")),
+                });
+                break;
+            }
+            let genesis = certificate.is_genesis();
+            let error = if genesis {
+                verify_genesis(certificate, genesis_key).err()
+            } else {
+                match by_hash.get(certificate.previous_hash.as_str()) {
+                    Some(previous) => verify_standard(certificate, previous, multi).err(),
+                    None if certificate.previous_hash == certificate.hash => {
+                        Some(LinkError::ChainsToItself)
+                    }
+                    None => Some(LinkError::PreviousNotFound(
+                        certificate.previous_hash.clone(),
+                    )),
+                }
+            };
+            let broken = error.is_some();
             links.push(LinkReport {
                 hash: certificate.hash.clone(),
                 epoch: certificate.epoch,
-                genesis: false,
-                error: Some(LinkError::Structure("the chain loops back on itself")),
+                genesis,
+                error,
             });
-            break;
-        }
-        let genesis = certificate.is_genesis();
-        let error = if genesis {
-            verify_genesis(certificate, genesis_key).err()
-        } else {
-            match by_hash.get(certificate.previous_hash.as_str()) {
-                Some(previous) => verify_standard(certificate, previous, multi).err(),
-                None if certificate.previous_hash == certificate.hash => {
-                    Some(LinkError::ChainsToItself)
-                }
-                None => Some(LinkError::PreviousNotFound(
-                    certificate.previous_hash.clone(),
-                )),
+            if !broken && !genesis {
+                next = Some(certificate.previous_hash.clone());
             }
-        };
-        let broken = error.is_some();
-        links.push(LinkReport {
-            hash: certificate.hash.clone(),
-            epoch: certificate.epoch,
-            genesis,
-            error,
-        });
-        if !broken && !genesis {
-            next = Some(certificate.previous_hash.clone());
+        }
+        ChainReport {
+            links,
+            joined_verified,
         }
     }
-    ChainReport { links }
 }
 
 fn verify_integrity(certificate: &CertificateMessage) -> Result<ProtocolMessage, LinkError> {

@@ -4,8 +4,8 @@
 //! reported at its link.
 
 use mithril_compat::mithril::certificate::{
-    CertificateMessage, GenesisVerificationKey, LinkError, MultiSignatureVerifier, StmVerifier,
-    read_genesis_verification_key, verify_chain,
+    CertificateMessage, ChainVerifier, GenesisVerificationKey, LinkError, MultiSignatureVerifier,
+    StmVerifier, read_genesis_verification_key, verify_chain,
 };
 
 fn upstream() -> (Vec<CertificateMessage>, GenesisVerificationKey) {
@@ -169,5 +169,31 @@ fn each_break_is_reported_at_its_link() {
     assert!(
         matches!(error, LinkError::ProtocolMessage { .. }),
         "{error}"
+    );
+}
+
+#[test]
+fn a_verifier_that_remembers_checks_only_the_new_links() {
+    let (chain, key) = upstream();
+    let mut verifier = ChainVerifier::new(key, Some(&StmVerifier));
+    // The first certificate of the latest epoch, then the latest: the second walk stops at the
+    // first, verified before.
+    let first = verifier.verify(&chain[0].previous_hash, &chain);
+    assert!(first.verified() && !first.joined_verified, "{first}");
+    let latest = verifier.verify(&chain[0].hash, &chain);
+    assert!(latest.verified() && latest.joined_verified, "{latest}");
+    assert_eq!(latest.links.len(), 1);
+    // A new link that is broken is still reported.
+    let mut staked = chain.clone();
+    staked[0].metadata.signers[0].stake += 1;
+    let mut fresh = ChainVerifier::new(upstream().1, Some(&StmVerifier));
+    assert!(fresh.verify(&chain[0].previous_hash, &chain).verified());
+    let report = fresh.verify(&staked[0].hash, &staked);
+    assert!(
+        matches!(
+            report.first_broken().and_then(|link| link.error.clone()),
+            Some(LinkError::Hash { .. })
+        ),
+        "{report}"
     );
 }

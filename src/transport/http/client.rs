@@ -33,7 +33,7 @@
 
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use http::{HeaderMap, StatusCode, header};
 
 use super::body::{EncodedBody, decode_body, encode_body_with};
 use super::media::{Format, Offer};
@@ -541,8 +541,8 @@ impl HttpClient {
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
-        .get(HeaderName::from_bytes(name.as_bytes()).ok()?)
-        .and_then(|value: &HeaderValue| value.to_str().ok())
+        .get(name)
+        .and_then(|value| value.to_str().ok())
         .map(ToOwned::to_owned)
 }
 

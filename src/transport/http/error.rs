@@ -132,8 +132,6 @@ impl HttpError {
             BackendError::RoundNotOpen(_) => (round_not_open(), "registration_round_not_open"),
             BackendError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             BackendError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-            #[allow(unreachable_patterns)]
-            _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         Self::new(status_code, label, status::backend(error))
     }

@@ -290,17 +290,10 @@ impl Proxy {
             "Parts a conversion left out (declared eras of a JSON registration, stake of a JSON answer)",
             dropped.clone(),
         );
-        let learned = RwLock::new(config.upstream_offer.clone().map(|offer| {
-            // A configured offer never expires.
-            (
-                offer,
-                Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600),
-            )
-        }));
         Ok(Self {
             config,
             client,
-            learned,
+            learned: RwLock::new(None),
             requests,
             dropped,
             registry,
@@ -351,6 +344,9 @@ impl Proxy {
 
     /// What the upstream takes now: configured, cached, or asked (`GET /` in JSON).
     async fn upstream_offer(&self) -> Offer {
+        if let Some(offer) = &self.config.upstream_offer {
+            return offer.clone();
+        }
         if let Some((offer, until)) = self
             .learned
             .read()
@@ -446,8 +442,7 @@ impl Proxy {
             .await
             .map_err(|error| upstream_failed(&error))?;
         let status = response.status();
-        let mut headers = response.headers().clone();
-        headers.retain_hop_by_hop();
+        let headers = forwarded(response.headers());
         let mut bytes = Vec::new();
         while let Some(chunk) = response
             .chunk()
@@ -467,16 +462,6 @@ impl Proxy {
             headers,
             body: Bytes::from(bytes),
         })
-    }
-}
-
-trait RetainHopByHop {
-    fn retain_hop_by_hop(&mut self);
-}
-
-impl RetainHopByHop for HeaderMap {
-    fn retain_hop_by_hop(&mut self) {
-        *self = forwarded(self);
     }
 }
 

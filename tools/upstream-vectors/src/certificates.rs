@@ -8,40 +8,19 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, ensure};
-use async_trait::async_trait;
-use serde_json::{Value, json};
+use anyhow::{ensure, Context};
+use serde_json::{json, Value};
 
-use mithril_common::StdResult;
-use mithril_common::certificate_chain::{
-    CertificateRetriever, CertificateRetrieverError, CertificateVerifier,
-    MithrilCertificateVerifier,
-};
-use mithril_common::entities::Certificate;
+use mithril_common::certificate_chain::{CertificateVerifier, MithrilCertificateVerifier};
 use mithril_common::messages::CertificateMessage;
 use mithril_common::test::builder::CertificateChainBuilder;
+
+use crate::retriever::InMemoryRetriever;
+use mithril_common::StdResult;
 
 /// Certificates in the chain, and how many share an epoch.
 const TOTAL_CERTIFICATES: u64 = 7;
 const CERTIFICATES_PER_EPOCH: u64 = 2;
-
-struct InMemoryRetriever(Vec<Certificate>);
-
-#[async_trait]
-impl CertificateRetriever for InMemoryRetriever {
-    async fn get_certificate_details(
-        &self,
-        certificate_hash: &str,
-    ) -> Result<Certificate, CertificateRetrieverError> {
-        self.0
-            .iter()
-            .find(|certificate| certificate.hash == certificate_hash)
-            .cloned()
-            .ok_or_else(|| {
-                CertificateRetrieverError(anyhow::anyhow!("no certificate {certificate_hash}"))
-            })
-    }
-}
 
 pub async fn generate() -> StdResult<Value> {
     // The builder stamps the genesis certificate with the current time: a fixed instant (with

@@ -12,6 +12,7 @@ mod era_markers;
 mod messages;
 mod output;
 mod protocol_messages;
+mod retriever;
 
 use std::path::PathBuf;
 

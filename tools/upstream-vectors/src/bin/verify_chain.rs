@@ -9,34 +9,17 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
-use async_trait::async_trait;
+use anyhow::{bail, Context};
 
-use mithril_common::certificate_chain::{
-    CertificateRetriever, CertificateRetrieverError, CertificateVerifier,
-    MithrilCertificateVerifier,
-};
+use mithril_common::certificate_chain::{CertificateVerifier, MithrilCertificateVerifier};
 use mithril_common::crypto_helper::GenesisVerifier;
 use mithril_common::entities::Certificate;
 use mithril_common::messages::CertificateMessage;
 
-struct Directory(Vec<Certificate>);
+#[path = "../retriever.rs"]
+mod retriever;
 
-#[async_trait]
-impl CertificateRetriever for Directory {
-    async fn get_certificate_details(
-        &self,
-        certificate_hash: &str,
-    ) -> Result<Certificate, CertificateRetrieverError> {
-        self.0
-            .iter()
-            .find(|certificate| certificate.hash == certificate_hash)
-            .cloned()
-            .ok_or_else(|| {
-                CertificateRetrieverError(anyhow::anyhow!("no certificate {certificate_hash}"))
-            })
-    }
-}
+use retriever::InMemoryRetriever;
 
 fn main() -> anyhow::Result<()> {
     let Some(dir) = std::env::args().nth(1).map(PathBuf::from) else {
@@ -56,7 +39,7 @@ fn main() -> anyhow::Result<()> {
     let genesis = GenesisVerifier::read_from_file(&dir.join("genesis.vkey"))?;
     let verifier = MithrilCertificateVerifier::new(
         slog::Logger::root(slog::Discard, slog::o!()),
-        Arc::new(Directory(certificates.clone())),
+        Arc::new(InMemoryRetriever(certificates.clone())),
         Arc::new(genesis),
         #[cfg(feature = "snark")]
         Arc::new(mithril_common::test::double::FakeCircuitVerificationKeyCertifier::that_fails()),
@@ -73,7 +56,10 @@ fn main() -> anyhow::Result<()> {
             ),
             Ok(()) => {
                 failures += 1;
-                println!("FAIL  {}: hash recomputed as {recomputed}", certificate.hash)
+                println!(
+                    "FAIL  {}: hash recomputed as {recomputed}",
+                    certificate.hash
+                )
             }
             Err(error) => {
                 failures += 1;
