@@ -782,3 +782,46 @@ async fn backend_failures_take_mithrils_statuses() {
         assert_eq!(body["message"], "x");
     }
 }
+
+#[tokio::test]
+async fn the_client_reads_answers_within_its_limit() {
+    // An aggregator whose epoch settings are larger than the client accepts.
+    let aggregator = aggregator(500, HttpConfig::default()).await;
+    let client = HttpClient::builder(&aggregator.base())
+        .max_answer_bytes(1024)
+        .build()
+        .unwrap();
+    let error = client.epoch_settings().await.unwrap_err();
+    assert!(
+        matches!(error, ClientError::TooLarge { limit: 1024 }),
+        "{error}"
+    );
+    // Within the default limit, the same answer reads (in JSON: no stake, as today).
+    let client = HttpClient::builder(&aggregator.base()).build().unwrap();
+    let settings = client.epoch_settings().await.unwrap();
+    assert_eq!(settings.epoch, samples::epoch_settings().epoch);
+    assert_eq!(
+        settings.current_signers.len(),
+        samples::epoch_settings().current_signers.len()
+    );
+}
+
+#[tokio::test]
+async fn a_long_accept_header_is_read_up_to_its_bound() {
+    let aggregator = aggregator(500, HttpConfig::default()).await;
+    // 32 entries the route cannot answer, then one it can: past the bound, it is not read.
+    let mut accept = vec!["text/html"; 32];
+    accept.push("application/json");
+    let (status, _, _) = raw(
+        aggregator.address,
+        &get("/epoch-settings", &[("accept", &accept.join(", "))]),
+    )
+    .await;
+    assert_eq!(status, 406);
+    let (status, _, _) = raw(
+        aggregator.address,
+        &get("/epoch-settings", &[("accept", &accept[1..].join(", "))]),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
