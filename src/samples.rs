@@ -59,7 +59,7 @@ fn key(seed: u64, len: usize) -> KeyBytes {
 }
 
 /// The node declaration of a node that speaks wire versions 1 and 2 and supports `pythagoras`
-/// and `lagrange`.
+/// and `lagrange`, with all five versions declared.
 pub fn node_info() -> NodeInfo {
     NodeInfo::new(
         SoftwareVersion::new("0.2.0").expect("valid"),
@@ -72,6 +72,10 @@ pub fn node_info() -> NodeInfo {
             WireVersionId::new(2).expect("valid"),
         ],
     )
+    .expect("valid node info")
+    .with_distribution_version(Some(SoftwareVersion::new("2543.0").expect("valid")))
+    .with_database_version(Some(31))
+    .with_protocol_versions(vec![SoftwareVersion::new("0.1.0").expect("valid")])
     .expect("valid node info")
 }
 
@@ -88,6 +92,7 @@ pub fn signer_registration() -> SignerRegistration {
         verification_key_for_snark: Some(key(13, SNARK_VERIFICATION_KEY_LEN)),
         verification_key_signature_for_snark: Some(key(14, KES_SIGNATURE_LEN)),
         proof_of_bound_possession_for_snark: Some(key(15, SCHNORR_SIGNATURE_LEN)),
+        node_info_signature: Some(key(16, KES_SIGNATURE_LEN)),
     }
 }
 

@@ -32,8 +32,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use mithril_compat::adoption::{
-    AdoptionMonitor, AdoptionReport, GateConfig, GateState, MemoryStore, ReadinessConfig,
-    RegistrationWire, era_signal,
+    AdoptionMonitor, AdoptionReport, GateConfig, GateState, MemoryStore, Provenance,
+    ReadinessConfig, RegistrationWire, era_signal,
 };
 use mithril_compat::domain::{
     Epoch, EpochSettings, HashScheme, KeyBytes, NodeInfo, PartKey, PartyId, ProtocolMessage,
@@ -733,6 +733,7 @@ impl<'a> Demo<'a> {
                 verification_key_for_snark: None,
                 verification_key_signature_for_snark: None,
                 proof_of_bound_possession_for_snark: None,
+                node_info_signature: None,
             };
             match link.register_signer(&registration).await? {
                 Registration::Accepted { warned } => {
@@ -752,7 +753,12 @@ impl<'a> Demo<'a> {
                         registration.clone()
                     };
                     self.monitor
-                        .record_registration(&received, Stake(pool.stake), link.wire())
+                        .record_registration(
+                            &received,
+                            Stake(pool.stake),
+                            link.wire(),
+                            Provenance::unchecked(&received, link.wire()),
+                        )
                         .map_err(setup)?;
                     registered.push(Registered {
                         pool: index,

@@ -15,6 +15,7 @@
 mod gate;
 #[cfg(feature = "metrics")]
 mod metrics;
+mod provenance;
 mod quorum;
 mod readiness;
 mod report;
@@ -22,6 +23,7 @@ mod store;
 mod tally;
 
 pub use gate::{EraSignal, Gate, GateConfig, GateError, GateState, Transition};
+pub use provenance::{CountedClasses, Provenance, ProvenanceClass, UnverifiedReason};
 pub use quorum::{
     CertificateOdds, QuorumError, binomial_tails, certificate_odds, index_win_probability,
     minimum_stake_share,
@@ -31,7 +33,7 @@ pub use report::{AdoptionReport, GateSnapshot, format_probability};
 #[cfg(feature = "serde")]
 pub use store::FileStore;
 pub use store::{MemoryStore, RecordStore, RegistrationRecord, RegistrationWire, StoreError};
-pub use tally::{Exclusion, ExclusionReason, Exclusions, Share, Tally, TallyError};
+pub use tally::{Exclusion, ExclusionReason, Exclusions, Share, Tally, TallyError, UNDECLARED};
 
 use crate::domain::{Epoch, EraName, PartyId, ProtocolParameters, SignerRegistration, Stake};
 use crate::era::EraEpochs;
@@ -105,15 +107,22 @@ impl<S: RecordStore> AdoptionMonitor<S> {
         &self.gate
     }
 
-    /// Records a registration that arrived on `wire`, with the party's stake.
+    /// Records a registration that arrived on `wire`, with the party's stake and the provenance
+    /// of its declaration ([`Provenance::unchecked`], or with the `kes` feature
+    /// [`cardano::certify`](crate::cardano::certify)).
     pub fn record_registration(
         &mut self,
         registration: &SignerRegistration,
         stake: Stake,
         wire: RegistrationWire,
+        provenance: Provenance,
     ) -> Result<(), StoreError> {
-        self.store
-            .put_registration(RegistrationRecord::new(registration, stake, wire))
+        self.store.put_registration(RegistrationRecord::new(
+            registration,
+            stake,
+            wire,
+            provenance,
+        ))
     }
 
     /// Records single signatures received from a party during an epoch.

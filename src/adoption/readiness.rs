@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use super::provenance::CountedClasses;
 use super::quorum::{CertificateOdds, QuorumError, certificate_odds};
 use super::store::RecordStore;
 use super::tally::Tally;
@@ -23,6 +24,9 @@ pub struct ReadinessConfig {
     /// Epochs, ending with the epoch looked at, in which a signer must have sent at least one
     /// single signature to count as ready (default 2).
     pub participation_window: u64,
+    /// Which provenance classes of declarations count as ready (default: verified only).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub counted: CountedClasses,
 }
 
 impl Default for ReadinessConfig {
@@ -32,6 +36,7 @@ impl Default for ReadinessConfig {
             max_failure: 1e-9,
             safety_margin: 0.1,
             participation_window: 2,
+            counted: CountedClasses::VERIFIED,
         }
     }
 }
@@ -57,8 +62,12 @@ impl ReadinessConfig {
 pub struct Readiness {
     /// The era.
     pub era: EraName,
-    /// Share of registered stake whose signers declare support for the era.
+    /// Share of registered stake whose signers declare support for the era, whatever the
+    /// provenance of the declaration.
     pub declared_share: f64,
+    /// Part of [`Self::declared_share`] whose provenance class is not counted (unverified or
+    /// header-only declarations, by default).
+    pub uncounted_share: f64,
     /// Share of registered stake whose signers declare support and signed recently (and are not
     /// excluded): the ready stake.
     pub ready_share: f64,
@@ -100,10 +109,25 @@ impl Readiness {
             .by_era
             .get(era.as_str())
             .map_or(0, |share| share.stake);
-        let ready: u128 = tally
-            .counted
+        let declaring = || {
+            tally
+                .counted
+                .iter()
+                .filter(|record| record.supports(era.as_str()))
+        };
+        let uncounted: u128 = tally
+            .all
             .iter()
-            .filter(|record| record.supports(era.as_str()) && signed.contains(&record.party_id))
+            .filter(|record| {
+                record.supports(era.as_str()) && !config.counted.contains(record.provenance.class())
+            })
+            .map(|record| u128::from(record.stake.0))
+            .sum();
+        let ready: u128 = declaring()
+            .filter(|record| {
+                config.counted.contains(record.provenance.class())
+                    && signed.contains(&record.party_id)
+            })
             .map(|record| u128::from(record.stake.0))
             .sum();
         let ready_share = tally.share_of(ready);
@@ -112,6 +136,7 @@ impl Readiness {
         Ok(Self {
             era: era.clone(),
             declared_share: tally.share_of(declared),
+            uncounted_share: tally.share_of(uncounted),
             ready_share,
             effective_share,
             odds,

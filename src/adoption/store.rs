@@ -6,6 +6,7 @@ use std::io::Write;
 #[cfg(feature = "serde")]
 use std::path::{Path, PathBuf};
 
+use super::provenance::Provenance;
 use crate::domain::{
     Epoch, EraName, PartyId, SignerRegistration, SoftwareVersion, Stake, WireVersionId,
 };
@@ -30,8 +31,8 @@ impl std::fmt::Display for RegistrationWire {
     }
 }
 
-/// What the aggregator keeps of one registration: who, with how much stake, running what. No
-/// network address or anything else personal.
+/// What the aggregator keeps of one registration: who, with how much stake, running what, and
+/// how it knows. No network address or anything else personal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RegistrationRecord {
@@ -41,24 +42,87 @@ pub struct RegistrationRecord {
     pub party_id: PartyId,
     /// The stake it registers with.
     pub stake: Stake,
-    /// Its software version, as declared inside the signed registration.
+    /// Its software version, as declared.
     pub software_version: SoftwareVersion,
     /// The wire the registration arrived on.
     pub wire: RegistrationWire,
     /// The eras its software supports, as declared.
     pub supported_eras: Vec<EraName>,
+    /// The Mithril distribution its software comes from, as declared.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub distribution_version: Option<SoftwareVersion>,
+    /// The wire versions its software speaks, as declared.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub wire_versions: Vec<WireVersionId>,
+    /// The schema version of its database, as declared.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub database_version: Option<u64>,
+    /// The protocol versions its software signs, as declared.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub protocol_versions: Vec<SoftwareVersion>,
+    /// How the declaration reached the monitor (records written before it was kept read as not
+    /// checked).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub provenance: Provenance,
 }
 
 impl RegistrationRecord {
-    /// The record of a registration that arrived on `wire`, with the party's `stake`.
-    pub fn new(registration: &SignerRegistration, stake: Stake, wire: RegistrationWire) -> Self {
+    /// The record of a registration that arrived on `wire`, with the party's `stake` and the
+    /// declaration's provenance.
+    pub fn new(
+        registration: &SignerRegistration,
+        stake: Stake,
+        wire: RegistrationWire,
+        provenance: Provenance,
+    ) -> Self {
+        let info = &registration.node_info;
         Self {
             epoch: registration.epoch,
             party_id: registration.party_id.clone(),
             stake,
-            software_version: registration.node_info.software_version().clone(),
+            software_version: info.software_version().clone(),
             wire,
-            supported_eras: registration.node_info.supported_eras().to_vec(),
+            supported_eras: info.supported_eras().to_vec(),
+            distribution_version: info.distribution_version().cloned(),
+            wire_versions: info.wire_versions().to_vec(),
+            database_version: info.database_version(),
+            protocol_versions: info.protocol_versions().to_vec(),
+            provenance,
+        }
+    }
+
+    /// The record of a registration known only from today's `signer-node-version` header (a
+    /// software version, nothing else): what an aggregator's event store holds.
+    pub fn header_only(
+        epoch: Epoch,
+        party_id: PartyId,
+        stake: Stake,
+        software_version: SoftwareVersion,
+    ) -> Self {
+        Self {
+            epoch,
+            party_id,
+            stake,
+            software_version,
+            wire: RegistrationWire::Json,
+            supported_eras: Vec::new(),
+            distribution_version: None,
+            wire_versions: Vec::new(),
+            database_version: None,
+            protocol_versions: Vec::new(),
+            provenance: Provenance::HeaderOnly,
         }
     }
 

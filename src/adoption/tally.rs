@@ -2,7 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use super::provenance::Provenance;
 use super::store::{RecordStore, RegistrationRecord};
+
+/// The key under which a tally counts signers that declare no value of a version.
+pub const UNDECLARED: &str = "undeclared";
 use crate::domain::{Epoch, PartyId, Stake};
 
 /// Which registrations a tally leaves out of the ready stake (they still count in the total
@@ -78,15 +82,32 @@ pub struct Tally {
     pub total_stake: u128,
     /// By declared software version.
     pub by_software_version: BTreeMap<String, Share>,
+    /// By declared distribution version ([`UNDECLARED`] when none is).
+    pub by_distribution_version: BTreeMap<String, Share>,
     /// By the wire the registration arrived on.
     pub by_wire: BTreeMap<String, Share>,
+    /// By declared wire version spoken (a signer counts once under each; [`UNDECLARED`] when
+    /// none is).
+    pub by_wire_version: BTreeMap<String, Share>,
+    /// By declared database schema version ([`UNDECLARED`] when none is).
+    pub by_database_version: BTreeMap<String, Share>,
+    /// By declared protocol version (a signer counts once under each; [`UNDECLARED`] when none
+    /// is).
+    pub by_protocol_version: BTreeMap<String, Share>,
     /// By declared supported era (a signer counts once under each era it supports).
     pub by_era: BTreeMap<String, Share>,
+    /// By provenance class of the declaration (`verified`, `unverified`, `header_only`).
+    pub by_provenance: BTreeMap<String, Share>,
+    /// By reason a declaration is unverified.
+    pub by_unverified_reason: BTreeMap<String, Share>,
     /// Registrations left out of the ready stake.
     pub excluded: Vec<Exclusion>,
     /// The registrations counted (not excluded).
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) counted: Vec<RegistrationRecord>,
+    /// Every registration of the epoch.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub(crate) all: Vec<RegistrationRecord>,
 }
 
 /// Why a tally could not be made.
@@ -132,10 +153,17 @@ impl Tally {
             signers: registrations.len(),
             total_stake,
             by_software_version: BTreeMap::new(),
+            by_distribution_version: BTreeMap::new(),
             by_wire: BTreeMap::new(),
+            by_wire_version: BTreeMap::new(),
+            by_database_version: BTreeMap::new(),
+            by_protocol_version: BTreeMap::new(),
             by_era: BTreeMap::new(),
+            by_provenance: BTreeMap::new(),
+            by_unverified_reason: BTreeMap::new(),
             excluded: Vec::new(),
             counted: Vec::new(),
+            all: Vec::new(),
         };
         let add = |map: &mut BTreeMap<String, Share>, key: String, stake: u128| {
             let share = map.entry(key).or_default();
@@ -150,9 +178,48 @@ impl Tally {
                 record.software_version.to_string(),
                 stake,
             );
+            add(
+                &mut tally.by_distribution_version,
+                record
+                    .distribution_version
+                    .as_ref()
+                    .map_or_else(|| UNDECLARED.to_owned(), ToString::to_string),
+                stake,
+            );
             add(&mut tally.by_wire, record.wire.to_string(), stake);
+            if record.wire_versions.is_empty() {
+                add(&mut tally.by_wire_version, UNDECLARED.to_owned(), stake);
+            }
+            for version in &record.wire_versions {
+                add(&mut tally.by_wire_version, version.to_string(), stake);
+            }
+            add(
+                &mut tally.by_database_version,
+                record
+                    .database_version
+                    .map_or_else(|| UNDECLARED.to_owned(), |version| version.to_string()),
+                stake,
+            );
+            if record.protocol_versions.is_empty() {
+                add(&mut tally.by_protocol_version, UNDECLARED.to_owned(), stake);
+            }
+            for version in &record.protocol_versions {
+                add(&mut tally.by_protocol_version, version.to_string(), stake);
+            }
             for era in &record.supported_eras {
                 add(&mut tally.by_era, era.to_string(), stake);
+            }
+            add(
+                &mut tally.by_provenance,
+                record.provenance.class().to_string(),
+                stake,
+            );
+            if let Provenance::Unverified(reason) = &record.provenance {
+                add(
+                    &mut tally.by_unverified_reason,
+                    reason.kind().to_owned(),
+                    stake,
+                );
             }
             let reason = if exclusions.zero_stake && record.stake.0 == 0 {
                 Some(ExclusionReason::ZeroStake)
@@ -178,10 +245,27 @@ impl Tally {
                     stake: record.stake,
                     reason,
                 }),
-                None => tally.counted.push(record),
+                None => tally.counted.push(record.clone()),
             }
+            tally.all.push(record);
         }
         Ok(tally)
+    }
+
+    /// The stake-weighted breakdowns, each with its name (`software_version`, `era`, …), in the
+    /// order reports show them.
+    pub fn dimensions(&self) -> [(&'static str, &BTreeMap<String, Share>); 9] {
+        [
+            ("distribution_version", &self.by_distribution_version),
+            ("software_version", &self.by_software_version),
+            ("wire", &self.by_wire),
+            ("wire_version", &self.by_wire_version),
+            ("database_version", &self.by_database_version),
+            ("protocol_version", &self.by_protocol_version),
+            ("era", &self.by_era),
+            ("provenance", &self.by_provenance),
+            ("unverified_reason", &self.by_unverified_reason),
+        ]
     }
 
     /// The share of the epoch's stake behind `stake`.

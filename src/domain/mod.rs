@@ -26,12 +26,12 @@ pub use aggregator::{
     SignedEntityKind,
 };
 pub use epoch_settings::{CardanoTransactionsSigningConfig, EpochSettings, Signer, SignerSet};
-pub use node_info::NodeInfo;
+pub use node_info::{NodeInfo, NodeInfoStatement};
 pub use protocol::ProtocolParameters;
 pub use protocol_message::{DigestError, HashScheme, PartKey, ProtocolMessage, SnarkAvkSlot};
 pub use registration::{ProofSystem, SignerRegistration};
 pub use scalars::{
-    BlockNumber, BlockNumberOffset, Epoch, ImmutableFileNumber, Stake, WireVersionId,
+    BlockNumber, BlockNumberOffset, Epoch, ImmutableFileNumber, NetworkMagic, Stake, WireVersionId,
 };
 pub use signature::{SingleSignature, WonIndexes};
 pub use signed_entity::{CardanoDbBeacon, SignedEntityType, UnknownOrigin, UnknownVariant};

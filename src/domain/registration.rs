@@ -25,6 +25,11 @@ pub struct SignerRegistration {
     pub kes_evolutions: Option<u64>,
     /// What the signer's software supports.
     pub node_info: NodeInfo,
+    /// KES signature by the pool of [`NodeInfo::signed_bytes`] for this registration's epoch and
+    /// party, made with the key certified by `operational_certificate` at `kes_evolutions`:
+    /// what makes the declaration the pool's own. Absent from signers that do not sign it (every
+    /// signer of today's Mithril).
+    pub node_info_signature: Option<KeyBytes>,
     /// The signer's verification key for the SNARK proof system, where it takes part in them.
     pub verification_key_for_snark: Option<KeyBytes>,
     /// KES signature of the SNARK verification key by the pool.
@@ -57,6 +62,7 @@ impl SignerRegistration {
                 &self.verification_key_signature_for_snark,
             ),
             proof_of_bound_possession_for_snark: detach(&self.proof_of_bound_possession_for_snark),
+            node_info_signature: detach(&self.node_info_signature),
             ..self.clone()
         }
     }

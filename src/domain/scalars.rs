@@ -146,3 +146,27 @@ mod tests {
         assert_eq!(Epoch(0).checked_sub(1), None);
     }
 }
+
+/// A Cardano network, by its magic number (mainnet is 764824073).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(transparent)
+)]
+pub struct NetworkMagic(pub u32);
+
+impl NetworkMagic {
+    /// Cardano mainnet.
+    pub const MAINNET: NetworkMagic = NetworkMagic(764_824_073);
+    /// The preprod test network.
+    pub const PREPROD: NetworkMagic = NetworkMagic(1);
+    /// The preview test network.
+    pub const PREVIEW: NetworkMagic = NetworkMagic(2);
+}
+
+impl fmt::Display for NetworkMagic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "network {}", self.0)
+    }
+}

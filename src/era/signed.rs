@@ -19,6 +19,7 @@ use std::fmt;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
 use super::schedule::{EraMarker, ScheduleError, validate_markers};
+pub use crate::domain::NetworkMagic;
 use crate::domain::{Epoch, EraName};
 
 /// Prefix of every message an era key signs, so that no other protocol's signature is ever
@@ -29,30 +30,6 @@ const FORMAT: u8 = 1;
 const SIGNATURE_LEN: usize = 64;
 /// Most markers one payload may carry.
 pub const MAX_MARKERS: usize = 64;
-
-/// A Cardano network, by its magic number (mainnet is 764824073).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(transparent)
-)]
-pub struct NetworkMagic(pub u32);
-
-impl NetworkMagic {
-    /// Cardano mainnet.
-    pub const MAINNET: NetworkMagic = NetworkMagic(764_824_073);
-    /// The preprod test network.
-    pub const PREPROD: NetworkMagic = NetworkMagic(1);
-    /// The preview test network.
-    pub const PREVIEW: NetworkMagic = NetworkMagic(2);
-}
-
-impl fmt::Display for NetworkMagic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "network {}", self.0)
-    }
-}
 
 /// Why a payload was not accepted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

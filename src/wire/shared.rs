@@ -60,15 +60,30 @@ pub(crate) fn own_unknown_variant(
     Ok(variant.raw().clone())
 }
 
+/// The fields of a node info as every protobuf version carries them, borrowed where the decoder
+/// left them.
+pub(crate) struct NodeInfoFields<'a> {
+    pub software_version: &'a mut String,
+    pub supported_eras: &'a mut Vec<String>,
+    pub wire_versions: &'a mut Vec<i32>,
+    pub distribution_version: &'a mut Option<String>,
+    pub database_version: Option<u64>,
+    pub protocol_versions: &'a mut Vec<String>,
+}
+
 /// Builds a [`NodeInfo`] from the fields every version carries.
 ///
 /// Everything is checked where the decoder left it, and taken only once valid: the fields were
 /// written moments ago, and copying them first would wait on those writes.
-pub(crate) fn node_info_to_hub(
-    software_version: &mut String,
-    supported_eras: &mut Vec<String>,
-    wire_versions: &mut Vec<i32>,
-) -> Result<NodeInfo, ValidationError> {
+pub(crate) fn node_info_to_hub(fields: NodeInfoFields<'_>) -> Result<NodeInfo, ValidationError> {
+    let NodeInfoFields {
+        software_version,
+        supported_eras,
+        wire_versions,
+        distribution_version,
+        database_version,
+        protocol_versions,
+    } = fields;
     SoftwareVersion::check(software_version).within("software_version")?;
     for (index, name) in supported_eras.iter().enumerate() {
         EraName::check(name)
@@ -80,15 +95,37 @@ pub(crate) fn node_info_to_hub(
             .at_index(index)
             .within("wire_versions")?;
     }
+    if let Some(version) = distribution_version {
+        SoftwareVersion::check(version).within("distribution_version")?;
+    }
+    for (index, version) in protocol_versions.iter().enumerate() {
+        SoftwareVersion::check(version)
+            .at_index(index)
+            .within("protocol_versions")?;
+    }
     // The lengths are checked after the entries, as `NodeInfo::new` does.
     check_declared_len(supported_eras.len()).within("supported_eras")?;
     check_declared_len(wire_versions.len()).within("wire_versions")?;
-    Ok(NodeInfo::from_checked(
+    check_declared_len(protocol_versions.len()).within("protocol_versions")?;
+    let info = NodeInfo::from_checked(
         SoftwareVersion::from_checked(std::mem::take(software_version)),
         wrap_checked(supported_eras, EraName::from_checked),
         wrap_checked(wire_versions, |number| {
             WireVersionId::from_checked(number as u32)
         }),
+    )
+    .with_distribution_version(
+        distribution_version
+            .take()
+            .map(SoftwareVersion::from_checked),
+    )
+    .with_database_version(database_version);
+    if protocol_versions.is_empty() {
+        return Ok(info);
+    }
+    info.with_protocol_versions(wrap_checked(
+        protocol_versions,
+        SoftwareVersion::from_checked,
     ))
 }
 
@@ -112,22 +149,39 @@ fn wire_version_to_hub(number: i32) -> Result<WireVersionId, ValidationError> {
     WireVersionId::new(number)
 }
 
-/// The fields every version carries for a [`NodeInfo`]: software version, eras, wire versions.
-pub(crate) fn node_info_fields(value: &NodeInfo) -> (String, Vec<String>, Vec<i32>) {
-    (
-        value.software_version().to_string(),
-        value
+/// The fields of a [`NodeInfo`] as every protobuf version carries them.
+pub(crate) struct NodeInfoParts {
+    pub software_version: String,
+    pub supported_eras: Vec<String>,
+    pub wire_versions: Vec<i32>,
+    pub distribution_version: Option<String>,
+    pub database_version: Option<u64>,
+    pub protocol_versions: Vec<String>,
+}
+
+/// The fields of a [`NodeInfo`] as every protobuf version carries them.
+pub(crate) fn node_info_parts(value: &NodeInfo) -> NodeInfoParts {
+    NodeInfoParts {
+        software_version: value.software_version().to_string(),
+        supported_eras: value
             .supported_eras()
             .iter()
             .map(ToString::to_string)
             .collect(),
         // In range by construction of `WireVersionId`.
-        value
+        wire_versions: value
             .wire_versions()
             .iter()
             .map(|id| id.number() as i32)
             .collect(),
-    )
+        distribution_version: value.distribution_version().map(ToString::to_string),
+        database_version: value.database_version(),
+        protocol_versions: value
+            .protocol_versions()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+    }
 }
 
 /// Checks protocol parameters.

@@ -102,6 +102,11 @@ fn record(
         software_version: SoftwareVersion::new(version).unwrap(),
         wire: RegistrationWire::Protobuf(WireVersionId::new(wire).unwrap()),
         supported_eras: eras.iter().map(|e| EraName::new(*e).unwrap()).collect(),
+        distribution_version: None,
+        wire_versions: Vec::new(),
+        database_version: None,
+        protocol_versions: Vec::new(),
+        provenance: Provenance::Verified,
     }
 }
 

@@ -224,6 +224,7 @@ fn declared_lists_are_bounded_after_their_entries_are_checked() {
             software_version: "0.3.0".into(),
             supported_eras: eras(max + 1),
             wire_versions: vec![],
+            ..Default::default()
         }),
         (
             "signer_registration.node_info.supported_eras".into(),
@@ -235,6 +236,7 @@ fn declared_lists_are_bounded_after_their_entries_are_checked() {
             software_version: "0.3.0".into(),
             supported_eras: eras(max),
             wire_versions: vec![1; max + 2],
+            ..Default::default()
         }),
         (
             "signer_registration.node_info.wire_versions".into(),
@@ -249,6 +251,7 @@ fn declared_lists_are_bounded_after_their_entries_are_checked() {
             software_version: "0.3.0".into(),
             supported_eras: names,
             wire_versions: vec![-1; max + 1],
+            ..Default::default()
         })
         .0,
         format!("signer_registration.node_info.supported_eras[{max}]")
@@ -258,6 +261,7 @@ fn declared_lists_are_bounded_after_their_entries_are_checked() {
             software_version: "0.3.0".into(),
             supported_eras: eras(max + 1),
             wire_versions: vec![-1; max + 1],
+            ..Default::default()
         })
         .0,
         "signer_registration.node_info.wire_versions[0]"
@@ -268,6 +272,7 @@ fn declared_lists_are_bounded_after_their_entries_are_checked() {
         software_version: "0.3.0".into(),
         supported_eras: eras(max),
         wire_versions: (1..=max as i32).collect(),
+        ..Default::default()
     });
     let registration = v1::decode::<SignerRegistration>(&message.encode_to_vec()[..]).unwrap();
     let node_info = &registration.node_info;

@@ -16,7 +16,7 @@ use mithril_compat::domain::{EpochSettings, SignerRegistration, SingleSignature}
 use mithril_compat::samples;
 use mithril_compat::wire::json::{
     self, CardanoDbBeaconMessage, CardanoTransactionsSigningConfigMessage, EpochSettingsMessage,
-    JsonHeaders, JsonMessage, ProtocolParametersMessage, RegisterSignatureMessage,
+    JsonHeaders, JsonMessage, NodeInfoMessage, ProtocolParametersMessage, RegisterSignatureMessage,
     RegisterSignerMessage, SignedEntityTypeMessage, SignerMessage,
 };
 use mithril_compat::wire::{self, DowngradePolicy, MessageKind, WireVersion};
@@ -155,6 +155,8 @@ fn registration(snark: bool) -> RegisterSignerMessage {
         verification_key_for_snark,
         verification_key_signature_for_snark,
         proof_of_bound_possession_for_snark,
+        node_info: None,
+        node_info_signature: None,
         unknown_fields,
     }
 }
@@ -233,8 +235,27 @@ fn fixtures() -> Vec<(&'static str, Fixture)> {
         kes_period: None,
         ..registration(false)
     };
+    // A registration of this library's signers: the node info a KES signature covers travels
+    // in two members today's nodes ignore.
+    let signed_node_info = RegisterSignerMessage {
+        node_info: Some(NodeInfoMessage {
+            software_version: "0.4.0".to_owned(),
+            supported_eras: vec!["pythagoras".to_owned(), "lagrange".to_owned()],
+            wire_versions: vec![1, 2],
+            distribution_version: Some("2543.0".to_owned()),
+            database_version: Some(31),
+            protocol_versions: vec!["0.1.0".to_owned()],
+            unknown_fields: Default::default(),
+        }),
+        node_info_signature: Some(hex::encode(samples::bytes(73, 448))),
+        ..registration(true)
+    };
     vec![
         ("register_signer", Fixture::Signer(registration(false))),
+        (
+            "register_signer_signed_node_info",
+            Fixture::Signer(signed_node_info),
+        ),
         (
             "register_signer_with_snark",
             Fixture::Signer(registration(true)),

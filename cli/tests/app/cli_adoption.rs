@@ -3,7 +3,9 @@
 
 use std::process::{Command, Output};
 
-use mithril_compat::adoption::{FileStore, RecordStore, RegistrationRecord, RegistrationWire};
+use mithril_compat::adoption::{
+    FileStore, Provenance, RecordStore, RegistrationRecord, RegistrationWire,
+};
 use mithril_compat::domain::{Epoch, EraName, PartyId, SoftwareVersion, Stake, WireVersionId};
 
 fn run(args: &[&str]) -> Output {
@@ -77,6 +79,11 @@ fn adoption_report_reads_the_records_file() {
                         WireVersionId::new(if index == 0 { 1 } else { 2 }).unwrap(),
                     ),
                     supported_eras: eras.into_iter().map(|e| EraName::new(e).unwrap()).collect(),
+                    distribution_version: None,
+                    wire_versions: Vec::new(),
+                    database_version: None,
+                    protocol_versions: Vec::new(),
+                    provenance: Provenance::Verified,
                 })
                 .unwrap();
             store.put_signatures(Epoch(7), &party, 1).unwrap();

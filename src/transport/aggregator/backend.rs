@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use crate::adoption::{AdoptionMonitor, MemoryStore, RegistrationWire};
+use crate::adoption::{AdoptionMonitor, MemoryStore, Provenance, RegistrationWire};
 use crate::domain::{
     AggregateSignatureKind, AggregatorFeatures, Epoch, EpochSettings, EraName, Label, PartyId,
     ProtocolConfiguration, ProtocolParameters, SignedEntityKind, SignedMessage, SignerRegistration,
@@ -264,6 +264,11 @@ impl InMemoryBackend {
         )
     }
 
+    /// The provenance of a registration's declaration.
+    fn provenance(&self, registration: &SignerRegistration, wire: RegistrationWire) -> Provenance {
+        Provenance::unchecked(registration, wire)
+    }
+
     /// Runs `f` on the adoption monitor.
     pub fn with_monitor<R>(&self, f: impl FnOnce(&mut AdoptionMonitor<MemoryStore>) -> R) -> R {
         f(&mut self.lock().monitor)
@@ -301,9 +306,10 @@ impl SignerBackend for InMemoryBackend {
                     registration.party_id
                 ))
             })?;
+        let provenance = self.provenance(&registration, wire);
         inner
             .monitor
-            .record_registration(&registration, stake, wire)
+            .record_registration(&registration, stake, wire, provenance)
             .map_err(|error| BackendError::Internal(error.to_string()))?;
         inner.received += 1;
         let line = self.echo.then(|| {

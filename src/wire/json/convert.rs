@@ -8,15 +8,16 @@ use serde_json::Value;
 
 use super::message::{
     CardanoDbBeaconMessage, CardanoTransactionsSigningConfigMessage, EpochSettingsMessage,
-    JsonMessage, ProtocolParametersMessage, RegisterSignatureMessage, RegisterSignerMessage,
-    SignedEntityTypeMessage, SignerMessage,
+    JsonMessage, NodeInfoMessage, ProtocolParametersMessage, RegisterSignatureMessage,
+    RegisterSignerMessage, SignedEntityTypeMessage, SignerMessage,
 };
 use super::{JsonHeaders, private};
 use crate::domain::{
     BlockNumber, BlockNumberOffset, BoundedBytes, CardanoDbBeacon,
-    CardanoTransactionsSigningConfig, Epoch, EpochSettings, ImmutableFileNumber, KeyBytes, PartyId,
-    ProtocolParameters, SignatureBytes, SignedEntityType, SignedMessage, Signer,
-    SignerRegistration, SignerSet, SingleSignature, UnknownOrigin, UnknownVariant, WonIndexes,
+    CardanoTransactionsSigningConfig, Epoch, EpochSettings, EraName, ImmutableFileNumber, KeyBytes,
+    NodeInfo, PartyId, ProtocolParameters, SignatureBytes, SignedEntityType, SignedMessage, Signer,
+    SignerRegistration, SignerSet, SingleSignature, SoftwareVersion, UnknownOrigin, UnknownVariant,
+    WireVersionId, WonIndexes,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
 use crate::wire::{Downgrade, HubType};
@@ -85,8 +86,14 @@ impl JsonSpoke for SignerRegistration {
             verification_key_for_snark,
             verification_key_signature_for_snark,
             proof_of_bound_possession_for_snark,
+            node_info,
+            node_info_signature,
             unknown_fields: _,
         } = message;
+        let node_info = match node_info {
+            Some(member) => node_info_to_hub(member).within("node_info")?,
+            None => headers.node_info(),
+        };
         Ok(SignerRegistration {
             epoch: Epoch(*epoch),
             party_id: PartyId::new(party_id.as_str()).within("party_id")?,
@@ -100,7 +107,7 @@ impl JsonSpoke for SignerRegistration {
                 "operational_certificate",
             )?,
             kes_evolutions: *kes_period,
-            node_info: headers.node_info(),
+            node_info,
             verification_key_for_snark: optional_key(
                 verification_key_for_snark,
                 "verification_key_for_snark",
@@ -113,6 +120,7 @@ impl JsonSpoke for SignerRegistration {
                 proof_of_bound_possession_for_snark,
                 "proof_of_bound_possession_for_snark",
             )?,
+            node_info_signature: optional_key(node_info_signature, "node_info_signature")?,
         })
     }
 
@@ -131,12 +139,13 @@ impl JsonSpoke for SignerRegistration {
             verification_key_for_snark,
             verification_key_signature_for_snark,
             proof_of_bound_possession_for_snark,
+            node_info_signature,
         } = value;
-        if !node_info.supported_eras().is_empty() {
-            downgrade.drop_part(FieldPath::field("node_info").then("supported_eras"))?;
-        }
-        if !node_info.wire_versions().is_empty() {
-            downgrade.drop_part(FieldPath::field("node_info").then("wire_versions"))?;
+        // A signed declaration travels whole, in two members today's nodes ignore; an unsigned
+        // one keeps today's shape: the software version in a header, the rest dropped.
+        let signed = node_info_signature.is_some();
+        if !signed {
+            drop_undeclarable(node_info, downgrade)?;
         }
         let message = RegisterSignerMessage {
             epoch: epoch.0,
@@ -150,9 +159,110 @@ impl JsonSpoke for SignerRegistration {
                 verification_key_signature_for_snark,
             ),
             proof_of_bound_possession_for_snark: optional_hex(proof_of_bound_possession_for_snark),
+            node_info: signed.then(|| node_info_from_hub(node_info)),
+            node_info_signature: optional_hex(node_info_signature),
             unknown_fields: Default::default(),
         };
         Ok((message, JsonHeaders::for_node_info(node_info)))
+    }
+}
+
+/// Reports the parts of an unsigned node info that today's JSON cannot carry.
+fn drop_undeclarable(node_info: &NodeInfo, downgrade: &mut Downgrade) -> Result<(), WireError> {
+    let path = |field| FieldPath::field("node_info").then(field);
+    if !node_info.supported_eras().is_empty() {
+        downgrade.drop_part(path("supported_eras"))?;
+    }
+    if !node_info.wire_versions().is_empty() {
+        downgrade.drop_part(path("wire_versions"))?;
+    }
+    if node_info.distribution_version().is_some() {
+        downgrade.drop_part(path("distribution_version"))?;
+    }
+    if node_info.database_version().is_some() {
+        downgrade.drop_part(path("database_version"))?;
+    }
+    if !node_info.protocol_versions().is_empty() {
+        downgrade.drop_part(path("protocol_versions"))?;
+    }
+    Ok(())
+}
+
+/// Checks the `node_info` member of a registration.
+fn node_info_to_hub(member: &NodeInfoMessage) -> Result<NodeInfo, ValidationError> {
+    let NodeInfoMessage {
+        software_version,
+        supported_eras,
+        wire_versions,
+        distribution_version,
+        database_version,
+        protocol_versions,
+        unknown_fields: _,
+    } = member;
+    let eras = supported_eras
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            EraName::new(name.as_str())
+                .at_index(index)
+                .within("supported_eras")
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let wires = wire_versions
+        .iter()
+        .enumerate()
+        .map(|(index, number)| {
+            WireVersionId::new(*number)
+                .at_index(index)
+                .within("wire_versions")
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let protocols = protocol_versions
+        .iter()
+        .enumerate()
+        .map(|(index, version)| {
+            SoftwareVersion::new(version.as_str())
+                .at_index(index)
+                .within("protocol_versions")
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let distribution = distribution_version
+        .as_deref()
+        .map(SoftwareVersion::new)
+        .transpose()
+        .within("distribution_version")?;
+    NodeInfo::new(
+        SoftwareVersion::new(software_version.as_str()).within("software_version")?,
+        eras,
+        wires,
+    )?
+    .with_distribution_version(distribution)
+    .with_database_version(*database_version)
+    .with_protocol_versions(protocols)
+}
+
+/// The `node_info` member of a signed registration.
+fn node_info_from_hub(node_info: &NodeInfo) -> NodeInfoMessage {
+    NodeInfoMessage {
+        software_version: node_info.software_version().to_string(),
+        supported_eras: node_info
+            .supported_eras()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        wire_versions: node_info
+            .wire_versions()
+            .iter()
+            .map(|id| id.number())
+            .collect(),
+        distribution_version: node_info.distribution_version().map(ToString::to_string),
+        database_version: node_info.database_version(),
+        protocol_versions: node_info
+            .protocol_versions()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        unknown_fields: Default::default(),
     }
 }
 

@@ -215,6 +215,7 @@ fn member(key: &str) -> &'static str {
     };
     [
         RegisterSignerMessage::MEMBERS,
+        NodeInfoMessage::MEMBERS,
         SignerMessage::MEMBERS,
         CardanoDbBeaconMessage::MEMBERS,
         RegisterSignatureMessage::MEMBERS,
@@ -251,6 +252,19 @@ object! {
         "verification_key_for_snark",
         "verification_key_signature_for_snark",
         "proof_of_bound_possession_for_snark",
+        "node_info",
+        "node_info_signature",
+    ]
+    nested |message, prefix, into| {
+        unknown_paths_of(&message.node_info, format!("{prefix}.node_info"), into);
+    };
+    NodeInfoMessage: [
+        "software_version",
+        "supported_eras",
+        "wire_versions",
+        "distribution_version",
+        "database_version",
+        "protocol_versions",
     ];
     SignerMessage: [
         "party_id",
@@ -333,11 +347,44 @@ pub struct RegisterSignerMessage {
     /// key (a Schnorr signature; `mithril-common` 0.8).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proof_of_bound_possession_for_snark: Option<String>,
+    /// `node_info`: what the signer's software supports, written beside a
+    /// `node_info_signature` (a member of this library; today's nodes ignore it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_info: Option<NodeInfoMessage>,
+    /// `node_info_signature`: hex of the pool's KES signature of the node info statement (a
+    /// member of this library; today's nodes ignore it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_info_signature: Option<String>,
     /// Members this build does not declare, kept as received.
     #[serde(
         flatten,
         serialize_with = "unknown_members::<RegisterSignerMessage, _>"
     )]
+    pub unknown_fields: UnknownFields,
+}
+
+/// The `node_info` member of a registration: the declaration a `node_info_signature` covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfoMessage {
+    /// `software_version`: the node's software version.
+    pub software_version: String,
+    /// `supported_eras`: the eras the software can run.
+    #[serde(default)]
+    pub supported_eras: Vec<String>,
+    /// `wire_versions`: the numbers of the wire versions the software speaks.
+    #[serde(default)]
+    pub wire_versions: Vec<u32>,
+    /// `distribution_version`: the Mithril distribution the software comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution_version: Option<String>,
+    /// `database_version`: the schema version of the node's own database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_version: Option<u64>,
+    /// `protocol_versions`: the certificate protocol versions the software can sign.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub protocol_versions: Vec<String>,
+    /// Members this build does not declare, kept as received.
+    #[serde(flatten, serialize_with = "unknown_members::<NodeInfoMessage, _>")]
     pub unknown_fields: UnknownFields,
 }
 
@@ -589,8 +636,9 @@ mod tests {
 
     #[test]
     fn members_name_every_declared_field() {
-        let registration = golden("register_signer_with_snark");
+        let registration = golden("register_signer_signed_node_info");
         members_are_the_declared_fields::<RegisterSignerMessage>(&registration);
+        members_are_the_declared_fields::<NodeInfoMessage>(&registration["node_info"]);
         let settings = golden("epoch_settings");
         members_are_the_declared_fields::<EpochSettingsMessage>(&settings);
         members_are_the_declared_fields::<SignerMessage>(&settings["current_signers"][0]);

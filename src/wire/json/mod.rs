@@ -126,8 +126,8 @@ pub use aggregator::{
 pub use convert::JsonSpoke;
 pub use message::{
     CardanoDbBeaconMessage, CardanoTransactionsSigningConfigMessage, EpochSettingsMessage,
-    JsonMessage, ProtocolParametersMessage, RegisterSignatureMessage, RegisterSignerMessage,
-    SignedEntityTypeMessage, SignerMessage, UnknownFields,
+    JsonMessage, NodeInfoMessage, ProtocolParametersMessage, RegisterSignatureMessage,
+    RegisterSignerMessage, SignedEntityTypeMessage, SignerMessage, UnknownFields,
 };
 
 /// The name of the wire in errors (`… has no representation in json`).

@@ -43,6 +43,7 @@ impl Spoke<SignerRegistration> for V1 {
             verification_key_for_snark,
             verification_key_signature_for_snark,
             proof_of_bound_possession_for_snark,
+            node_info_signature,
         } = pb;
         Ok(SignerRegistration {
             epoch: Epoch(epoch),
@@ -71,6 +72,7 @@ impl Spoke<SignerRegistration> for V1 {
                 proof_of_bound_possession_for_snark,
                 "proof_of_bound_possession_for_snark",
             )?,
+            node_info_signature: optional_key(node_info_signature, "node_info_signature")?,
         })
     }
 
@@ -86,6 +88,7 @@ impl Spoke<SignerRegistration> for V1 {
             verification_key_for_snark,
             verification_key_signature_for_snark,
             proof_of_bound_possession_for_snark,
+            node_info_signature,
         } = value;
         Ok(pb::SignerRegistration {
             epoch: epoch.0,
@@ -102,6 +105,7 @@ impl Spoke<SignerRegistration> for V1 {
             proof_of_bound_possession_for_snark: optional_key_bytes(
                 proof_of_bound_possession_for_snark,
             ),
+            node_info_signature: optional_key_bytes(node_info_signature),
         })
     }
 }
@@ -111,16 +115,36 @@ fn node_info_to_hub(pb: &mut pb::NodeInfo) -> Result<NodeInfo, ValidationError> 
         software_version,
         supported_eras,
         wire_versions,
+        distribution_version,
+        database_version,
+        protocol_versions,
     } = pb;
-    shared::node_info_to_hub(software_version, supported_eras, wire_versions)
+    shared::node_info_to_hub(shared::NodeInfoFields {
+        software_version,
+        supported_eras,
+        wire_versions,
+        distribution_version,
+        database_version: *database_version,
+        protocol_versions,
+    })
 }
 
 fn node_info_from_hub(value: &NodeInfo) -> pb::NodeInfo {
-    let (software_version, supported_eras, wire_versions) = shared::node_info_fields(value);
+    let shared::NodeInfoParts {
+        software_version,
+        supported_eras,
+        wire_versions,
+        distribution_version,
+        database_version,
+        protocol_versions,
+    } = shared::node_info_parts(value);
     pb::NodeInfo {
         software_version,
         supported_eras,
         wire_versions,
+        distribution_version,
+        database_version,
+        protocol_versions,
     }
 }
 

@@ -23,7 +23,7 @@ use crate::domain::{
     WonIndexes,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
-use crate::wire::shared::{self, ConvertedSigners, missing, optional_key};
+use crate::wire::shared::{self, ConvertedSigners, missing, optional_key, optional_key_bytes};
 use crate::wire::{Downgrade, Spoke};
 
 /// The key material v2 groups per proof system, as the hub holds it.
@@ -188,6 +188,7 @@ impl Spoke<SignerRegistration> for V2 {
             snark_key,
             pool_certification,
             mut node_info,
+            node_info_signature,
         } = pb;
         let KeyMaterial {
             verification_key,
@@ -214,6 +215,7 @@ impl Spoke<SignerRegistration> for V2 {
             verification_key_for_snark,
             verification_key_signature_for_snark,
             proof_of_bound_possession_for_snark,
+            node_info_signature: optional_key(node_info_signature, "node_info_signature")?,
         })
     }
 
@@ -232,6 +234,7 @@ impl Spoke<SignerRegistration> for V2 {
             verification_key_for_snark,
             verification_key_signature_for_snark,
             proof_of_bound_possession_for_snark,
+            node_info_signature,
         } = value;
         let GroupedKeys {
             concatenation_key,
@@ -257,6 +260,7 @@ impl Spoke<SignerRegistration> for V2 {
             snark_key,
             pool_certification,
             node_info: Some(node_info_from_hub(node_info)),
+            node_info_signature: optional_key_bytes(node_info_signature),
         })
     }
 }
@@ -266,16 +270,36 @@ fn node_info_to_hub(pb: &mut pb::NodeInfo) -> Result<NodeInfo, ValidationError> 
         software_version,
         supported_eras,
         wire_versions,
+        distribution_version,
+        database_version,
+        protocol_versions,
     } = pb;
-    shared::node_info_to_hub(software_version, supported_eras, wire_versions)
+    shared::node_info_to_hub(shared::NodeInfoFields {
+        software_version,
+        supported_eras,
+        wire_versions,
+        distribution_version,
+        database_version: *database_version,
+        protocol_versions,
+    })
 }
 
 fn node_info_from_hub(value: &NodeInfo) -> pb::NodeInfo {
-    let (software_version, supported_eras, wire_versions) = shared::node_info_fields(value);
+    let shared::NodeInfoParts {
+        software_version,
+        supported_eras,
+        wire_versions,
+        distribution_version,
+        database_version,
+        protocol_versions,
+    } = shared::node_info_parts(value);
     pb::NodeInfo {
         software_version,
         supported_eras,
         wire_versions,
+        distribution_version,
+        database_version,
+        protocol_versions,
     }
 }
 

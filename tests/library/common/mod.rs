@@ -153,20 +153,34 @@ pub fn node_info() -> impl Strategy<Value = NodeInfo> {
         "[!-~]{1,64}",
         vec("[a-z0-9_-]{1,32}", 0..4),
         vec(1u32..=WireVersionId::MAX, 0..4),
+        proptest::option::of("[!-~]{1,64}"),
+        proptest::option::of(any::<u64>()),
+        vec("[!-~]{1,64}", 0..3),
     )
-        .prop_map(|(version, eras, wire_versions)| {
-            NodeInfo::new(
-                SoftwareVersion::new(version).unwrap(),
-                eras.into_iter()
-                    .map(|name| EraName::new(name).unwrap())
-                    .collect(),
-                wire_versions
-                    .into_iter()
-                    .map(|number| WireVersionId::new(number).unwrap())
-                    .collect(),
-            )
-            .unwrap()
-        })
+        .prop_map(
+            |(version, eras, wire_versions, distribution, database, protocols)| {
+                NodeInfo::new(
+                    SoftwareVersion::new(version).unwrap(),
+                    eras.into_iter()
+                        .map(|name| EraName::new(name).unwrap())
+                        .collect(),
+                    wire_versions
+                        .into_iter()
+                        .map(|number| WireVersionId::new(number).unwrap())
+                        .collect(),
+                )
+                .unwrap()
+                .with_distribution_version(distribution.map(|v| SoftwareVersion::new(v).unwrap()))
+                .with_database_version(database)
+                .with_protocol_versions(
+                    protocols
+                        .into_iter()
+                        .map(|v| SoftwareVersion::new(v).unwrap())
+                        .collect(),
+                )
+                .unwrap()
+            },
+        )
 }
 
 /// Key material as the hub holds it, in the given shape.
@@ -240,20 +254,28 @@ pub fn keys(shape: Shape) -> impl Strategy<Value = Keys> {
 }
 
 pub fn signer_registration(shape: Shape) -> impl Strategy<Value = SignerRegistration> {
-    (any::<u64>(), party_id(), keys(shape), node_info()).prop_map(
-        |(epoch, party_id, keys, node_info)| SignerRegistration {
-            epoch: Epoch(epoch),
-            party_id,
-            verification_key: keys.verification_key,
-            verification_key_signature: keys.verification_key_signature,
-            operational_certificate: keys.operational_certificate,
-            kes_evolutions: keys.kes_evolutions,
-            node_info,
-            verification_key_for_snark: keys.verification_key_for_snark,
-            verification_key_signature_for_snark: keys.verification_key_signature_for_snark,
-            proof_of_bound_possession_for_snark: keys.proof_of_bound_possession_for_snark,
-        },
+    (
+        any::<u64>(),
+        party_id(),
+        keys(shape),
+        node_info(),
+        proptest::option::of(key_bytes()),
     )
+        .prop_map(|(epoch, party_id, keys, node_info, node_info_signature)| {
+            SignerRegistration {
+                epoch: Epoch(epoch),
+                party_id,
+                verification_key: keys.verification_key,
+                verification_key_signature: keys.verification_key_signature,
+                operational_certificate: keys.operational_certificate,
+                kes_evolutions: keys.kes_evolutions,
+                node_info,
+                verification_key_for_snark: keys.verification_key_for_snark,
+                verification_key_signature_for_snark: keys.verification_key_signature_for_snark,
+                proof_of_bound_possession_for_snark: keys.proof_of_bound_possession_for_snark,
+                node_info_signature,
+            }
+        })
 }
 
 /// One encoded protobuf field with a number at least `first_unknown_tag`.
