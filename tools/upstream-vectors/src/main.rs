@@ -1,7 +1,7 @@
 //! Golden test-vector generator backed by the published `mithril-common` crate.
 //!
-//! Writes `protocol_messages.json`, `era_markers.json`, `messages.json` and
-//! `certificate_chain.json` into the folder given
+//! Writes `protocol_messages.json`, `era_markers.json`, `messages.json`,
+//! `certificate_chain.json` and `pool_certification.json` into the folder given
 //! as the only argument. Every value is produced by upstream code (or, for the few formats that
 //! live in unpublished upstream crates, by a structure declared here with the same fields and
 //! serde attributes, see `era_markers.rs`), so the files pin what Mithril itself writes.
@@ -11,6 +11,7 @@ mod data;
 mod era_markers;
 mod messages;
 mod output;
+mod pool_certification;
 mod protocol_messages;
 mod retriever;
 
@@ -46,6 +47,9 @@ fn main() -> anyhow::Result<()> {
 
     let chain = runtime.block_on(certificates::generate())?;
     output::write_json(&out_dir.join("certificate_chain.json"), &chain)?;
+
+    let pools = pool_certification::generate()?;
+    output::write_json(&out_dir.join("pool_certification.json"), &pools)?;
 
     eprintln!(
         "wrote {} protocol-message vectors ({} rigid), {} era payloads, {} messages to {}",
