@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mithril_compat::adoption::{
-    AdoptionMonitor, MemoryStore, RecordStore, RegistrationRecord, RegistrationWire,
+    AdoptionMonitor, MemoryStore, Provenance, RecordStore, RegistrationRecord, RegistrationWire,
     certificate_odds, minimum_stake_share,
 };
 use mithril_compat::domain::{
@@ -39,6 +39,11 @@ fn store() -> MemoryStore {
                         WireVersionId::new(if upgraded { 2 } else { 1 }).unwrap(),
                     ),
                     supported_eras: eras.clone(),
+                    distribution_version: None,
+                    wire_versions: Vec::new(),
+                    database_version: None,
+                    protocol_versions: Vec::new(),
+                    provenance: Provenance::Verified,
                 })
                 .unwrap();
             store.put_signatures(Epoch(epoch), &party, 4).unwrap();

@@ -25,6 +25,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod adoption;
+#[cfg(feature = "kes")]
+#[cfg_attr(docsrs, doc(cfg(feature = "kes")))]
+pub mod cardano;
 pub mod domain;
 pub mod era;
 pub mod error;

@@ -40,7 +40,12 @@ enum Expect {
 
 use Expect::*;
 
+/// What releases before 0.2.0 lack: the SNARK keys, and everything added since.
 const SNARK_KEYS: &[&str] = &[
+    "node_info.database_version",
+    "node_info.distribution_version",
+    "node_info.protocol_versions",
+    "node_info_signature",
     "proof_of_bound_possession_for_snark",
     "verification_key_for_snark",
     "verification_key_signature_for_snark",
@@ -53,8 +58,16 @@ const SIGNER_SNARK_KEYS: &[&str] = &[
     "next_signers[].verification_key_for_snark",
     "next_signers[].verification_key_signature_for_snark",
 ];
-/// Added in release 0.4.0: the SNARK key's proof of bound possession.
-const PROOF: &[&str] = &["proof_of_bound_possession_for_snark"];
+/// Added in release 0.4.0: the SNARK key's proof of bound possession, the three versions a node
+/// info declares beside software, eras and wire, and the pool's signature of the node info.
+/// Older readers decode registrations that carry them, without them.
+const PROOF: &[&str] = &[
+    "node_info.database_version",
+    "node_info.distribution_version",
+    "node_info.protocol_versions",
+    "node_info_signature",
+    "proof_of_bound_possession_for_snark",
+];
 const SIGNER_PROOF: &[&str] = &[
     "current_signers[].proof_of_bound_possession_for_snark",
     "next_signers[].proof_of_bound_possession_for_snark",

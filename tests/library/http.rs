@@ -636,7 +636,11 @@ async fn the_client_negotiates_the_newest_common_version_and_falls_back_to_json(
     let mut client = HttpClient::builder(&json_only.base()).build().unwrap();
     client.discover().await.unwrap();
     assert_eq!(client.negotiated(), Format::Json);
-    let sent = client.register_signer(&registration).await.unwrap();
+    let unsigned = SignerRegistration {
+        node_info_signature: None,
+        ..registration.clone()
+    };
+    let sent = client.register_signer(&unsigned).await.unwrap();
     assert_eq!(sent.format, Format::Json);
     assert_eq!(sent.outcome, RegisterSignerOutcome::Registered);
     assert!(

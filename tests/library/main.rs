@@ -30,6 +30,7 @@ mod json_today;
 mod json_wire;
 mod mithril_formats;
 mod one_pass_decode;
+mod pool_certification;
 mod relay;
 mod roundtrip;
 mod signed_payloads;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use mithril_compat::domain::ProofSystem;
+use mithril_compat::domain::{NetworkMagic, ProofSystem};
 use mithril_compat::wire::{self, HubMessage, MessageKind, WireVersion};
 
 fn payloads_of(message: &HubMessage) -> Vec<(String, Vec<u8>)> {
@@ -23,6 +23,15 @@ fn payloads_of(message: &HubMessage) -> Vec<(String, Vec<u8>)> {
                 };
                 (part.to_owned(), bytes.to_vec())
             })
+            // The node info statement, as a signer on preprod signs it.
+            .chain([(
+                "kes/node_info@preprod".to_owned(),
+                registration.node_info.signed_bytes(
+                    NetworkMagic::PREPROD,
+                    registration.epoch,
+                    &registration.party_id,
+                ),
+            )])
             .collect(),
         HubMessage::SingleSignature(signature) => {
             vec![("stm".to_owned(), signature.signed_payload().to_vec())]
