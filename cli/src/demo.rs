@@ -23,6 +23,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use ed25519_dalek::SigningKey;
 use mithril_stm::{
     AggregateSignature, AggregateSignatureType, AggregateVerificationKey, AncillaryGenesisData,
     AncillaryProofInput, Clerk, ClosedKeyRegistration, Initializer, KeyRegistration,
@@ -32,9 +33,10 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use mithril_compat::adoption::{
-    AdoptionMonitor, AdoptionReport, GateConfig, GateState, MemoryStore, Provenance,
+    AdoptionMonitor, AdoptionReport, GateConfig, GateState, MemoryStore, ProvenanceClass,
     ReadinessConfig, RegistrationWire, era_signal,
 };
+use mithril_compat::cardano::{KES_PERIODS, PoolKeys, certify};
 use mithril_compat::domain::{
     Epoch, EpochSettings, HashScheme, KeyBytes, NodeInfo, PartKey, PartyId, ProtocolMessage,
     ProtocolParameters, SignatureBytes, SignedEntityType, SignedMessage, Signer as HubSigner,
@@ -237,7 +239,10 @@ pub struct EpochRow {
     pub v1_software_share: f64,
     /// Share of registered stake running the v2-capable release.
     pub v2_software_share: f64,
-    /// Ready share for lagrange (declared and signed recently).
+    /// Share of registered stake whose node info is signed by its pool and verified (the only
+    /// declarations readiness counts).
+    pub verified_share: f64,
+    /// Ready share for lagrange (declared with a verified signature, and signed recently).
     pub ready_share: f64,
     /// Probability of an epoch without certificate if only the ready stake (less the margin)
     /// signs.
@@ -324,6 +329,13 @@ struct Pool {
     party_id: PartyId,
     stake: u64,
     upgrade_epoch: Option<u64>,
+    /// The pool's cold key, operational certificate and KES key.
+    keys: PoolKeys,
+}
+
+/// One KES period per demo epoch: a pool's key evolves every epoch.
+fn kes_period(epoch: u64) -> u64 {
+    epoch
 }
 
 fn pools(config: &DemoConfig) -> Vec<Pool> {
@@ -352,12 +364,18 @@ fn pools(config: &DemoConfig) -> Vec<Pool> {
                 let noise = (rng.next_u64() % 3) as f64 - 1.0;
                 first + ((position * spread as f64) + noise).max(0.0) as u64
             });
+            // Each pool's keys, generated at start-up: its pool id is its party id.
+            let mut cold = [0; 32];
+            let mut kes = [0; 32];
+            rng.fill_bytes(&mut cold);
+            rng.fill_bytes(&mut kes);
+            let keys = PoolKeys::new(SigningKey::from_bytes(&cold), kes, 0, kes_period(0));
             Pool {
-                party_id: mithril_compat::samples::pool_id(
-                    config.seed.wrapping_mul(1000) + rank as u64,
-                ),
+                party_id: PartyId::new(keys.pool_id().to_bech32())
+                    .expect("a pool id is a party id"),
                 stake,
                 upgrade_epoch,
+                keys,
             }
         })
         .collect()
@@ -713,7 +731,18 @@ impl<'a> Demo<'a> {
         log: &mut EpochLog,
     ) -> Result<Vec<Registered>, DemoError> {
         let mut registered = Vec::new();
-        for (index, pool) in self.pools.iter().enumerate() {
+        let period = kes_period(log.epoch);
+        for index in 0..self.pools.len() {
+            // The pool's KES key evolves with the chain; an operator renews the certificate
+            // before the key runs out of periods.
+            let keys = &mut self.pools[index].keys;
+            if period.saturating_sub(keys.certificate().start_kes_period()) >= KES_PERIODS {
+                let mut seed = [0; 32];
+                self.rng.fill_bytes(&mut seed);
+                keys.renew(seed, period);
+            }
+            keys.evolve_to_period(period).map_err(setup)?;
+            let pool = &self.pools[index];
             let upgraded = pool.upgrade_epoch.is_some_and(|at| at <= log.epoch);
             let (info, speaks) = node_info(upgraded);
             let style = self.config.transport.style(index, upgraded);
@@ -722,7 +751,7 @@ impl<'a> Demo<'a> {
             let key = initializer
                 .get_verification_key_proof_of_possession_for_concatenation()
                 .to_canonical_bytes();
-            let registration = SignerRegistration {
+            let mut registration = SignerRegistration {
                 epoch: Epoch(log.epoch),
                 party_id: pool.party_id.clone(),
                 verification_key: KeyBytes::new(key.to_vec()).expect("192 bytes"),
@@ -735,11 +764,22 @@ impl<'a> Demo<'a> {
                 proof_of_bound_possession_for_snark: None,
                 node_info_signature: None,
             };
+            // Every pool certifies its keys as Mithril requires; the upgraded release also
+            // signs its node info, which the release before it did not.
+            if upgraded {
+                pool.keys
+                    .certify(&mut registration, self.network)
+                    .map_err(setup)?;
+            } else {
+                pool.keys.certify_keys(&mut registration).map_err(setup)?;
+            }
             match link.register_signer(&registration).await? {
                 Registration::Accepted { warned } => {
                     log.warned += usize::from(warned);
-                    // What the aggregator learnt: a JSON registration declares no eras.
-                    let received = if link.wire() == RegistrationWire::Json {
+                    // What the aggregator learnt: today's JSON carries an unsigned declaration's
+                    // software version only; a signed one travels whole.
+                    let unsigned = registration.node_info_signature.is_none();
+                    let received = if link.wire() == RegistrationWire::Json && unsigned {
                         SignerRegistration {
                             node_info: NodeInfo::new(
                                 registration.node_info.software_version().clone(),
@@ -757,7 +797,7 @@ impl<'a> Demo<'a> {
                             &received,
                             Stake(pool.stake),
                             link.wire(),
-                            Provenance::unchecked(&received, link.wire()),
+                            certify(&received, link.wire(), self.network),
                         )
                         .map_err(setup)?;
                     registered.push(Registered {
@@ -1133,6 +1173,11 @@ impl<'a> Demo<'a> {
             era: log.era.name().to_owned(),
             v1_software_share: share(V1_RELEASE),
             v2_software_share: share(V2_RELEASE),
+            verified_share: adoption
+                .tally
+                .by_provenance
+                .get(ProvenanceClass::Verified.name())
+                .map_or(0.0, |share| share.share),
             ready_share: readiness.ready_share,
             failure_probability: readiness.odds.failure,
             signatures_by_wire: log.signatures,
@@ -1198,10 +1243,10 @@ struct Aggregator {
 impl Aggregator {
     /// Starts serving every wire version, with the stakes of the demo's pools.
     async fn start(demo: &Demo<'_>) -> Result<Self, DemoError> {
-        let backend = Arc::new(InMemoryBackend::new(
-            demo.parameters,
-            Era::Lagrange.era_name(),
-        ));
+        let backend = Arc::new(
+            InMemoryBackend::new(demo.parameters, Era::Lagrange.era_name())
+                .with_certification(demo.network),
+        );
         backend.set_stakes(
             demo.pools
                 .iter()
@@ -1542,8 +1587,9 @@ impl DemoReport {
     /// The per-epoch table and the summary, for people: one column of accepted signatures per
     /// wire version.
     pub fn table(&self) -> String {
-        let mut out =
-            String::from("epoch  era         stake v1   stake v2   ready   P(no certificate)");
+        let mut out = String::from(
+            "epoch  era         stake v1   stake v2   verified   ready   P(no certificate)",
+        );
         let json = self.transport != Transport::Grpc;
         if json {
             out.push_str("  sigs json");
@@ -1554,11 +1600,12 @@ impl DemoReport {
         out.push_str("  rejected  warned  refused  gate       certificate  chain\n");
         for row in &self.rows {
             out.push_str(&format!(
-                "{:>5}  {:<10}  {:>7.1}%   {:>7.1}%  {:>5.1}%   {:>17}",
+                "{:>5}  {:<10}  {:>7.1}%   {:>7.1}%   {:>7.1}%  {:>5.1}%   {:>17}",
                 row.epoch,
                 row.era,
                 row.v1_software_share * 100.0,
                 row.v2_software_share * 100.0,
+                row.verified_share * 100.0,
                 row.ready_share * 100.0,
                 format!("{:.1e}", row.failure_probability),
             ));

@@ -1,6 +1,5 @@
 //! The adoption report in the Prometheus text exposition format (feature `metrics`).
 
-use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -10,7 +9,6 @@ use prometheus_client::registry::Registry;
 
 use super::gate::GateState;
 use super::report::AdoptionReport;
-use super::tally::Share;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ShareLabels {
@@ -40,20 +38,15 @@ impl AdoptionReport {
         let signers = Family::<ShareLabels, FloatGauge>::default();
         registry.register(
             "stake_share",
-            "Share of the epoch's registered stake, by software version, wire and era",
+            "Share of the epoch's registered stake, by each declared version, wire, era and provenance",
             share.clone(),
         );
         registry.register(
             "signers",
-            "Registered signers, by software version, wire and era",
+            "Registered signers, by each declared version, wire, era and provenance",
             signers.clone(),
         );
-        let dimensions: [(&str, &BTreeMap<String, Share>); 3] = [
-            ("software_version", &self.tally.by_software_version),
-            ("wire", &self.tally.by_wire),
-            ("era", &self.tally.by_era),
-        ];
-        for (dimension, values) in dimensions {
+        for (dimension, values) in self.tally.dimensions() {
             for (value, entry) in values {
                 let labels = ShareLabels {
                     dimension: dimension.to_owned(),
@@ -82,6 +75,11 @@ impl AdoptionReport {
                     "ready_stake_share",
                     "Share of stake that declares the era and signed recently",
                     readiness.ready_share,
+                ),
+                (
+                    "uncounted_stake_share",
+                    "Share of stake that declares the era with a provenance the readiness does not count",
+                    readiness.uncounted_share,
                 ),
                 (
                     "effective_stake_share",

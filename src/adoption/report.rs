@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::gate::{Gate, GateState};
 use super::readiness::Readiness;
-use super::tally::{ExclusionReason, Share, Tally};
+use super::tally::{ExclusionReason, Tally, UNDECLARED};
 use crate::domain::{Epoch, EraName};
 
 /// The gate's state, as reported.
@@ -74,12 +74,15 @@ impl fmt::Display for AdoptionReport {
             "adoption at epoch {}: {} signers, {} lovelace registered",
             tally.epoch, tally.signers, tally.total_stake
         )?;
-        let dimensions: [(&str, &BTreeMap<String, Share>); 3] = [
-            ("software version", &tally.by_software_version),
-            ("wire", &tally.by_wire),
-            ("supported era", &tally.by_era),
-        ];
-        for (title, values) in dimensions {
+        for (name, values) in tally.dimensions() {
+            // A version nobody declares says nothing: left out, as are empty breakdowns.
+            if values.is_empty() || (values.len() == 1 && values.contains_key(UNDECLARED)) {
+                continue;
+            }
+            let title = match name {
+                "era" => "supported era".to_owned(),
+                other => other.replace('_', " "),
+            };
             writeln!(f, "  {title:<18} {:>8} {:>8}", "signers", "stake")?;
             for (value, share) in values {
                 writeln!(
@@ -106,9 +109,10 @@ impl fmt::Display for AdoptionReport {
         if let Some(readiness) = &self.readiness {
             writeln!(
                 f,
-                "  era {}: declared {}, ready {}, effective {}, P(certificate) {}; floor {}, quorum {} -> {}",
+                "  era {}: declared {} ({} not counted for its provenance), ready {}, effective {}, P(certificate) {}; floor {}, quorum {} -> {}",
                 readiness.era,
                 percent(readiness.declared_share),
+                percent(readiness.uncounted_share),
                 percent(readiness.ready_share),
                 percent(readiness.effective_share),
                 format_probability(readiness.odds.success, readiness.odds.failure),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::provenance::Provenance;
+use super::provenance::{Provenance, ProvenanceClass};
 use super::store::{RecordStore, RegistrationRecord};
 
 /// The key under which a tally counts signers that declare no value of a version.
@@ -159,7 +159,11 @@ impl Tally {
             by_database_version: BTreeMap::new(),
             by_protocol_version: BTreeMap::new(),
             by_era: BTreeMap::new(),
-            by_provenance: BTreeMap::new(),
+            // Every class is listed, zero or not, so a report always shows all three.
+            by_provenance: ProvenanceClass::ALL
+                .iter()
+                .map(|class| (class.to_string(), Share::default()))
+                .collect(),
             by_unverified_reason: BTreeMap::new(),
             excluded: Vec::new(),
             counted: Vec::new(),

@@ -8,15 +8,15 @@ use crate::domain::{Epoch, NetworkMagic, SignerRegistration};
 /// bytes (verification key ‖ proof of possession, 192 bytes for a BLS key).
 ///
 /// A key held as the JSON text today's JSON API carries (`{"vk":[…],"pop":[…]}`, as
-/// `mithril-common` 0.8 writes it) is read back to its canonical bytes; any other bytes are taken
-/// as canonical already.
+/// `mithril-common` 0.8 writes it) is read back to its canonical bytes; any other bytes, and
+/// any 192 bytes whatever their first byte, are taken as canonical already.
 pub fn verification_key_message(key: &[u8]) -> Result<Vec<u8>, PoolKeyError> {
     #[derive(serde::Deserialize)]
     struct JsonKey {
         vk: Vec<u8>,
         pop: Vec<u8>,
     }
-    if key.first() != Some(&b'{') {
+    if key.len() == CANONICAL_KEY_LEN || key.first() != Some(&b'{') {
         return Ok(key.to_vec());
     }
     let json: JsonKey = serde_json::from_slice(key)
@@ -30,6 +30,9 @@ pub fn verification_key_message(key: &[u8]) -> Result<Vec<u8>, PoolKeyError> {
     }
     Ok([json.vk, json.pop].concat())
 }
+
+/// Size of a BLS verification key and its proof of possession, in canonical bytes.
+const CANONICAL_KEY_LEN: usize = 192;
 
 fn reason(error: PoolKeyError) -> UnverifiedReason {
     match error {

@@ -26,9 +26,11 @@ impl KesSignature {
     }
 
     /// Reads a signature raw ([`Self::SIZE`] bytes) or as the JSON text today's JSON API
-    /// carries (hex-encoded) in `verification_key_signature` (first byte `{`).
+    /// carries (hex-encoded) in `verification_key_signature` (an object, about 1.8 KB).
+    ///
+    /// The length decides, not the first byte: a raw signature may well start with `{`.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, PoolKeyError> {
-        if bytes.first() == Some(&b'{') {
+        if bytes.len() != Self::SIZE && bytes.first() == Some(&b'{') {
             return serde_json::from_slice(bytes)
                 .map(Self)
                 .map_err(|error| malformed(error.to_string()));

@@ -168,15 +168,45 @@ impl PoolKeys {
         self.kes_key.evolve_to(evolutions)
     }
 
-    /// Certifies a registration as a signer of this library does: sets the party id, the
-    /// operational certificate (CBOR), the KES evolutions, the KES signature of the verification
-    /// key (as Mithril's signer makes it: over the key's canonical bytes) and of the SNARK key
-    /// when there is one, and the signature of the node info statement on `network`.
+    /// Renews the pool's operational certificate, as an operator does before its KES key
+    /// expires: a new KES key from `kes_seed`, certified from `start_kes_period` with the next
+    /// counter.
+    pub fn renew(&mut self, kes_seed: [u8; 32], start_kes_period: u64) {
+        self.kes_key = KesSigningKey::from_seed(kes_seed);
+        self.certificate = OperationalCertificate::issue(
+            *self.kes_key.verification_key(),
+            self.certificate.issue_number().saturating_add(1),
+            start_kes_period,
+            &self.cold_key,
+        );
+    }
+
+    /// Certifies a registration and signs its node info: [`Self::certify_keys`], then the KES
+    /// signature of the node info statement on `network`
+    /// ([`NodeInfo::signed_bytes`](crate::domain::NodeInfo::signed_bytes)). Call it once the
+    /// registration's epoch and node info are final.
     pub fn certify(
         &self,
         registration: &mut SignerRegistration,
         network: NetworkMagic,
     ) -> Result<(), PoolKeyError> {
+        self.certify_keys(registration)?;
+        let statement = registration.node_info.signed_bytes(
+            network,
+            registration.epoch,
+            &registration.party_id,
+        );
+        registration.node_info_signature = Some(
+            KeyBytes::new(self.kes_key.sign(&statement).to_bytes().to_vec())
+                .map_err(|error| PoolKeyError::MalformedSignature(error.to_string()))?,
+        );
+        Ok(())
+    }
+
+    /// Certifies a registration's keys as Mithril's signer does, and nothing more: sets the
+    /// party id, the operational certificate (CBOR), the KES evolutions, and the KES signatures
+    /// of the verification key (over its canonical bytes) and of the SNARK key when there is one.
+    pub fn certify_keys(&self, registration: &mut SignerRegistration) -> Result<(), PoolKeyError> {
         let key_bytes = |bytes: Vec<u8>| {
             KeyBytes::new(bytes)
                 .map_err(|error| PoolKeyError::MalformedSignature(error.to_string()))
@@ -193,14 +223,6 @@ impl PoolKeys {
                 self.kes_key.sign(snark.as_bytes()).to_bytes().to_vec(),
             )?);
         }
-        let statement = registration.node_info.signed_bytes(
-            network,
-            registration.epoch,
-            &registration.party_id,
-        );
-        registration.node_info_signature = Some(key_bytes(
-            self.kes_key.sign(&statement).to_bytes().to_vec(),
-        )?);
         Ok(())
     }
 }

@@ -251,7 +251,10 @@ fn fixtures() -> Vec<(&'static str, Fixture)> {
         ..registration(true)
     };
     vec![
-        ("register_signer", Fixture::Signer(Box::new(registration(false)))),
+        (
+            "register_signer",
+            Fixture::Signer(Box::new(registration(false))),
+        ),
         (
             "register_signer_signed_node_info",
             Fixture::Signer(Box::new(signed_node_info)),
@@ -260,7 +263,10 @@ fn fixtures() -> Vec<(&'static str, Fixture)> {
             "register_signer_with_snark",
             Fixture::Signer(Box::new(registration(true))),
         ),
-        ("register_signer_uncertified", Fixture::Signer(Box::new(uncertified))),
+        (
+            "register_signer_uncertified",
+            Fixture::Signer(Box::new(uncertified)),
+        ),
         (
             "register_signature_mithril_stake_distribution",
             Fixture::Signature(signature(E::MithrilStakeDistribution(541))),

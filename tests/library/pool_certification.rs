@@ -456,3 +456,24 @@ mod provenance {
         );
     }
 }
+
+#[test]
+fn raw_bytes_that_start_like_json_are_read_by_their_length() {
+    // One raw KES signature in 256 starts with `{`: the length decides, not the first byte.
+    let key = KesSigningKey::from_seed([5; 32]);
+    let (message, signature) = (0u32..)
+        .map(|n| {
+            let message = n.to_be_bytes().to_vec();
+            let signature = key.sign(&message);
+            (message, signature)
+        })
+        .find(|(_, signature)| signature.to_bytes()[0] == b'{')
+        .unwrap();
+    let read = KesSignature::from_bytes(&signature.to_bytes()).unwrap();
+    assert_eq!(read, signature);
+    read.verify(key.verification_key(), &message, 0).unwrap();
+    // A canonical verification key is taken as it is, whatever its first byte.
+    let mut canonical = vec![7; 192];
+    canonical[0] = b'{';
+    assert_eq!(verification_key_message(&canonical).unwrap(), canonical);
+}

@@ -192,7 +192,7 @@ fn convert_takes_json_bodies_through_every_wire_version_and_back() {
 }
 
 #[test]
-fn convert_to_json_reports_what_it_drops_and_the_headers_to_send() {
+fn convert_to_json_carries_a_signed_declaration_and_says_the_headers_to_send() {
     let binary = run(
         &["sample", "--wire", "v2", "--message", "register-signer"],
         b"",
@@ -213,15 +213,16 @@ fn convert_to_json_reports_what_it_drops_and_the_headers_to_send() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(
         stderr.lines().collect::<Vec<_>>(),
-        [
-            "dropped: signer_registration.node_info.supported_eras (no representation in json)",
-            "dropped: signer_registration.node_info.wire_versions (no representation in json)",
-            "header: signer-node-version: 0.2.0",
-        ]
+        ["header: signer-node-version: 0.2.0"]
     );
+    // The sample's declaration is signed: it travels whole, in members today's nodes ignore.
     let body = json_of(&output.stdout);
     assert_eq!(body["epoch"], 512);
-    assert!(body.get("node_info").is_none());
+    assert_eq!(
+        body["node_info"]["supported_eras"],
+        serde_json::json!(["pythagoras", "lagrange"])
+    );
+    assert!(body["node_info_signature"].is_string());
 
     // The header comes back in with --signer-node-version.
     let v1 = run(

@@ -107,7 +107,9 @@ fn adoption_report_reads_the_records_file() {
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("adoption at epoch 7: 3 signers"), "{text}");
     assert!(
-        text.contains("era lagrange: declared 66.7%, ready 66.7%"),
+        text.contains(
+            "era lagrange: declared 66.7% (0.0% not counted for its provenance), ready 66.7%"
+        ),
         "{text}"
     );
 

@@ -50,6 +50,16 @@ async fn rolling_upgrade_keeps_a_certificate_every_epoch() {
     assert_eq!(report.epochs_without_certificate, 0, "{table}");
     assert!(report.rows.iter().all(|row| row.certificate), "{table}");
 
+    // Every upgraded pool signs its node info with its KES key, and every signature verifies:
+    // the verified stake is the upgraded stake, and readiness never exceeds it.
+    for row in &report.rows {
+        assert!(
+            (row.verified_share - row.v2_software_share).abs() < 1e-9,
+            "{table}"
+        );
+        assert!(row.ready_share <= row.verified_share + 1e-9, "{table}");
+    }
+
     // Activation happens exactly at the epoch the gate proposed.
     let proposed = report.proposed_activation.expect("the gate locks in");
     assert_eq!(report.activated_at, Some(proposed), "{table}");

@@ -147,6 +147,9 @@ pub struct InMemoryBackend {
     echo: bool,
     retention: u64,
     max_per_epoch: usize,
+    /// The network whose pool signatures are checked, when they are.
+    #[cfg_attr(not(feature = "kes"), allow(dead_code))]
+    network: Option<crate::domain::NetworkMagic>,
 }
 
 impl InMemoryBackend {
@@ -168,7 +171,19 @@ impl InMemoryBackend {
             echo: false,
             retention: DEFAULT_RETENTION_EPOCHS,
             max_per_epoch: DEFAULT_MAX_PER_EPOCH,
+            network: None,
         }
+    }
+
+    /// Checks the pool signatures of registrations on `network`
+    /// ([`cardano::certify`](crate::cardano::certify)), so the monitor records each declaration
+    /// as verified or unverified with its reason; without it, declarations are recorded as
+    /// [`Provenance::unchecked`] says. A registration is accepted or refused the same either way.
+    #[cfg(feature = "kes")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kes")))]
+    pub fn with_certification(mut self, network: crate::domain::NetworkMagic) -> Self {
+        self.network = Some(network);
+        self
     }
 
     /// Keeps at most `max` signatures, and at most `max` registrations, per epoch; past it, the
@@ -266,6 +281,10 @@ impl InMemoryBackend {
 
     /// The provenance of a registration's declaration.
     fn provenance(&self, registration: &SignerRegistration, wire: RegistrationWire) -> Provenance {
+        #[cfg(feature = "kes")]
+        if let Some(network) = self.network {
+            return crate::cardano::certify(registration, wire, network);
+        }
         Provenance::unchecked(registration, wire)
     }
 
