@@ -10,8 +10,12 @@
 //! - [`era`]: eras, signed era markers, the schedule, the checker and per-era behaviour.
 //! - `mithril` (feature `json`): Mithril's own formats byte for byte: the signed message, the
 //!   era datum and its key files.
-//! - [`adoption`]: stake-weighted adoption tallies, the quorum model, readiness, the activation
-//!   gate and reports (Prometheus exposition with feature `metrics`).
+//! - `cardano` (feature `kes`): pool keys as Mithril reads them: operational certificates, KES
+//!   signatures, pool ids, the certification of registrations and the pool's signature of its
+//!   node info.
+//! - [`adoption`]: stake-weighted adoption tallies by each declared version and by provenance
+//!   (verified, unverified, header-only), the quorum model, readiness, the activation gate and
+//!   reports (Prometheus exposition with feature `metrics`).
 //! - [`transport`]: the aggregator side both transports share (backend, state, era policy), the
 //!   gRPC endpoint and client (feature `grpc`), and today's HTTP routes with protobuf by content
 //!   negotiation: extractors, router, warp filters, the signer's client and the migration proxy

@@ -2,9 +2,16 @@
 //! enough of it is ready for the next era to keep reaching the quorum, and when to activate it.
 //!
 //! - [`RegistrationRecord`] and [`RecordStore`] ([`MemoryStore`], and a crash-safe `FileStore`
-//!   with the `serde` feature): what each registration declared, with its stake, and how many
-//!   signatures each party sent.
-//! - [`Tally`]: stake shares per software version, wire and era, with configurable [`Exclusions`].
+//!   with the `serde` feature): what each registration declared (the five versions and the eras),
+//!   with its stake, how the declaration reached us ([`Provenance`]), and how many signatures
+//!   each party sent.
+//! - [`Provenance`]: *verified* (signed by the pool's KES key: `cardano::certify` with feature
+//!   `kes`), *unverified* ([`UnverifiedReason`]: unsigned, or a signature that does not verify,
+//!   and why), or *header-only* (today's `signer-node-version` header). This is declared
+//!   readiness, classed by how far it can be trusted; [`ReadinessConfig::counted`] says which
+//!   classes count (verified only, by default).
+//! - [`Tally`]: stake shares per distribution, software, wire, database and protocol version,
+//!   era and provenance, with configurable [`Exclusions`].
 //! - [`certificate_odds`] and [`minimum_stake_share`]: the exact binomial quorum model.
 //! - [`Readiness`]: stake floor and quorum target, counting only stake that declared the era and
 //!   signed recently.
