@@ -44,7 +44,8 @@
 //! | header `signer-node-version` | `SignerRegistration::node_info` | see below |
 //! | — | `SingleSignature::snark_signature` | not carried (today a SNARK signature travels inside the hex of `signature`): an error, or dropped and reported under [`DowngradePolicy::Lossy`] |
 //! | — | `Signer::stake` | today's epoch settings publish no stake: read as `None`; a stake is an error, or dropped and reported |
-//! | — | `NodeInfo::supported_eras`, `NodeInfo::wire_versions` | not carried: an error when not empty, or dropped and reported |
+//! | `node_info`, `node_info_signature` (members of this library; today's nodes ignore them) | `SignerRegistration::node_info`, `SignerRegistration::node_info_signature` | written when the registration carries a node info signature: a signed declaration travels whole; read whenever present (then the header's version is not used) |
+//! | — | the eras, wire versions, distribution, database and protocol versions of an unsigned `NodeInfo` | not carried: an error when declared, or dropped and reported |
 //! | optional members (`verification_key_signature`, `operational_certificate`, `kes_period`, the SNARK keys, `signer_registration_protocol`, `cardano_transactions_signing_config`) | `Option` | absent or `null` is `None`; `None` is written absent |
 //! | members this build does not declare | — | kept by the body types; not carried into the hub (listed by [`JsonMessage::unknown_fields`]) |
 //!
@@ -55,10 +56,17 @@
 //! info of the hub value has the header's version, or [`UNKNOWN_SOFTWARE_VERSION`] when the
 //! header is absent, and no eras and no wire versions. Encoding returns the headers to send
 //! beside the body ([`JsonEncoded::headers`]): the software version, except
-//! [`UNKNOWN_SOFTWARE_VERSION`], which is sent as no header. Declared eras or wire versions have
-//! no representation in JSON: under [`DowngradePolicy::Strict`] (the default) encoding fails
-//! with `signer_registration.node_info.supported_eras has no representation in json`; under
+//! [`UNKNOWN_SOFTWARE_VERSION`], which is sent as no header. An unsigned declaration of eras,
+//! wire versions or the other versions has no representation in today's JSON: under
+//! [`DowngradePolicy::Strict`] (the default) encoding fails with
+//! `signer_registration.node_info.supported_eras has no representation in json`; under
 //! [`DowngradePolicy::Lossy`] they are dropped and reported.
+//!
+//! A declaration the pool signed (`SignerRegistration::node_info_signature`) travels whole: the
+//! body gains a `node_info` member (the declaration) and a `node_info_signature` member (hex),
+//! which today's aggregators ignore (`mithril-common`'s `RegisterSignerMessage` does not refuse
+//! unknown members), and the header still carries the software version for them. When a body
+//! has a `node_info` member, it is the declaration read, not the header.
 //!
 //! ## Signed entity types
 //! Today's nodes read `entity_type` in three ways: a known type, the discontinued
