@@ -415,7 +415,9 @@ fn monitor_reports_in_json_table_and_prometheus() {
         "{table}"
     );
     assert!(
-        table.contains("era lagrange: declared 100.0%, ready 100.0%"),
+        table.contains(
+            "era lagrange: declared 100.0% (0.0% not counted for its provenance), ready 100.0%"
+        ),
         "{table}"
     );
     let metrics = report.to_prometheus();
@@ -501,4 +503,96 @@ fn file_store_survives_a_restart_and_a_torn_write() {
         Err(StoreError::Corrupt { line: 1, .. })
     ));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Four pools of 100 stake each, all declaring lagrange and signing: one verified, one with an
+/// unsigned declaration, one whose signature failed, and one known from today's header only
+/// (which declares no era).
+fn mixed_provenance() -> MemoryStore {
+    let mut store = MemoryStore::new();
+    let provenances = [
+        Provenance::Verified,
+        Provenance::Unverified(UnverifiedReason::Unsigned),
+        Provenance::Unverified(UnverifiedReason::NodeInfoSignature),
+        Provenance::HeaderOnly,
+    ];
+    for (index, provenance) in provenances.into_iter().enumerate() {
+        let party = format!("pool{index}");
+        let eras: &[&str] = if provenance == Provenance::HeaderOnly {
+            &[]
+        } else {
+            &["pythagoras", "lagrange"]
+        };
+        let mut record = record(&party, 30, 100, "0.4.0", 2, eras);
+        record.provenance = provenance;
+        if index == 0 {
+            record.distribution_version = Some(SoftwareVersion::new("2543.0").unwrap());
+            record.database_version = Some(31);
+            record.protocol_versions = vec![SoftwareVersion::new("0.1.0").unwrap()];
+            record.wire_versions = vec![WireVersionId::new(2).unwrap()];
+        }
+        store.put_registration(record).unwrap();
+        store
+            .put_signatures(Epoch(30), &PartyId::new(party).unwrap(), 3)
+            .unwrap();
+    }
+    store
+}
+
+#[test]
+fn readiness_counts_the_configured_provenance_and_reports_show_every_class() {
+    let monitor = AdoptionMonitor::new(mixed_provenance(), ProtocolParameters::MAINNET, lagrange());
+    let report = monitor.report(Epoch(30)).unwrap();
+    let tally = &report.tally;
+    let share = |class: &str| tally.by_provenance[class].share;
+    assert_eq!(share("verified"), 0.25);
+    assert_eq!(share("unverified"), 0.5);
+    assert_eq!(share("header_only"), 0.25);
+    assert_eq!(tally.by_unverified_reason["unsigned"].signers, 1);
+    assert_eq!(tally.by_unverified_reason["node_info_signature"].signers, 1);
+    assert_eq!(tally.by_distribution_version["2543.0"].share, 0.25);
+    assert_eq!(tally.by_distribution_version[UNDECLARED].share, 0.75);
+    assert_eq!(tally.by_database_version["31"].signers, 1);
+    assert_eq!(tally.by_protocol_version["0.1.0"].signers, 1);
+    assert_eq!(tally.by_wire_version["v2"].signers, 1);
+
+    // Verified only, by default: three pools declare lagrange, one is counted.
+    let readiness = report.readiness.as_ref().unwrap();
+    assert_eq!(readiness.declared_share, 0.75);
+    assert_eq!(readiness.uncounted_share, 0.5);
+    assert_eq!(readiness.ready_share, 0.25);
+    // Counting every class takes in the unverified declarations too.
+    let trusting = AdoptionMonitor::new(mixed_provenance(), ProtocolParameters::MAINNET, lagrange())
+        .with_readiness(ReadinessConfig {
+            counted: CountedClasses::ALL,
+            ..ReadinessConfig::default()
+        });
+    let readiness = trusting.report(Epoch(30)).unwrap().readiness.unwrap();
+    assert_eq!(readiness.ready_share, 0.75);
+    assert_eq!(readiness.uncounted_share, 0.0);
+
+    let table = report.to_string();
+    for line in [
+        "provenance",
+        "verified                1    25.0%",
+        "unverified              2    50.0%",
+        "header_only             1    25.0%",
+        "unverified reason",
+        "distribution version",
+        "database version",
+        "protocol version",
+        "(50.0% not counted for its provenance), ready 25.0%",
+    ] {
+        assert!(table.contains(line), "{line:?} in\n{table}");
+    }
+    let metrics = report.to_prometheus();
+    for line in [
+        "mithril_compat_adoption_stake_share{dimension=\"provenance\",value=\"verified\"} 0.25",
+        "mithril_compat_adoption_stake_share{dimension=\"provenance\",value=\"unverified\"} 0.5",
+        "mithril_compat_adoption_stake_share{dimension=\"provenance\",value=\"header_only\"} 0.25",
+        "mithril_compat_adoption_signers{dimension=\"unverified_reason\",value=\"unsigned\"} 1",
+        "mithril_compat_adoption_uncounted_stake_share{era=\"lagrange\"} 0.5",
+    ] {
+        assert!(metrics.contains(line), "{line:?} in\n{metrics}");
+    }
 }
