@@ -562,11 +562,12 @@ fn readiness_counts_the_configured_provenance_and_reports_show_every_class() {
     assert_eq!(readiness.uncounted_share, 0.5);
     assert_eq!(readiness.ready_share, 0.25);
     // Counting every class takes in the unverified declarations too.
-    let trusting = AdoptionMonitor::new(mixed_provenance(), ProtocolParameters::MAINNET, lagrange())
-        .with_readiness(ReadinessConfig {
-            counted: CountedClasses::ALL,
-            ..ReadinessConfig::default()
-        });
+    let trusting =
+        AdoptionMonitor::new(mixed_provenance(), ProtocolParameters::MAINNET, lagrange())
+            .with_readiness(ReadinessConfig {
+                counted: CountedClasses::ALL,
+                ..ReadinessConfig::default()
+            });
     let readiness = trusting.report(Epoch(30)).unwrap().readiness.unwrap();
     assert_eq!(readiness.ready_share, 0.75);
     assert_eq!(readiness.uncounted_share, 0.0);

@@ -466,3 +466,62 @@ async fn bodies_that_do_not_decode_are_refused_by_the_proxy_and_nothing_reaches_
     assert_eq!(answer.status(), 413);
     assert!(received.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_signed_declaration_crosses_the_proxy_into_json_and_still_verifies() {
+    // A v2 signer with a pool's keys, a JSON-only aggregator, the migration proxy between them:
+    // the declaration arrives whole and its signature still holds; a rewritten one does not.
+    use mithril_compat::adoption::{Provenance, UnverifiedReason};
+    use mithril_compat::cardano::{PoolKeys, certify};
+    let (upstream, received) = json_only_aggregator().await;
+    let proxy = proxy_to(&format!("http://{upstream}")).await;
+    let keys = PoolKeys::new(
+        ed25519_dalek::SigningKey::from_bytes(&[8; 32]),
+        [9; 32],
+        0,
+        0,
+    );
+    let mut signed = SignerRegistration {
+        verification_key_for_snark: None,
+        verification_key_signature_for_snark: None,
+        proof_of_bound_possession_for_snark: None,
+        ..registration()
+    };
+    keys.certify(&mut signed, NetworkMagic::PREPROD).unwrap();
+    let answer = reqwest::Client::new()
+        .post(format!("http://{proxy}/aggregator/register-signer"))
+        .header(
+            "content-type",
+            "application/x-protobuf; proto=mithril.signer.v2.SignerRegistration",
+        )
+        .body(mithril_compat::wire::v2::encode(&signed).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+    assert!(answer.headers().get(DROPPED).is_none(), "nothing dropped");
+    let (_, headers, body) = received.lock().unwrap().pop().unwrap();
+    let json_headers = mithril_compat::wire::json::JsonHeaders::from_signer_node_version(
+        headers
+            .get("signer-node-version")
+            .map(|value| value.to_str().unwrap()),
+    )
+    .unwrap();
+    let arrived: SignerRegistration =
+        mithril_compat::wire::json::decode(&body, &json_headers).unwrap();
+    assert_eq!(arrived, signed);
+    assert_eq!(
+        certify(&arrived, RegistrationWire::Json, NetworkMagic::PREPROD),
+        Provenance::Verified
+    );
+    // The same body with its eras rewritten on the way.
+    let mut value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    value["node_info"]["supported_eras"] = serde_json::json!(["pythagoras"]);
+    let rewritten: SignerRegistration =
+        mithril_compat::wire::json::decode(&serde_json::to_vec(&value).unwrap(), &json_headers)
+            .unwrap();
+    assert_eq!(
+        certify(&rewritten, RegistrationWire::Json, NetworkMagic::PREPROD),
+        Provenance::Unverified(UnverifiedReason::NodeInfoSignature)
+    );
+}
