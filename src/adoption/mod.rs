@@ -1,8 +1,9 @@
 //! Adoption monitoring: which software, wire versions and eras the registered stake runs, whether
 //! enough of it is ready for the next era to keep reaching the quorum, and when to activate it.
 //!
-//! - [`RegistrationRecord`] and [`RecordStore`] ([`MemoryStore`], and a crash-safe `FileStore`
-//!   with the `serde` feature): what each registration declared, with its stake, and how many
+//! - [`RegistrationRecord`] and [`RecordStore`] ([`MemoryStore`], a crash-safe `FileStore` of
+//!   JSON lines with the `serde` feature, and an SQLite database, `SqliteStore`, with the
+//!   `sqlite` feature): what each registration declared, with its stake, and how many
 //!   signatures each party sent.
 //! - [`Tally`]: stake shares per software version, wire and era, with configurable [`Exclusions`].
 //! - [`certificate_odds`] and [`minimum_stake_share`]: the exact binomial quorum model.
@@ -19,6 +20,8 @@ mod provenance;
 mod quorum;
 mod readiness;
 mod report;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod store;
 mod tally;
 
@@ -30,6 +33,9 @@ pub use quorum::{
 };
 pub use readiness::{Readiness, ReadinessConfig};
 pub use report::{AdoptionReport, GateSnapshot, format_probability};
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use sqlite::SqliteStore;
 #[cfg(feature = "serde")]
 pub use store::FileStore;
 pub use store::{MemoryStore, RecordStore, RegistrationRecord, RegistrationWire, StoreError};

@@ -33,3 +33,4 @@ mod one_pass_decode;
 mod relay;
 mod roundtrip;
 mod signed_payloads;
+mod sqlite_store;
