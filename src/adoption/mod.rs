@@ -5,6 +5,8 @@
 //!   JSON lines with the `serde` feature, and an SQLite database, `SqliteStore`, with the
 //!   `sqlite` feature): what each registration declared, with its stake, and how many
 //!   signatures each party sent.
+//! - `import_event_store` (feature `sqlite`): the registrations an aggregator's monitoring
+//!   event store (`monitoring.sqlite3`) recorded, as header-only records.
 //! - [`Tally`]: stake shares per software version, wire and era, with configurable [`Exclusions`].
 //! - [`certificate_odds`] and [`minimum_stake_share`]: the exact binomial quorum model.
 //! - [`Readiness`]: stake floor and quorum target, counting only stake that declared the era and
@@ -13,6 +15,8 @@
 //! - [`AdoptionReport`]: serde, a table ([`std::fmt::Display`]) and Prometheus text.
 //! - [`AdoptionMonitor`]: all of the above over one store.
 
+#[cfg(feature = "sqlite")]
+mod event_store;
 mod gate;
 #[cfg(feature = "metrics")]
 mod metrics;
@@ -25,6 +29,12 @@ mod sqlite;
 mod store;
 mod tally;
 
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use event_store::{
+    EventStoreSkip, ImportError, ImportSummary, REGISTER_SIGNER_ACTION, UNKNOWN_VERSION,
+    import_event_store,
+};
 pub use gate::{EraSignal, Gate, GateConfig, GateError, GateState, Transition};
 pub use provenance::{CountedClasses, Provenance, ProvenanceClass, UnverifiedReason};
 pub use quorum::{

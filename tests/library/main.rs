@@ -19,6 +19,7 @@ mod common;
 mod compat_matrix;
 mod downgrade;
 mod era;
+mod event_store;
 mod golden;
 mod grpc;
 mod http;
