@@ -1,10 +1,13 @@
 //! Adoption monitoring: which software, wire versions and eras the registered stake runs, whether
 //! enough of it is ready for the next era to keep reaching the quorum, and when to activate it.
 //!
-//! - [`RegistrationRecord`] and [`RecordStore`] ([`MemoryStore`], and a crash-safe `FileStore`
-//!   with the `serde` feature): what each registration declared (the five versions and the eras),
-//!   with its stake, how the declaration reached us ([`Provenance`]), and how many signatures
-//!   each party sent.
+//! - [`RegistrationRecord`] and [`RecordStore`] ([`MemoryStore`], a crash-safe `FileStore` of
+//!   JSON lines with the `serde` feature, and an SQLite database, `SqliteStore`, with the
+//!   `sqlite` feature): what each registration declared (the five versions and the eras), with
+//!   its stake, how the declaration reached us ([`Provenance`]), and how many signatures each
+//!   party sent.
+//! - `import_event_store` (feature `sqlite`): the registrations an aggregator's monitoring
+//!   event store (`monitoring.sqlite3`) recorded, as header-only records.
 //! - [`Provenance`]: *verified* (signed by the pool's KES key: `cardano::certify` with feature
 //!   `kes`), *unverified* ([`UnverifiedReason`]: unsigned, or a signature that does not verify,
 //!   and why), or *header-only* (today's `signer-node-version` header). This is declared
@@ -19,6 +22,8 @@
 //! - [`AdoptionReport`]: serde, a table ([`std::fmt::Display`]) and Prometheus text.
 //! - [`AdoptionMonitor`]: all of the above over one store.
 
+#[cfg(feature = "sqlite")]
+mod event_store;
 mod gate;
 #[cfg(feature = "metrics")]
 mod metrics;
@@ -26,9 +31,17 @@ mod provenance;
 mod quorum;
 mod readiness;
 mod report;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod store;
 mod tally;
 
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use event_store::{
+    EventStoreSkip, ImportError, ImportSummary, REGISTER_SIGNER_ACTION, UNKNOWN_VERSION,
+    import_event_store,
+};
 pub use gate::{EraSignal, Gate, GateConfig, GateError, GateState, Transition};
 pub use provenance::{CountedClasses, Provenance, ProvenanceClass, UnverifiedReason};
 pub use quorum::{
@@ -37,6 +50,9 @@ pub use quorum::{
 };
 pub use readiness::{Readiness, ReadinessConfig};
 pub use report::{AdoptionReport, GateSnapshot, format_probability};
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use sqlite::SqliteStore;
 #[cfg(feature = "serde")]
 pub use store::FileStore;
 pub use store::{MemoryStore, RecordStore, RegistrationRecord, RegistrationWire, StoreError};

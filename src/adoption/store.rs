@@ -166,6 +166,38 @@ pub enum StoreError {
         /// Length of the complete lines before it (bytes).
         valid_len: usize,
     },
+    /// SQLite failed (`SqliteStore`, feature `sqlite`): the disk, a lock held too long, a
+    /// damaged file or record.
+    #[error("adoption store {path}: {message}")]
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// What SQLite, or the record it held, said.
+        message: String,
+    },
+    /// The file is not a records database: not an SQLite database at all, or another
+    /// application's (an aggregator's `monitoring.sqlite3`…). It is left as it is.
+    #[error("adoption store {path}: not a records database: {reason}")]
+    NotARecordsDatabase {
+        /// The file.
+        path: String,
+        /// What it is instead.
+        reason: String,
+    },
+    /// The database was written by a newer build, with a schema this build does not know: it is
+    /// not opened (a newer build reads it).
+    #[error(
+        "adoption store {path}: schema version {found} is newer than this build knows \
+         ({known}): open it with a newer build"
+    )]
+    NewerSchema {
+        /// The database file.
+        path: String,
+        /// Its schema version.
+        found: u32,
+        /// The newest schema version this build knows.
+        known: u32,
+    },
 }
 
 /// Where adoption records are kept.
@@ -175,6 +207,14 @@ pub enum StoreError {
 pub trait RecordStore {
     /// Records a registration.
     fn put_registration(&mut self, record: RegistrationRecord) -> Result<(), StoreError>;
+    /// Records registrations, in order (of two registrations of a party in an epoch, the later
+    /// one wins). By default one by one, stopping at the first error; a store may write them
+    /// together (`SqliteStore` writes them in one transaction: all or none).
+    fn put_registrations(&mut self, records: Vec<RegistrationRecord>) -> Result<(), StoreError> {
+        records
+            .into_iter()
+            .try_for_each(|record| self.put_registration(record))
+    }
     /// Records `count` single signatures received from a party during an epoch.
     fn put_signatures(
         &mut self,

@@ -1,12 +1,13 @@
 //! `mithril-compat quorum` and `mithril-compat adoption …`.
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use mithril_compat::ValidationError;
 use mithril_compat::adoption::{
-    AdoptionError, AdoptionMonitor, FileStore, QuorumError, StoreError, certificate_odds,
-    format_probability, minimum_stake_share,
+    AdoptionError, AdoptionMonitor, FileStore, ImportError, QuorumError, RecordStore, SqliteStore,
+    StoreError, certificate_odds, format_probability, import_event_store, minimum_stake_share,
 };
 use mithril_compat::domain::{Epoch, EraName, ProtocolParameters};
 
@@ -49,7 +50,9 @@ pub struct QuorumArgs {
 pub enum AdoptionCommand {
     /// Prints the adoption report of an epoch from a records file.
     Report {
-        /// The records file (JSON lines, as the aggregator's file store writes it).
+        /// The records: an SQLite database (as `serve --records` and `adoption import` write
+        /// it) or a file of JSON lines (the file store), told apart by the file's first bytes.
+        /// Either is only read, never written.
         #[arg(long)]
         records: PathBuf,
         /// The epoch of the registrations.
@@ -67,10 +70,23 @@ pub enum AdoptionCommand {
         #[arg(long)]
         prometheus: bool,
     },
-    /// Drops a last line cut short by a crash of the writer. Run it only when no writer has the
-    /// file open: `report` never changes the file.
+    /// Drops a last line cut short by a crash of the writer from a JSON-lines records file. Run
+    /// it only when no writer has the file open: `report` never changes the file. (An SQLite
+    /// records database never needs it.)
     Repair {
         /// The records file.
+        #[arg(long)]
+        records: PathBuf,
+    },
+    /// Imports the signer registrations an aggregator's monitoring event store recorded
+    /// (`monitoring.sqlite3`, read without writing) into an SQLite records database, as
+    /// header-only records: the epoch and version upstream's `signer_registration_summary` view
+    /// gives them. Prints what was imported and what was skipped, by reason.
+    Import {
+        /// The aggregator's event store.
+        #[arg(long)]
+        event_store: PathBuf,
+        /// The SQLite records database to import into (created when missing).
         #[arg(long)]
         records: PathBuf,
     },
@@ -87,8 +103,68 @@ pub enum AdoptionCliError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Adoption(#[from] AdoptionError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
     #[error("invalid era name: {0}")]
     Era(ValidationError),
+}
+
+/// The first bytes of every SQLite database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Whether the records at `path` are an SQLite database (by the file's first bytes); anything
+/// else, a missing file included, is read as JSON lines.
+fn is_sqlite(path: &Path) -> Result<bool, StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(error) => return Err(io(error)),
+    };
+    let mut header = Vec::with_capacity(SQLITE_HEADER.len());
+    file.take(SQLITE_HEADER.len() as u64)
+        .read_to_end(&mut header)
+        .map_err(io)?;
+    Ok(header == SQLITE_HEADER)
+}
+
+/// What `report` prints, from any store.
+struct ReportFormat {
+    era: String,
+    parameters: ParametersArgs,
+    json: bool,
+    prometheus: bool,
+}
+
+impl ReportFormat {
+    fn report<S: RecordStore>(
+        self,
+        store: S,
+        epoch: u64,
+        // A read error the store kept instead of returning it.
+        read_error: impl FnOnce(&S) -> Option<StoreError>,
+    ) -> Result<String, AdoptionCliError> {
+        let era = EraName::new(self.era).map_err(AdoptionCliError::Era)?;
+        let monitor = AdoptionMonitor::new(store, self.parameters.parameters()?, era);
+        let report = monitor.report(Epoch(epoch));
+        if let Some(error) = read_error(monitor.store()) {
+            return Err(error.into());
+        }
+        let report = report?;
+        Ok(if self.json {
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&report).expect("reports serialize")
+            )
+        } else if self.prometheus {
+            report.to_prometheus()
+        } else {
+            report.to_string()
+        })
+    }
 }
 
 /// Runs `quorum`; returns what to print.
@@ -125,6 +201,17 @@ pub fn run(command: AdoptionCommand) -> Result<String, AdoptionCliError> {
             json,
             prometheus,
         } => {
+            let format = ReportFormat {
+                era,
+                parameters,
+                json,
+                prometheus,
+            };
+            if is_sqlite(&records)? {
+                // A read-only connection: a writer may be adding records meanwhile.
+                let store = SqliteStore::open_read_only(&records)?;
+                return format.report(store, epoch, SqliteStore::take_read_error);
+            }
             // A reader: the file is read, never written (a writer may be completing its last
             // line).
             let snapshot = FileStore::snapshot(&records)?;
@@ -134,25 +221,29 @@ pub fn run(command: AdoptionCommand) -> Result<String, AdoptionCliError> {
                     records.display()
                 );
             }
-            let store = snapshot.store;
-            let era = EraName::new(era).map_err(AdoptionCliError::Era)?;
-            let monitor = AdoptionMonitor::new(store, parameters.parameters()?, era);
-            let report = monitor.report(Epoch(epoch))?;
-            Ok(if json {
-                format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(&report).expect("reports serialize")
-                )
-            } else if prometheus {
-                report.to_prometheus()
-            } else {
-                report.to_string()
-            })
+            format.report(snapshot.store, epoch, |_| None)
         }
-        AdoptionCommand::Repair { records } => Ok(if FileStore::repair(&records)? {
+        AdoptionCommand::Repair { records } => Ok(if is_sqlite(&records)? {
+            format!(
+                "{}: an SQLite database: nothing to repair (a write is all or nothing)\n",
+                records.display()
+            )
+        } else if FileStore::repair(&records)? {
             format!("{}: dropped an incomplete last line\n", records.display())
         } else {
             format!("{}: nothing to repair\n", records.display())
         }),
+        AdoptionCommand::Import {
+            event_store,
+            records,
+        } => {
+            let mut store = SqliteStore::open(&records)?;
+            let summary = import_event_store(&event_store, &mut store)?;
+            Ok(format!(
+                "{} into {}:\n{summary}",
+                event_store.display(),
+                records.display()
+            ))
+        }
     }
 }

@@ -1,18 +1,27 @@
-//! `mithril-compat serve`: an aggregator endpoint with the in-memory backend.
+//! `mithril-compat serve`: an aggregator endpoint with the in-memory backend, and its adoption
+//! records in an SQLite database with `--records`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use clap::Args;
-use mithril_compat::domain::{Epoch, EraName, SoftwareVersion, Stake};
+use mithril_compat::adoption::RegistrationWire;
+use mithril_compat::adoption::{AdoptionMonitor, RecordStore, SqliteStore, StoreError};
+use mithril_compat::domain::AggregatorFeatures;
+use mithril_compat::domain::{
+    Epoch, EpochSettings, EraName, PartyId, ProtocolConfiguration, ProtocolParameters,
+    SignerRegistration, SingleSignature, SoftwareVersion, Stake,
+};
 use mithril_compat::era::{
     Era, EraMarker, EraReader, EraVerificationKey, FileSource, MarkerKind, MarkerStateStore,
     NetworkMagic, ReaderState, StateStoreError, entry_key,
 };
 use mithril_compat::samples;
-use mithril_compat::transport::aggregator::{AggregatorState, InMemoryBackend};
+use mithril_compat::transport::aggregator::{
+    AggregatorState, BackendError, InMemoryBackend, SignerBackend,
+};
 use mithril_compat::transport::grpc::serve;
 use mithril_compat::transport::http::{HttpConfig, router, serve as serve_http};
 use mithril_compat::wire::WireVersion;
@@ -50,6 +59,12 @@ pub struct ServeArgs {
     /// rewrites of the past are refused against it).
     #[arg(long, default_value = super::era::DEFAULT_STATE_FILE)]
     era_state: PathBuf,
+    /// Keep the adoption records (registrations and signature counts) in this SQLite database,
+    /// created when missing and kept between runs; `/metrics` then reports from it, and
+    /// `adoption report --records` reads it, even while the endpoint runs. Without it, records
+    /// live in memory for the run only.
+    #[arg(long, value_name = "DB")]
+    records: Option<PathBuf>,
 }
 
 /// Where the gRPC endpoint listens: an address, or `none`.
@@ -127,20 +142,189 @@ fn local(listener: &tokio::net::TcpListener) -> Result<SocketAddr, ServeCliError
         .map_err(|error| ServeCliError::Setup(error.to_string()))
 }
 
+/// The in-memory backend, with the adoption records its monitor keeps also written to an SQLite
+/// database, one transaction per record, before the call is answered.
+struct RecordingBackend {
+    backend: Arc<InMemoryBackend>,
+    records: Mutex<Recorded>,
+}
+
+/// The database, and what of this run's signature counts it already has.
+struct Recorded {
+    store: SqliteStore,
+    /// Signatures of this run already written, by epoch and party (the in-memory monitor counts
+    /// those of this run; the database adds them to what earlier runs counted).
+    written: BTreeMap<(Epoch, PartyId), u64>,
+}
+
+impl RecordingBackend {
+    fn new(backend: Arc<InMemoryBackend>, store: SqliteStore) -> Self {
+        Self {
+            backend,
+            records: Mutex::new(Recorded {
+                store,
+                written: BTreeMap::new(),
+            }),
+        }
+    }
+
+    /// Runs `f` on the database, on a thread allowed to block (a write waits for the disk).
+    fn with_records<R>(&self, f: impl FnOnce(&mut Recorded) -> R) -> R {
+        tokio::task::block_in_place(|| {
+            // A panic while holding the lock leaves no half-written record (SQLite rolls the
+            // transaction back): keep serving.
+            let mut records = self
+                .records
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut records)
+        })
+    }
+}
+
+fn internal(error: StoreError) -> BackendError {
+    BackendError::Internal(format!("adoption records: {error}"))
+}
+
+#[async_trait::async_trait]
+impl SignerBackend for RecordingBackend {
+    async fn register_signer(
+        &self,
+        registration: SignerRegistration,
+        wire: RegistrationWire,
+    ) -> Result<(), BackendError> {
+        let (epoch, party) = (registration.epoch, registration.party_id.clone());
+        self.backend.register_signer(registration, wire).await?;
+        // The record the in-memory monitor made of it (its stake and provenance), read under the
+        // lock: of two registrations of a party answered together, the one written last reads
+        // the latest.
+        self.with_records(|records| {
+            let record = self.backend.with_monitor(|monitor| {
+                monitor
+                    .store()
+                    .registrations(epoch)
+                    .into_iter()
+                    .find(|record| record.party_id == party)
+            });
+            match record {
+                Some(record) => records.store.put_registration(record).map_err(internal),
+                None => Ok(()),
+            }
+        })
+    }
+
+    async fn register_signature(
+        &self,
+        signature: SingleSignature,
+        wire: RegistrationWire,
+    ) -> Result<(), BackendError> {
+        let party = signature.party_id.clone();
+        self.backend.register_signature(signature, wire).await?;
+        let epoch = self.backend.epoch();
+        // Under the lock: of two calls answered together, the first writes both signatures and
+        // the second none (a signature received again is not counted again).
+        self.with_records(|records| {
+            let counted = self.backend.with_monitor(|monitor| {
+                monitor
+                    .store()
+                    .signatures(epoch)
+                    .get(&party)
+                    .copied()
+                    .unwrap_or(0)
+            });
+            let written = records.written.entry((epoch, party.clone())).or_default();
+            let new = counted.saturating_sub(*written);
+            if new == 0 {
+                return Ok(());
+            }
+            let before = *written;
+            *written = counted;
+            records
+                .store
+                .put_signatures(epoch, &party, new)
+                .inspect_err(|_| {
+                    records.written.insert((epoch, party.clone()), before);
+                })
+                .map_err(internal)
+        })
+    }
+
+    async fn epoch_settings(&self) -> Result<EpochSettings, BackendError> {
+        self.backend.epoch_settings().await
+    }
+
+    async fn protocol_configuration(
+        &self,
+        epoch: Epoch,
+    ) -> Result<ProtocolConfiguration, BackendError> {
+        self.backend.protocol_configuration(epoch).await
+    }
+
+    async fn aggregator_features(&self) -> Result<AggregatorFeatures, BackendError> {
+        self.backend.aggregator_features().await
+    }
+}
+
+/// Where `/metrics` reads the adoption records.
+#[derive(Clone)]
+enum MetricsSource {
+    /// The in-memory backend's monitor.
+    Memory(Arc<InMemoryBackend>),
+    /// The SQLite database, with a read-only connection per scrape, and the settings of the
+    /// backend's monitor.
+    Sqlite {
+        path: PathBuf,
+        parameters: ProtocolParameters,
+        era: EraName,
+    },
+}
+
+impl MetricsSource {
+    fn prometheus(&self, epoch: Epoch) -> String {
+        match self {
+            Self::Memory(backend) => backend.with_monitor(|monitor| {
+                monitor
+                    .report(epoch)
+                    .map(|report| report.to_prometheus())
+                    .unwrap_or_default()
+            }),
+            Self::Sqlite {
+                path,
+                parameters,
+                era,
+            } => sqlite_prometheus(path, *parameters, era.clone(), epoch).unwrap_or_default(),
+        }
+    }
+}
+
+fn sqlite_prometheus(
+    path: &Path,
+    parameters: ProtocolParameters,
+    era: EraName,
+    epoch: Epoch,
+) -> Option<String> {
+    let store = SqliteStore::open_read_only(path)
+        .inspect_err(|error| tracing::warn!("/metrics: {error}"))
+        .ok()?;
+    let monitor = AdoptionMonitor::new(store, parameters, era);
+    let report = monitor.report(epoch);
+    if let Some(error) = monitor.store().take_read_error() {
+        tracing::warn!("/metrics: {error}");
+        return None;
+    }
+    report.ok().map(|report| report.to_prometheus())
+}
+
 /// `GET /metrics`: the adoption report in Prometheus' text format, outside the base path.
-fn metrics_route(backend: Arc<InMemoryBackend>) -> axum::Router {
+fn metrics_route(backend: Arc<InMemoryBackend>, source: MetricsSource) -> axum::Router {
     axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {
             let backend = backend.clone();
+            let source = source.clone();
             async move {
                 let epoch = backend.epoch();
-                let text = backend.with_monitor(|monitor| {
-                    monitor
-                        .report(epoch)
-                        .map(|report| report.to_prometheus())
-                        .unwrap_or_default()
-                });
+                let text = tokio::task::block_in_place(|| source.prometheus(epoch));
                 (
                     [(
                         axum::http::header::CONTENT_TYPE,
@@ -171,16 +355,33 @@ pub fn run(args: ServeArgs) -> Result<(), ServeCliError> {
         let parameters = samples::epoch_settings()
             .signer_registration_protocol_parameters
             .expect("the sample has parameters");
+        let era = EraName::new("lagrange").expect("valid");
         let backend = Arc::new(
-            InMemoryBackend::new(parameters, EraName::new("lagrange").expect("valid"))
+            InMemoryBackend::new(parameters, era.clone())
                 .with_default_stake(Stake(1))
                 .echo(),
         );
         backend.set_epoch(Epoch(args.epoch));
         backend.set_stakes(BTreeMap::new());
         backend.set_epoch_settings(samples::epoch_settings());
+        let (signer_backend, metrics_source): (Arc<dyn SignerBackend>, _) = match &args.records {
+            Some(path) => {
+                let store = SqliteStore::open(path)
+                    .map_err(|error| ServeCliError::Setup(error.to_string()))?;
+                tracing::info!("adoption records in {}", path.display());
+                (
+                    Arc::new(RecordingBackend::new(backend.clone(), store)),
+                    MetricsSource::Sqlite {
+                        path: path.clone(),
+                        parameters,
+                        era,
+                    },
+                )
+            }
+            None => (backend.clone(), MetricsSource::Memory(backend.clone())),
+        };
         let state = Arc::new(AggregatorState::new(
-            backend.clone(),
+            signer_backend,
             SoftwareVersion::new(env!("CARGO_PKG_VERSION")).expect("valid"),
             args.wire.clone(),
             NetworkMagic(args.network),
@@ -204,7 +405,8 @@ pub fn run(args: ServeArgs) -> Result<(), ServeCliError> {
             let listener = bind(http_address).await?;
             let address = local(&listener)?;
             let config = HttpConfig::default().with_base_path(&args.base_path);
-            let routes = router(state.clone(), &config).merge(metrics_route(backend.clone()));
+            let routes = router(state.clone(), &config)
+                .merge(metrics_route(backend.clone(), metrics_source.clone()));
             tracing::info!(
                 "HTTP on http://{address}{}: json, {packages}; /metrics; epoch {}, era {era}",
                 config.base_path,

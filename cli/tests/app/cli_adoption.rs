@@ -184,3 +184,169 @@ fn adoption_report_reads_the_records_file() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A fresh directory for one test.
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cli-adoption-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn adoption_import_reads_an_aggregator_event_store_and_report_reads_the_database() {
+    let dir = temp_dir("import");
+    let events = dir.join("monitoring.sqlite3");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/vectors/upstream/monitoring.sqlite3"
+        ),
+        &events,
+    )
+    .unwrap();
+    let records = dir.join("records.sqlite3");
+    let (events, records) = (events.to_str().unwrap(), records.to_str().unwrap());
+    let import = run(&[
+        "adoption",
+        "import",
+        "--event-store",
+        events,
+        "--records",
+        records,
+    ]);
+    assert!(import.status.success(), "{import:?}");
+    let text = String::from_utf8(import.stdout).unwrap();
+    assert!(
+        text.contains("26 registration events: 24 imported, 2 skipped; 1 other events"),
+        "{text}"
+    );
+    assert!(
+        text.contains("epochs 600 to 603 (4 with registrations)"),
+        "{text}"
+    );
+    assert!(text.contains("skipped, missing_party_id: 1"), "{text}");
+
+    // The report reads the database (told from a JSON-lines file by its first bytes).
+    let table = run(&["adoption", "report", "--records", records, "--epoch", "602"]);
+    assert!(table.status.success(), "{table:?}");
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.contains("adoption at epoch 602: 5 signers, 11600000 lovelace registered"),
+        "{text}"
+    );
+    let json = run(&[
+        "adoption",
+        "report",
+        "--records",
+        records,
+        "--epoch",
+        "601",
+        "--json",
+    ]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let versions = &value["tally"]["by_software_version"];
+    assert_eq!(versions["0.2.205"]["stake"], 1_500_000);
+    assert_eq!(versions["0.2.200"]["stake"], 6_500_000);
+    assert_eq!(versions["unknown"]["stake"], 4_000_000);
+
+    // Nothing to repair in a database; the event store is not a records database.
+    let repair = run(&["adoption", "repair", "--records", records]);
+    assert!(
+        String::from_utf8_lossy(&repair.stdout).contains("nothing to repair"),
+        "{repair:?}"
+    );
+    let wrong = run(&["adoption", "report", "--records", events, "--epoch", "602"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("not a records database"),
+        "{wrong:?}"
+    );
+    let wrong = run(&[
+        "adoption",
+        "import",
+        "--event-store",
+        records,
+        "--records",
+        dir.join("other.sqlite3").to_str().unwrap(),
+    ]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("not an aggregator's event store"),
+        "{wrong:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_keeps_its_records_in_sqlite_for_a_report_while_it_runs() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = temp_dir("serve");
+    let records = dir.join("records.sqlite3");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mithril-compat"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--epoch",
+            "7",
+            "--records",
+        ])
+        .arg(&records)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some((_, rest)) = line.split_once("gRPC on ") {
+            break format!("http://{}", rest.split_once(": ").unwrap().0);
+        }
+    };
+    let mut registration = mithril_compat::samples::signer_registration();
+    registration.epoch = Epoch(7);
+    let client = mithril_compat::transport::grpc::SignerClient::connect(
+        address,
+        &registration.node_info,
+        &[mithril_compat::wire::WireVersion::V2],
+    )
+    .await
+    .unwrap();
+    client.register_signer(&registration).await.unwrap();
+    let echoed = lines.next().unwrap().unwrap();
+    assert!(echoed.contains("registration  v2"), "{echoed}");
+    // A signature, received twice, counts once.
+    let mut signature = mithril_compat::samples::single_signature();
+    signature.party_id = registration.party_id.clone();
+    for _ in 0..2 {
+        client
+            .register_signatures(std::slice::from_ref(&signature))
+            .await
+            .unwrap();
+    }
+
+    // Read while the endpoint runs, then after it is killed: the record is there.
+    let records = records.to_str().unwrap();
+    let during = run(&["adoption", "report", "--records", records, "--epoch", "7"]);
+    let text = String::from_utf8_lossy(&during.stdout);
+    assert!(
+        text.contains("adoption at epoch 7: 1 signers"),
+        "{during:?}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let store = mithril_compat::adoption::SqliteStore::open_read_only(records).unwrap();
+    let kept = store.registrations(Epoch(7));
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].party_id, registration.party_id);
+    assert_eq!(
+        kept[0].software_version,
+        *registration.node_info.software_version()
+    );
+    assert_eq!(store.signatures(Epoch(7))[&registration.party_id], 1);
+    drop(store);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
