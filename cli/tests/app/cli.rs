@@ -224,7 +224,7 @@ fn convert_to_json_carries_a_signed_declaration_and_says_the_headers_to_send() {
     );
     assert!(body["node_info_signature"].is_string());
 
-    // The header comes back in with --signer-node-version.
+    // Back to v1: the signed declaration comes back whole (the header is not needed).
     let v1 = run(
         &[
             "convert",
@@ -246,7 +246,10 @@ fn convert_to_json_carries_a_signed_declaration_and_says_the_headers_to_send() {
     );
     let hub = json_of(&decoded.stdout);
     assert_eq!(hub["node_info"]["software_version"], "0.2.0");
-    assert_eq!(hub["node_info"]["supported_eras"], serde_json::json!([]));
+    assert_eq!(
+        hub["node_info"]["supported_eras"],
+        serde_json::json!(["pythagoras", "lagrange"])
+    );
 }
 
 #[test]
