@@ -59,12 +59,20 @@ pub struct ServeArgs {
     /// rewrites of the past are refused against it).
     #[arg(long, default_value = super::era::DEFAULT_STATE_FILE)]
     era_state: PathBuf,
-    /// Keep the adoption records (registrations and signature counts) in this SQLite database,
-    /// created when missing and kept between runs; `/metrics` then reports from it, and
-    /// `adoption report --records` reads it, even while the endpoint runs. Without it, records
-    /// live in memory for the run only.
-    #[arg(long, value_name = "DB")]
-    records: Option<PathBuf>,
+    /// Keep the adoption records (registrations, with the provenance of their declarations, and
+    /// signature counts) in this SQLite database, created when missing and kept between runs;
+    /// `/metrics` then reports from it, and `adoption report --records` reads it, even while the
+    /// endpoint runs. `none` keeps them in memory for the run only.
+    #[arg(long, value_name = "DB|none", default_value = DEFAULT_RECORDS)]
+    records: String,
+}
+
+/// The SQLite database `serve` keeps its adoption records in, unless told otherwise.
+pub const DEFAULT_RECORDS: &str = "mithril-compat-adoption.sqlite3";
+
+/// `--records`: a database path, or `none`.
+fn records_path(text: &str) -> Option<PathBuf> {
+    (text != "none").then(|| PathBuf::from(text))
 }
 
 /// Where the gRPC endpoint listens: an address, or `none`.
@@ -359,12 +367,13 @@ pub fn run(args: ServeArgs) -> Result<(), ServeCliError> {
         let backend = Arc::new(
             InMemoryBackend::new(parameters, era.clone())
                 .with_default_stake(Stake(1))
+                .with_certification(NetworkMagic(args.network))
                 .echo(),
         );
         backend.set_epoch(Epoch(args.epoch));
         backend.set_stakes(BTreeMap::new());
         backend.set_epoch_settings(samples::epoch_settings());
-        let (signer_backend, metrics_source): (Arc<dyn SignerBackend>, _) = match &args.records {
+        let (signer_backend, metrics_source): (Arc<dyn SignerBackend>, _) = match &records_path(&args.records) {
             Some(path) => {
                 let store = SqliteStore::open(path)
                     .map_err(|error| ServeCliError::Setup(error.to_string()))?;

@@ -10,7 +10,15 @@ use mithril_compat::wire::WireVersion;
 #[tokio::test]
 async fn serve_answers_signers_and_reflection_and_prints_what_it_receives() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mithril-compat"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--epoch", "7"])
+        .args([
+            "serve",
+            "--records",
+            "none",
+            "--listen",
+            "127.0.0.1:0",
+            "--epoch",
+            "7",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -82,6 +90,8 @@ async fn serve_http_answers_json_and_protobuf_over_the_same_backend_as_grpc() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mithril-compat"))
         .args([
             "serve",
+            "--records",
+            "none",
             "--listen",
             "127.0.0.1:0",
             "--http",
@@ -164,7 +174,7 @@ async fn serve_http_answers_json_and_protobuf_over_the_same_backend_as_grpc() {
 #[test]
 fn listen_none_without_http_is_refused() {
     let output = Command::new(env!("CARGO_BIN_EXE_mithril-compat"))
-        .args(["serve", "--listen", "none"])
+        .args(["serve", "--records", "none", "--listen", "none"])
         .output()
         .unwrap();
     assert!(!output.status.success());
@@ -239,7 +249,13 @@ async fn a_closed_or_full_standard_output_changes_nothing_for_clients() {
     for closed in [true, false] {
         let port = free_port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_mithril-compat"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "serve",
+                "--records",
+                "none",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
