@@ -20,7 +20,7 @@ use crate::domain::{
     WireVersionId, WonIndexes,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
-use crate::wire::{Downgrade, HubType};
+use crate::wire::{Downgrade, HubType, shared};
 
 /// The JSON representation of a hub type: the body type of today's JSON API that carries it,
 /// and the two conversions.
@@ -243,25 +243,22 @@ fn node_info_to_hub(member: &NodeInfoMessage) -> Result<NodeInfo, ValidationErro
 
 /// The `node_info` member of a signed registration.
 fn node_info_from_hub(node_info: &NodeInfo) -> NodeInfoMessage {
+    let shared::NodeInfoParts {
+        software_version,
+        supported_eras,
+        wire_versions,
+        distribution_version,
+        database_version,
+        protocol_versions,
+    } = shared::node_info_parts(node_info);
     NodeInfoMessage {
-        software_version: node_info.software_version().to_string(),
-        supported_eras: node_info
-            .supported_eras()
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
-        wire_versions: node_info
-            .wire_versions()
-            .iter()
-            .map(|id| id.number())
-            .collect(),
-        distribution_version: node_info.distribution_version().map(ToString::to_string),
-        database_version: node_info.database_version(),
-        protocol_versions: node_info
-            .protocol_versions()
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
+        software_version,
+        supported_eras,
+        // Positive by construction of `WireVersionId`.
+        wire_versions: wire_versions.into_iter().map(|n| n as u32).collect(),
+        distribution_version,
+        database_version,
+        protocol_versions,
         unknown_fields: Default::default(),
     }
 }
