@@ -120,6 +120,12 @@ pub struct Gate {
     activation: Option<Epoch>,
     at_risk: bool,
     last_epoch: Option<Epoch>,
+    /// The last verdict's explanation, when the gate was given verdicts.
+    #[cfg_attr(feature = "serde", serde(default))]
+    explanation: Option<String>,
+    /// Why the gate failed, once it did.
+    #[cfg_attr(feature = "serde", serde(default))]
+    failure_reason: Option<String>,
 }
 
 impl Gate {
@@ -136,7 +142,38 @@ impl Gate {
             activation: None,
             at_risk: false,
             last_epoch: None,
+            explanation: None,
+            failure_reason: None,
         }
+    }
+
+    /// The last verdict's one-line explanation (see [`Self::observe_verdict`]).
+    pub fn explanation(&self) -> Option<&str> {
+        self.explanation.as_deref()
+    }
+
+    /// Why the gate failed, once it did.
+    pub fn failure_reason(&self) -> Option<&str> {
+        self.failure_reason.as_deref()
+    }
+
+    /// [`Self::observe`] with the rule's verdict on the epoch, which the gate keeps as its
+    /// explanation (and as its failure reason, if it times out).
+    pub fn observe_verdict(
+        &mut self,
+        epoch: Epoch,
+        signal: EraSignal,
+        verdict: &super::rule::Verdict,
+    ) -> Result<Vec<Transition>, GateError> {
+        let transitions = self.observe(epoch, signal, verdict.ready)?;
+        self.explanation = Some(verdict.to_string());
+        if transitions.iter().any(|t| t.to == GateState::Failed) {
+            self.failure_reason = Some(format!(
+                "not ready {} epochs in a row within {} epochs of the announcement; last: {verdict}",
+                self.config.consecutive_ready, self.config.timeout_epochs
+            ));
+        }
+        Ok(transitions)
     }
 
     /// The era.
@@ -225,6 +262,10 @@ impl Gate {
                 } else if self.started_at.is_some_and(|start| {
                     epoch.0 >= start.0.saturating_add(self.config.timeout_epochs)
                 }) {
+                    self.failure_reason = Some(format!(
+                        "not ready {} epochs in a row within {} epochs of the announcement",
+                        self.config.consecutive_ready, self.config.timeout_epochs
+                    ));
                     self.move_to(GateState::Failed, epoch, &mut transitions);
                 }
             }

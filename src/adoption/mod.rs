@@ -31,6 +31,7 @@ mod provenance;
 mod quorum;
 mod readiness;
 mod report;
+mod rule;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
@@ -50,6 +51,7 @@ pub use quorum::{
 };
 pub use readiness::{Readiness, ReadinessConfig};
 pub use report::{AdoptionReport, GateSnapshot, format_probability};
+pub use rule::{Basis, Binding, Evidence, RuleConfig, ShadowCertificate, Verdict};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteStore;

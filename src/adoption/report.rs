@@ -24,6 +24,18 @@ pub struct GateSnapshot {
     pub activation: Option<Epoch>,
     /// A locked-in era that was not ready at this epoch.
     pub at_risk: bool,
+    /// The last verdict's one-line explanation, when the gate is given verdicts.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub explanation: Option<String>,
+    /// Why the gate failed, once it did.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub failure_reason: Option<String>,
 }
 
 impl From<&Gate> for GateSnapshot {
@@ -35,6 +47,8 @@ impl From<&Gate> for GateSnapshot {
             proposed_activation: gate.proposed_activation(),
             activation: gate.activation(),
             at_risk: gate.at_risk(),
+            explanation: gate.explanation().map(str::to_owned),
+            failure_reason: gate.failure_reason().map(str::to_owned),
         }
     }
 }
@@ -145,6 +159,12 @@ impl fmt::Display for AdoptionReport {
                 write!(f, " (AT RISK: not ready this epoch)")?;
             }
             writeln!(f)?;
+            if let Some(explanation) = &gate.explanation {
+                writeln!(f, "    {explanation}")?;
+            }
+            if let Some(reason) = &gate.failure_reason {
+                writeln!(f, "    failed: {reason}")?;
+            }
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! `mithril-compat simulate`.
 
-use crate::simulate::{SimulationConfig, compare, table};
+use crate::simulate::{Scenario, SimulationConfig, compare, decision_table, decision_text, table};
 use clap::Args;
+use mithril_compat::adoption::RuleConfig;
 
 /// Arguments of `simulate`.
 #[derive(Args)]
@@ -12,16 +13,22 @@ pub struct SimulateArgs {
     /// Epochs per run.
     #[arg(long, default_value_t = SimulationConfig::default().epochs)]
     epochs: u64,
-    /// Runs (seeds) per scenario and rule.
+    /// Runs (seeds) per scenario.
     #[arg(long, default_value_t = SimulationConfig::default().seeds)]
     seeds: u64,
-    /// Stake floor of the quorum-aware gate.
-    #[arg(long, default_value_t = SimulationConfig::default().stake_floor)]
-    floor: f64,
-    /// Machine-readable JSON instead of the table.
+    /// The greatest share of the signing stake the quorum-aware gate may cut off.
+    #[arg(long, default_value_t = RuleConfig::default().max_cut_off)]
+    max_cut_off: f64,
+    /// Runs per cut-off in the decision table (0: no table).
+    #[arg(long, default_value_t = 100)]
+    decision_seeds: u64,
+    /// Machine-readable JSON (the comparisons) instead of the tables.
     #[arg(long)]
     json: bool,
 }
+
+/// The cut-offs of the decision table (shares of the signing stake).
+const CUT_OFFS: [f64; 7] = [0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4];
 
 /// Runs the simulation; returns what to print.
 pub fn run(args: SimulateArgs) -> String {
@@ -29,16 +36,31 @@ pub fn run(args: SimulateArgs) -> String {
         signers: args.signers.max(1),
         epochs: args.epochs.max(1),
         seeds: args.seeds.max(1),
-        stake_floor: args.floor.clamp(0.0, 1.0),
+        rule: RuleConfig {
+            max_cut_off: args.max_cut_off.clamp(0.0, 1.0),
+            ..RuleConfig::default()
+        },
         ..SimulationConfig::default()
     };
     let comparisons = compare(&config);
     if args.json {
-        format!(
+        // Today's shape: an array of comparisons.
+        return format!(
             "{}\n",
             serde_json::to_string_pretty(&comparisons).expect("comparisons serialize")
-        )
-    } else {
-        table(&config, &comparisons)
+        );
     }
+    let mut out = table(&config, &comparisons);
+    if args.decision_seeds > 0 {
+        let decisions = decision_table(
+            &SimulationConfig {
+                seeds: args.decision_seeds,
+                ..config
+            },
+            &[Scenario::Baseline, Scenario::Laggards],
+            &CUT_OFFS,
+        );
+        out.push_str(&decision_text(&decisions));
+    }
+    out
 }
