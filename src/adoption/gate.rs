@@ -10,6 +10,13 @@
 //! the release team signs a marker for it. An era scheduled by a marker becomes active at its
 //! epoch whatever the gate's state (the schedule is the authority; the gate advises). A
 //! locked-in era whose readiness drops before activation is reported as at risk.
+//!
+//! What "ready" means at an epoch is the caller's: [`Gate::observe`] takes a yes or no (the
+//! declared readiness of [`Readiness`](super::Readiness)); [`Gate::observe_verdict`] takes the
+//! [`Verdict`](super::Verdict) of [`RuleConfig::judge`](super::RuleConfig::judge) on proven
+//! readiness (shadow certificates, the proven stake less the margin against the quorum target,
+//! the share of the signing stake activation would cut off) and keeps its one-line explanation,
+//! which becomes the failure reason if the gate times out.
 
 use std::fmt;
 
