@@ -166,6 +166,12 @@ pub struct Comparison {
     pub epochs_without_certificate: u64,
     /// Runs with at least one epoch without a certificate.
     pub runs_with_a_gap: u64,
+    /// Epochs without a certificate the switch caused: epochs that had a certificate in the same
+    /// world without the switch (a world where the old era itself loses certificates, as when
+    /// much stake rarely signs, loses them whatever the rule).
+    pub epochs_without_certificate_caused: u64,
+    /// Runs with at least one epoch without a certificate the switch caused.
+    pub runs_with_a_caused_gap: u64,
     /// Activation epochs (after the release at epoch 1) of the runs that activated, sorted.
     pub activation_epochs: Vec<u64>,
     /// Runs that never activated within the horizon.
@@ -184,6 +190,8 @@ impl Comparison {
             seeds,
             epochs_without_certificate: 0,
             runs_with_a_gap: 0,
+            epochs_without_certificate_caused: 0,
+            runs_with_a_caused_gap: 0,
             activation_epochs: Vec::new(),
             never_activated: 0,
             never_activated_reasons: BTreeMap::new(),
@@ -342,6 +350,7 @@ fn world(config: &SimulationConfig, scenario: Scenario, seed: u64) -> Vec<EpochW
             shadow_certificate: (shadow_signers > 0).then_some(ShadowCertificate {
                 won_indices: won,
                 quorum: parameters.k(),
+                stake_share: shadow_now.min(1.0),
             }),
             declared_share: world.declared.min(1.0),
         };
@@ -459,22 +468,39 @@ pub fn compare(config: &SimulationConfig) -> Vec<Comparison> {
                 .map(|rule| activation(config, scenario, *rule, &world, safe))
                 .collect();
             let reference = activations[2];
+            // Without any switch: which epochs the old era certifies, on the same draws.
+            let unswitched: Vec<bool> = world
+                .iter()
+                .map(|epoch_world| {
+                    certified(
+                        &config.parameters,
+                        epoch_world.signing_old_era,
+                        epoch_world.certificate_draw,
+                    )
+                })
+                .collect();
             for (comparison, activated) in by_rule.iter_mut().zip(&activations) {
-                let mut gaps = 0;
+                let (mut gaps, mut caused) = (0, 0);
                 for (index, epoch_world) in world.iter().enumerate() {
                     let epoch = index as u64 + 1;
-                    let new_era = activated.is_ok_and(|at| epoch >= at);
-                    let share = if new_era {
-                        epoch_world.signing_new_era
+                    let certificate = if activated.is_ok_and(|at| epoch >= at) {
+                        certified(
+                            &config.parameters,
+                            epoch_world.signing_new_era,
+                            epoch_world.certificate_draw,
+                        )
                     } else {
-                        epoch_world.signing_old_era
+                        unswitched[index]
                     };
-                    if !certified(&config.parameters, share, epoch_world.certificate_draw) {
+                    if !certificate {
                         gaps += 1;
+                        caused += u64::from(unswitched[index]);
                     }
                 }
                 comparison.epochs_without_certificate += gaps;
                 comparison.runs_with_a_gap += u64::from(gaps > 0);
+                comparison.epochs_without_certificate_caused += caused;
+                comparison.runs_with_a_caused_gap += u64::from(caused > 0);
                 match activated {
                     Ok(at) => {
                         comparison.activation_epochs.push(*at);
@@ -601,7 +627,7 @@ pub fn table(config: &SimulationConfig, comparisons: &[Comparison]) -> String {
         config.gate.consecutive_ready,
     );
     out.push_str(
-        "scenario           rule          epochs without certificate  runs with a gap  activation epoch (median, min-max)  vs reference (median)  never activated (why)\n",
+        "scenario           rule          epochs without certificate (caused by the switch)  runs with a gap (caused)  activation epoch (median, min-max)  vs reference (median)  never activated (why)\n",
     );
     for comparison in comparisons {
         let activation = match (
@@ -627,11 +653,17 @@ pub fn table(config: &SimulationConfig, comparisons: &[Comparison]) -> String {
             format!("{} ({})", comparison.never_activated, reasons.join(", "))
         };
         out.push_str(&format!(
-            "{:<18} {:<13} {:>26}  {:>15}  {:>34}  {:>21}  {}\n",
+            "{:<18} {:<13} {:>49}  {:>24}  {:>34}  {:>21}  {}\n",
             comparison.scenario.name(),
             comparison.rule.name(),
-            comparison.epochs_without_certificate,
-            comparison.runs_with_a_gap,
+            format!(
+                "{} ({})",
+                comparison.epochs_without_certificate, comparison.epochs_without_certificate_caused
+            ),
+            format!(
+                "{} ({})",
+                comparison.runs_with_a_gap, comparison.runs_with_a_caused_gap
+            ),
             activation,
             distance,
             never

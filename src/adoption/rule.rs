@@ -8,8 +8,10 @@
 //! [`Evidence`] whether the epoch counts towards locking the era in:
 //!
 //! 1. a shadow certificate was produced this epoch;
-//! 2. if only the proven-ready stake, less the safety margin, signed, an epoch would end without
-//!    a certificate with probability at most the target;
+//! 2. if only the stake that shadow-signed this epoch, less the safety margin, signed, an epoch
+//!    would end without a certificate with probability at most the target (this epoch's signers,
+//!    not the participation window's: stake that signs one epoch in ten proves it *can* sign, not
+//!    that it *will*);
 //! 3. the stake activation would cut off (stake that signs today but is not proven ready) is at
 //!    most a share of the stake that actually signs, not of the registered stake.
 //!
@@ -46,13 +48,15 @@ pub struct Evidence {
 }
 
 /// An attempt at aggregating the shadow signatures of an epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ShadowCertificate {
     /// Distinct lottery indices the valid shadow signatures won.
     pub won_indices: u64,
     /// Indices a certificate needs (`k`).
     pub quorum: u64,
+    /// Share of registered stake whose shadow signatures of this epoch verified.
+    pub stake_share: f64,
 }
 
 impl ShadowCertificate {
@@ -193,7 +197,7 @@ impl fmt::Display for Verdict {
                 target,
             }) => write!(
                 f,
-                "waiting: {basis} stake less the margin is {}, P(no certificate) {failure:.1e} > target {target:.0e}",
+                "waiting: {basis} stake signing this epoch, less the margin, is {}, P(no certificate) {failure:.1e} > target {target:.0e}",
                 percent(effective_share)
             ),
             Some(Binding::CutOff { share, max }) => write!(
@@ -248,7 +252,13 @@ impl RuleConfig {
                 cut_off: cut_off_of_signing(evidence.signing_share),
             });
         };
-        let effective_share = self.effective_share(ready_share);
+        // On proof, the quorum is judged on this epoch's shadow signers (never more than the
+        // window's proven stake).
+        let quorum_share = match (basis, evidence.shadow_certificate) {
+            (Basis::Proven, Some(attempt)) => attempt.stake_share.min(ready_share),
+            _ => ready_share,
+        };
+        let effective_share = self.effective_share(quorum_share);
         let odds = certificate_odds(parameters, effective_share)?;
         let binding = if basis == Basis::Proven
             && !evidence
@@ -298,6 +308,7 @@ mod tests {
             shadow_certificate: Some(ShadowCertificate {
                 won_indices: won,
                 quorum: MAINNET.k(),
+                stake_share: proven,
             }),
             declared_share: proven,
         }
