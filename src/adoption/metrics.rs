@@ -97,6 +97,42 @@ impl AdoptionReport {
                 registry.register(name, help, family);
             }
         }
+        if let Some(evidence) = &self.evidence {
+            let era = self
+                .gate
+                .as_ref()
+                .map_or_else(String::new, |gate| gate.era.to_string());
+            let labels = EraLabels { era };
+            let mut values = vec![
+                (
+                    "proven_stake_share",
+                    "Share of stake whose shadow signatures of the era verified within the participation window",
+                    evidence.proven_share,
+                ),
+                (
+                    "signing_stake_share",
+                    "Share of stake that signed within the participation window",
+                    evidence.signing_share,
+                ),
+                (
+                    "cut_off_stake_share",
+                    "Share of stake that signs but is not proven ready: what a switch would cut off",
+                    evidence.cut_off_share,
+                ),
+            ];
+            if let Some(attempt) = evidence.shadow_certificate {
+                values.push((
+                    "shadow_certificate_margin",
+                    "Lottery indices the epoch's shadow signatures won beyond the quorum (negative: short of it)",
+                    attempt.margin() as f64,
+                ));
+            }
+            for (name, help, value) in values {
+                let family = Family::<EraLabels, FloatGauge>::default();
+                family.get_or_create(&labels).set(value);
+                registry.register(name, help, family);
+            }
+        }
         if let Some(gate) = &self.gate {
             let state = Family::<StateLabels, FloatGauge>::default();
             for candidate in [

@@ -89,6 +89,7 @@ pub struct AdoptionMonitor<S> {
     parameters: ProtocolParameters,
     exclusions: Exclusions,
     readiness: ReadinessConfig,
+    rule: RuleConfig,
     gate: Gate,
 }
 
@@ -100,6 +101,7 @@ impl<S: RecordStore> AdoptionMonitor<S> {
             parameters,
             exclusions: Exclusions::default(),
             readiness: ReadinessConfig::default(),
+            rule: RuleConfig::default(),
             gate: Gate::new(target, GateConfig::default()),
         }
     }
@@ -125,6 +127,11 @@ impl<S: RecordStore> AdoptionMonitor<S> {
     /// The store.
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The store, to record into it directly (an import, records made elsewhere).
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
     }
 
     /// The gate.
@@ -160,6 +167,108 @@ impl<S: RecordStore> AdoptionMonitor<S> {
         self.store.put_signatures(epoch, party_id, count)
     }
 
+    /// Records `count` verified shadow signatures (of the target era's message, sent beside the
+    /// current one while it is announced) received from a party during an epoch.
+    pub fn record_shadow_signatures(
+        &mut self,
+        epoch: Epoch,
+        party_id: &PartyId,
+        count: u64,
+    ) -> Result<(), StoreError> {
+        self.store.put_shadow_signatures(epoch, party_id, count)
+    }
+
+    /// Sets the rule that judges proven readiness ([`Self::advance_proven`]).
+    pub fn with_rule(mut self, rule: RuleConfig) -> Self {
+        self.rule = rule;
+        self
+    }
+
+    /// What the records prove about the target era at `epoch`, as shares of the epoch's
+    /// registered stake: the stake whose shadow signatures verified within the participation
+    /// window (proven), the stake that signed within it (signing), what a switch would cut off,
+    /// and verified declared readiness. `won_indices` is this epoch's shadow aggregate, when the
+    /// aggregator attempted one; its stake is the stake whose shadow signatures of this epoch
+    /// the records hold.
+    pub fn evidence(
+        &self,
+        epoch: Epoch,
+        won_indices: Option<u64>,
+    ) -> Result<Evidence, AdoptionError> {
+        let tally = Tally::compute(&self.store, epoch, &self.exclusions)?;
+        let readiness = Readiness::compute(
+            &tally,
+            &self.store,
+            self.gate.era(),
+            &self.parameters,
+            &self.readiness,
+        )?;
+        let window_start = epoch
+            .0
+            .saturating_sub(self.readiness.participation_window.saturating_sub(1));
+        let active = |counts: &dyn Fn(Epoch) -> std::collections::BTreeMap<PartyId, u64>| {
+            (window_start..=epoch.0)
+                .flat_map(|at| counts(Epoch(at)))
+                .filter(|(_, count)| *count > 0)
+                .map(|(party, _)| party)
+                .collect::<std::collections::BTreeSet<PartyId>>()
+        };
+        let signed = active(&|at| self.store.signatures(at));
+        let proven = active(&|at| self.store.shadow_signatures(at));
+        let shadow_now = self.store.shadow_signatures(epoch);
+        let (mut signing, mut proven_stake, mut cut_off, mut now, mut signers) =
+            (0u128, 0u128, 0u128, 0u128, 0usize);
+        for record in &tally.counted {
+            let stake = u128::from(record.stake.0);
+            let is_signing = signed.contains(&record.party_id);
+            let is_proven = proven.contains(&record.party_id);
+            signing += if is_signing { stake } else { 0 };
+            if is_proven {
+                proven_stake += stake;
+                signers += 1;
+            } else if is_signing {
+                cut_off += stake;
+            }
+            if shadow_now
+                .get(&record.party_id)
+                .is_some_and(|count| *count > 0)
+            {
+                now += stake;
+            }
+        }
+        Ok(Evidence {
+            shadow_signers: signers,
+            proven_share: tally.share_of(proven_stake),
+            signing_share: tally.share_of(signing),
+            cut_off_share: tally.share_of(cut_off),
+            shadow_certificate: won_indices.map(|won_indices| ShadowCertificate {
+                won_indices,
+                quorum: self.parameters.k(),
+                stake_share: tally.share_of(now),
+            }),
+            declared_share: readiness.ready_share,
+        })
+    }
+
+    /// The report of `epoch`, after moving the gate on *proven* readiness: the rule's verdict
+    /// on [`Self::evidence`] (see [`RuleConfig::judge`]), which the gate keeps as its
+    /// explanation.
+    pub fn advance_proven(
+        &mut self,
+        epoch: Epoch,
+        signal: EraSignal,
+        won_indices: Option<u64>,
+    ) -> Result<(AdoptionReport, Vec<Transition>), AdoptionError> {
+        let mut report = self.report(epoch)?;
+        let evidence = self.evidence(epoch, won_indices)?;
+        let verdict = self.rule.judge(&self.parameters, &evidence)?;
+        let transitions = self.gate.observe_verdict(epoch, signal, &verdict)?;
+        report.gate = Some(GateSnapshot::from(&self.gate));
+        report.evidence = Some(evidence);
+        report.verdict = Some(verdict);
+        Ok((report, transitions))
+    }
+
     /// The report of `epoch` without moving the gate.
     pub fn report(&self, epoch: Epoch) -> Result<AdoptionReport, AdoptionError> {
         let tally = Tally::compute(&self.store, epoch, &self.exclusions)?;
@@ -174,6 +283,8 @@ impl<S: RecordStore> AdoptionMonitor<S> {
             tally,
             readiness: Some(readiness),
             gate: Some(GateSnapshot::from(&self.gate)),
+            evidence: None,
+            verdict: None,
         })
     }
 

@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::gate::{Gate, GateState};
 use super::readiness::Readiness;
+use super::rule::{Evidence, Verdict};
 use super::tally::{ExclusionReason, Tally, UNDECLARED};
 use crate::domain::{Epoch, EraName};
 
@@ -63,6 +64,19 @@ pub struct AdoptionReport {
     pub readiness: Option<Readiness>,
     /// The gate of the target era, when it is tracked.
     pub gate: Option<GateSnapshot>,
+    /// What was proven about the target era (shadow signatures and certificate), when the gate
+    /// moves on proven readiness ([`AdoptionMonitor::advance_proven`](super::AdoptionMonitor::advance_proven)).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub evidence: Option<Evidence>,
+    /// The rule's verdict on that evidence.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub verdict: Option<Verdict>,
 }
 
 fn percent(share: f64) -> String {
@@ -146,6 +160,31 @@ impl fmt::Display for AdoptionReport {
                     "not ready"
                 },
             )?;
+        }
+        if let Some(evidence) = &self.evidence {
+            write!(
+                f,
+                "  proof: {} shadow signers, proven {}, signing {}, cut off by a switch {}; shadow certificate: ",
+                evidence.shadow_signers,
+                percent(evidence.proven_share),
+                percent(evidence.signing_share),
+                percent(evidence.cut_off_share),
+            )?;
+            match evidence.shadow_certificate {
+                Some(attempt) => writeln!(
+                    f,
+                    "{} of {} indices ({}, margin {:+})",
+                    attempt.won_indices,
+                    attempt.quorum,
+                    if attempt.produced() {
+                        "produced"
+                    } else {
+                        "not produced"
+                    },
+                    attempt.margin()
+                )?,
+                None => writeln!(f, "not attempted")?,
+            }
         }
         if let Some(gate) = &self.gate {
             write!(f, "  gate {}: {}", gate.era, gate.state)?;

@@ -40,9 +40,10 @@ struct Migration {
 
 /// Every schema change this build knows, in order. A new one is appended here; a database at
 /// an earlier version gets the missing ones when it is opened for writing.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: r#"
 create table registration (
     epoch integer not null check (epoch >= 0),
     party_id text not null,
@@ -61,7 +62,36 @@ create table signature (
     primary key (epoch, party_id)
 );
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        // Shadow signatures: the next era's message, signed beside the current one.
+        sql: r#"
+create table shadow_signature (
+    epoch integer not null check (epoch >= 0),
+    party_id text not null,
+    count integer not null check (count >= 0),
+    primary key (epoch, party_id)
+);
+"#,
+    },
+];
+
+/// The tables of signature counts.
+#[derive(Clone, Copy)]
+enum Counts {
+    Signatures,
+    ShadowSignatures,
+}
+
+impl Counts {
+    const fn table(self) -> &'static str {
+        match self {
+            Self::Signatures => "signature",
+            Self::ShadowSignatures => "shadow_signature",
+        }
+    }
+}
 
 /// How long a connection waits for another one's lock before failing (milliseconds).
 const BUSY_TIMEOUT_MS: u64 = 5_000;
@@ -383,10 +413,29 @@ impl SqliteStore {
 
     /// The signatures received during an epoch, by party.
     pub fn try_signatures(&self, epoch: Epoch) -> Result<BTreeMap<PartyId, u64>, StoreError> {
+        self.try_counts(Counts::Signatures, epoch)
+    }
+
+    /// The verified shadow signatures received during an epoch, by party.
+    pub fn try_shadow_signatures(
+        &self,
+        epoch: Epoch,
+    ) -> Result<BTreeMap<PartyId, u64>, StoreError> {
+        self.try_counts(Counts::ShadowSignatures, epoch)
+    }
+
+    fn try_counts(
+        &self,
+        counts: Counts,
+        epoch: Epoch,
+    ) -> Result<BTreeMap<PartyId, u64>, StoreError> {
+        let table = counts.table();
         let epoch_value = self.epoch_value(epoch)?;
         let mut statement = self
             .connection
-            .prepare_cached("select party_id, count from signature where epoch = ?1")
+            .prepare_cached(&format!(
+                "select party_id, count from {table} where epoch = ?1"
+            ))
             .map_err(|error| self.error(error))?;
         let rows = statement
             .query_map([epoch_value], |row| {
@@ -398,17 +447,53 @@ impl SqliteStore {
             let (party_id, count) = row.map_err(|error| self.error(error))?;
             let party = PartyId::new(party_id.as_str()).map_err(|error| {
                 self.corrupt(format!(
-                    "signatures at epoch {epoch}: party id {party_id:?}: {error}"
+                    "{table} at epoch {epoch}: party id {party_id:?}: {error}"
                 ))
             })?;
             let count = u64::try_from(count).map_err(|_| {
                 self.corrupt(format!(
-                    "signatures of {party_id} at epoch {epoch}: count {count}"
+                    "{table} of {party_id} at epoch {epoch}: count {count}"
                 ))
             })?;
             signatures.insert(party, count);
         }
         Ok(signatures)
+    }
+
+    /// Adds `count` to a party's count of an epoch, in one transaction (saturating at SQLite's
+    /// largest integer).
+    fn add_count(
+        &mut self,
+        counts: Counts,
+        epoch: Epoch,
+        party_id: &PartyId,
+        count: u64,
+    ) -> Result<(), StoreError> {
+        self.refuse_if_read_only()?;
+        let table = counts.table();
+        let epoch = self.epoch_value(epoch)?;
+        let path = self.path.clone();
+        let on_error = |error| sqlite_error(&path, error);
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(on_error)?;
+        transaction
+            .prepare_cached(&format!(
+                "insert into {table} (epoch, party_id, count) values (?1, ?2, ?3) \
+                 on conflict (epoch, party_id) do update set count = case \
+                 when count > 9223372036854775807 - excluded.count then 9223372036854775807 \
+                 else count + excluded.count end"
+            ))
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    epoch,
+                    party_id.as_str(),
+                    i64::try_from(count).unwrap_or(i64::MAX)
+                ])
+            })
+            .map_err(on_error)?;
+        transaction.commit().map_err(on_error)
     }
 
     /// The first epoch a party registered at.
@@ -470,30 +555,16 @@ impl RecordStore for SqliteStore {
         party_id: &PartyId,
         count: u64,
     ) -> Result<(), StoreError> {
-        self.refuse_if_read_only()?;
-        let epoch = self.epoch_value(epoch)?;
-        let path = self.path.clone();
-        let on_error = |error| sqlite_error(&path, error);
-        let transaction = self
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(on_error)?;
-        transaction
-            .prepare_cached(
-                "insert into signature (epoch, party_id, count) values (?1, ?2, ?3) \
-                 on conflict (epoch, party_id) do update set count = case \
-                 when count > 9223372036854775807 - excluded.count then 9223372036854775807 \
-                 else count + excluded.count end",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    epoch,
-                    party_id.as_str(),
-                    i64::try_from(count).unwrap_or(i64::MAX)
-                ])
-            })
-            .map_err(on_error)?;
-        transaction.commit().map_err(on_error)
+        self.add_count(Counts::Signatures, epoch, party_id, count)
+    }
+
+    fn put_shadow_signatures(
+        &mut self,
+        epoch: Epoch,
+        party_id: &PartyId,
+        count: u64,
+    ) -> Result<(), StoreError> {
+        self.add_count(Counts::ShadowSignatures, epoch, party_id, count)
     }
 
     fn registrations(&self, epoch: Epoch) -> Vec<RegistrationRecord> {
@@ -502,6 +573,10 @@ impl RecordStore for SqliteStore {
 
     fn signatures(&self, epoch: Epoch) -> BTreeMap<PartyId, u64> {
         self.answer(self.try_signatures(epoch))
+    }
+
+    fn shadow_signatures(&self, epoch: Epoch) -> BTreeMap<PartyId, u64> {
+        self.answer(self.try_shadow_signatures(epoch))
     }
 
     fn first_registration(&self, party_id: &PartyId) -> Option<Epoch> {
@@ -542,8 +617,8 @@ mod tests {
     use super::*;
     use crate::domain::{SoftwareVersion, Stake};
 
-    const MIGRATION_2: Migration = Migration {
-        version: 2,
+    const MIGRATION_3: Migration = Migration {
+        version: 3,
         sql: "create table note (epoch integer not null, text text not null);",
     };
 
@@ -571,7 +646,7 @@ mod tests {
         for (index, migration) in MIGRATIONS.iter().enumerate() {
             assert_eq!(migration.version as usize, index + 1);
         }
-        assert_eq!(SqliteStore::SCHEMA_VERSION, 1);
+        assert_eq!(SqliteStore::SCHEMA_VERSION, 2);
     }
 
     #[test]
@@ -585,9 +660,13 @@ mod tests {
                 .unwrap();
             assert_eq!(store.schema_version().unwrap(), 1);
         }
-        let with_two = [MIGRATIONS[0], MIGRATION_2];
-        let store = SqliteStore::open_with(&path, &with_two).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        let with_three = [MIGRATIONS[0], MIGRATIONS[1], MIGRATION_3];
+        let mut store = SqliteStore::open_with(&path, &with_three).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 3);
+        // Migration 2 (shadow signatures) was applied on the way.
+        store
+            .put_shadow_signatures(Epoch(7), &PartyId::new("pool1a").unwrap(), 2)
+            .unwrap();
         store
             .connection
             .execute("insert into note values (7, 'migrated')", [])
@@ -599,13 +678,17 @@ mod tests {
         );
         drop(store);
         // Opened again: nothing applied twice.
-        let again = SqliteStore::open_with(&path, &with_two).unwrap();
-        assert_eq!(again.schema_version().unwrap(), 2);
+        let again = SqliteStore::open_with(&path, &with_three).unwrap();
+        assert_eq!(again.schema_version().unwrap(), 3);
+        assert_eq!(
+            again.shadow_signatures(Epoch(7)),
+            BTreeMap::from([(PartyId::new("pool1a").unwrap(), 2)])
+        );
         drop(again);
-        // This build (version 1) refuses it now.
+        // This build (version 2) refuses it now.
         match SqliteStore::open(&path) {
             Err(StoreError::NewerSchema { found, known, .. }) => {
-                assert_eq!((found, known), (2, 1));
+                assert_eq!((found, known), (3, 2));
             }
             other => panic!("{other:?}"),
         }
@@ -620,8 +703,7 @@ mod tests {
     fn a_reader_refuses_a_schema_older_than_its_own_and_an_empty_file() {
         let path = temp("older");
         drop(SqliteStore::open_with(&path, &MIGRATIONS[..1]).unwrap());
-        let with_two = [MIGRATIONS[0], MIGRATION_2];
-        match SqliteStore::open_read_only_with(&path, &with_two) {
+        match SqliteStore::open_read_only(&path) {
             Err(StoreError::Sqlite { message, .. }) => {
                 assert!(message.contains("older than this build's 2"), "{message}");
             }

@@ -222,10 +222,20 @@ pub trait RecordStore {
         party_id: &PartyId,
         count: u64,
     ) -> Result<(), StoreError>;
+    /// Records `count` shadow signatures (of the next era's message, sent beside the current
+    /// one while that era is announced) received from a party during an epoch, that verified.
+    fn put_shadow_signatures(
+        &mut self,
+        epoch: Epoch,
+        party_id: &PartyId,
+        count: u64,
+    ) -> Result<(), StoreError>;
     /// The registrations made at an epoch, one per party, by party id.
     fn registrations(&self, epoch: Epoch) -> Vec<RegistrationRecord>;
     /// The signatures received during an epoch, by party.
     fn signatures(&self, epoch: Epoch) -> BTreeMap<PartyId, u64>;
+    /// The verified shadow signatures received during an epoch, by party.
+    fn shadow_signatures(&self, epoch: Epoch) -> BTreeMap<PartyId, u64>;
     /// The first epoch a party registered at.
     fn first_registration(&self, party_id: &PartyId) -> Option<Epoch>;
     /// The epochs with at least one registration, in order.
@@ -237,6 +247,7 @@ pub trait RecordStore {
 pub struct MemoryStore {
     registrations: BTreeMap<Epoch, BTreeMap<PartyId, RegistrationRecord>>,
     signatures: BTreeMap<Epoch, BTreeMap<PartyId, u64>>,
+    shadow_signatures: BTreeMap<Epoch, BTreeMap<PartyId, u64>>,
     first: BTreeMap<PartyId, Epoch>,
 }
 
@@ -259,14 +270,26 @@ impl MemoryStore {
     }
 
     fn add_signatures(&mut self, epoch: Epoch, party_id: &PartyId, count: u64) {
-        let total = self
-            .signatures
-            .entry(epoch)
-            .or_default()
-            .entry(party_id.clone())
-            .or_insert(0);
-        *total = total.saturating_add(count);
+        add_count(&mut self.signatures, epoch, party_id, count);
     }
+
+    fn add_shadow_signatures(&mut self, epoch: Epoch, party_id: &PartyId, count: u64) {
+        add_count(&mut self.shadow_signatures, epoch, party_id, count);
+    }
+}
+
+fn add_count(
+    counts: &mut BTreeMap<Epoch, BTreeMap<PartyId, u64>>,
+    epoch: Epoch,
+    party_id: &PartyId,
+    count: u64,
+) {
+    let total = counts
+        .entry(epoch)
+        .or_default()
+        .entry(party_id.clone())
+        .or_insert(0);
+    *total = total.saturating_add(count);
 }
 
 impl RecordStore for MemoryStore {
@@ -292,8 +315,25 @@ impl RecordStore for MemoryStore {
             .unwrap_or_default()
     }
 
+    fn put_shadow_signatures(
+        &mut self,
+        epoch: Epoch,
+        party_id: &PartyId,
+        count: u64,
+    ) -> Result<(), StoreError> {
+        self.add_shadow_signatures(epoch, party_id, count);
+        Ok(())
+    }
+
     fn signatures(&self, epoch: Epoch) -> BTreeMap<PartyId, u64> {
         self.signatures.get(&epoch).cloned().unwrap_or_default()
+    }
+
+    fn shadow_signatures(&self, epoch: Epoch) -> BTreeMap<PartyId, u64> {
+        self.shadow_signatures
+            .get(&epoch)
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn first_registration(&self, party_id: &PartyId) -> Option<Epoch> {
@@ -312,6 +352,11 @@ impl RecordStore for MemoryStore {
 enum Entry {
     Registration(RegistrationRecord),
     Signatures {
+        epoch: Epoch,
+        party_id: PartyId,
+        count: u64,
+    },
+    ShadowSignatures {
         epoch: Epoch,
         party_id: PartyId,
         count: u64,
@@ -376,6 +421,11 @@ fn load(path: &Path) -> Result<(MemoryStore, Option<usize>), StoreError> {
                         party_id,
                         count,
                     } => memory.add_signatures(epoch, &party_id, count),
+                    Entry::ShadowSignatures {
+                        epoch,
+                        party_id,
+                        count,
+                    } => memory.add_shadow_signatures(epoch, &party_id, count),
                 }
                 valid_len += line.len();
             }
@@ -515,6 +565,17 @@ impl FileStore {
                 out.push(b'\n');
             }
         }
+        for (epoch, parties) in &self.memory.shadow_signatures {
+            for (party_id, count) in parties {
+                let entry = Entry::ShadowSignatures {
+                    epoch: *epoch,
+                    party_id: party_id.clone(),
+                    count: *count,
+                };
+                serde_json::to_writer(&mut out, &entry).expect("records always serialize");
+                out.push(b'\n');
+            }
+        }
         let write = || -> std::io::Result<std::fs::File> {
             let mut file = std::fs::File::create(&temporary)?;
             file.write_all(&out)?;
@@ -553,12 +614,31 @@ impl RecordStore for FileStore {
         Ok(())
     }
 
+    fn put_shadow_signatures(
+        &mut self,
+        epoch: Epoch,
+        party_id: &PartyId,
+        count: u64,
+    ) -> Result<(), StoreError> {
+        self.append(&Entry::ShadowSignatures {
+            epoch,
+            party_id: party_id.clone(),
+            count,
+        })?;
+        self.memory.add_shadow_signatures(epoch, party_id, count);
+        Ok(())
+    }
+
     fn registrations(&self, epoch: Epoch) -> Vec<RegistrationRecord> {
         self.memory.registrations(epoch)
     }
 
     fn signatures(&self, epoch: Epoch) -> BTreeMap<PartyId, u64> {
         self.memory.signatures(epoch)
+    }
+
+    fn shadow_signatures(&self, epoch: Epoch) -> BTreeMap<PartyId, u64> {
+        self.memory.shadow_signatures(epoch)
     }
 
     fn first_registration(&self, party_id: &PartyId) -> Option<Epoch> {

@@ -597,3 +597,111 @@ fn readiness_counts_the_configured_provenance_and_reports_show_every_class() {
         assert!(metrics.contains(line), "{line:?} in\n{metrics}");
     }
 }
+
+#[test]
+fn the_gate_moves_on_proven_readiness_and_explains_itself() {
+    // 20 pools of 100: 16 upgraded pools sign and shadow-sign, 3 sign but cannot shadow-sign
+    // (faulty next-era code), 1 never signs.
+    let mut monitor =
+        AdoptionMonitor::new(MemoryStore::new(), ProtocolParameters::MAINNET, lagrange())
+            .with_rule(RuleConfig {
+                max_cut_off: 0.2,
+                ..RuleConfig::default()
+            });
+    let mut transitions_seen = Vec::new();
+    for epoch in 40..=42 {
+        for index in 0..20 {
+            let party = format!("pool{index}");
+            let id = PartyId::new(party.as_str()).unwrap();
+            let mut record = record(&party, epoch, 100, "0.4.0", 2, &["pythagoras", "lagrange"]);
+            record.provenance = Provenance::Verified;
+            monitor.store_mut().put_registration(record).unwrap();
+            if index < 19 {
+                monitor.record_signatures(Epoch(epoch), &id, 4).unwrap();
+            }
+            if index < 16 {
+                monitor
+                    .record_shadow_signatures(Epoch(epoch), &id, 4)
+                    .unwrap();
+            }
+        }
+        let (report, transitions) = monitor
+            .advance_proven(Epoch(epoch), EraSignal::Announced, Some(2500))
+            .unwrap();
+        transitions_seen.extend(transitions);
+        let evidence = report.evidence.unwrap();
+        assert_eq!(evidence.shadow_signers, 16);
+        assert_eq!(evidence.proven_share, 0.8);
+        assert_eq!(evidence.signing_share, 0.95);
+        assert!((evidence.cut_off_share - 0.15).abs() < 1e-12);
+        assert_eq!(evidence.shadow_certificate.unwrap().stake_share, 0.8);
+        // 15% of the signing stake would be cut off (0.15 / 0.95 = 15.8%, within 20%).
+        assert!(report.verdict.unwrap().ready, "{report}");
+        let table = report.to_string();
+        assert!(
+            table.contains("proof: 16 shadow signers, proven 80.0%, signing 95.0%"),
+            "{table}"
+        );
+        assert!(table.contains("ready on proven stake"), "{table}");
+        let metrics = report.to_prometheus();
+        assert!(
+            metrics.contains(
+                "mithril_compat_adoption_shadow_certificate_margin{era=\"lagrange\"} 556"
+            ),
+            "{metrics}"
+        );
+    }
+    assert_eq!(monitor.gate().state(), GateState::LockedIn);
+    assert!(transitions_seen.iter().any(|t| t.to == GateState::LockedIn));
+
+    // A stricter cut-off waits, and says so.
+    let strict = RuleConfig {
+        max_cut_off: 0.1,
+        ..RuleConfig::default()
+    };
+    let verdict = strict
+        .judge(
+            &ProtocolParameters::MAINNET,
+            &monitor.evidence(Epoch(42), Some(2500)).unwrap(),
+        )
+        .unwrap();
+    assert!(!verdict.ready);
+    assert!(
+        verdict
+            .to_string()
+            .contains("would cut off 15.8% of the signing stake (at most 10.0% allowed)"),
+        "{verdict}"
+    );
+}
+
+#[test]
+fn shadow_signatures_survive_a_restart_and_a_compaction_in_every_store() {
+    let dir = std::env::temp_dir().join(format!("adoption-shadow-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let party = PartyId::new("pool1a").unwrap();
+    let expected = std::collections::BTreeMap::from([(party.clone(), 5)]);
+    let lines = dir.join("records.jsonl");
+    {
+        let mut store = FileStore::open(&lines).unwrap();
+        store.put_shadow_signatures(Epoch(3), &party, 2).unwrap();
+        store.put_shadow_signatures(Epoch(3), &party, 3).unwrap();
+        store.put_signatures(Epoch(3), &party, 1).unwrap();
+        store.compact().unwrap();
+    }
+    let store = FileStore::open(&lines).unwrap();
+    assert_eq!(store.shadow_signatures(Epoch(3)), expected);
+    assert_eq!(store.signatures(Epoch(3)).len(), 1);
+    assert!(store.shadow_signatures(Epoch(4)).is_empty());
+
+    let database = dir.join("records.sqlite3");
+    {
+        let mut store = SqliteStore::open(&database).unwrap();
+        store.put_shadow_signatures(Epoch(3), &party, 2).unwrap();
+        store.put_shadow_signatures(Epoch(3), &party, 3).unwrap();
+    }
+    let store = SqliteStore::open_read_only(&database).unwrap();
+    assert_eq!(store.shadow_signatures(Epoch(3)), expected);
+    assert!(store.take_read_error().is_none());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
