@@ -195,14 +195,18 @@ impl<S: RecordStore> AdoptionMonitor<S> {
         epoch: Epoch,
         won_indices: Option<u64>,
     ) -> Result<Evidence, AdoptionError> {
-        let tally = Tally::compute(&self.store, epoch, &self.exclusions)?;
-        let readiness = Readiness::compute(
-            &tally,
-            &self.store,
-            self.gate.era(),
-            &self.parameters,
-            &self.readiness,
-        )?;
+        let report = self.report(epoch)?;
+        Ok(self.evidence_of(&report, won_indices))
+    }
+
+    /// [`Self::evidence`] on a report's tally and readiness.
+    fn evidence_of(&self, report: &AdoptionReport, won_indices: Option<u64>) -> Evidence {
+        let tally = &report.tally;
+        let epoch = tally.epoch;
+        let declared_share = report
+            .readiness
+            .as_ref()
+            .map_or(0.0, |readiness| readiness.ready_share);
         let window_start = epoch
             .0
             .saturating_sub(self.readiness.participation_window.saturating_sub(1));
@@ -236,7 +240,7 @@ impl<S: RecordStore> AdoptionMonitor<S> {
                 now += stake;
             }
         }
-        Ok(Evidence {
+        Evidence {
             shadow_signers: signers,
             proven_share: tally.share_of(proven_stake),
             signing_share: tally.share_of(signing),
@@ -246,8 +250,8 @@ impl<S: RecordStore> AdoptionMonitor<S> {
                 quorum: self.parameters.k(),
                 stake_share: tally.share_of(now),
             }),
-            declared_share: readiness.ready_share,
-        })
+            declared_share,
+        }
     }
 
     /// The report of `epoch`, after moving the gate on *proven* readiness: the rule's verdict
@@ -260,7 +264,7 @@ impl<S: RecordStore> AdoptionMonitor<S> {
         won_indices: Option<u64>,
     ) -> Result<(AdoptionReport, Vec<Transition>), AdoptionError> {
         let mut report = self.report(epoch)?;
-        let evidence = self.evidence(epoch, won_indices)?;
+        let evidence = self.evidence_of(&report, won_indices);
         let verdict = self.rule.judge(&self.parameters, &evidence)?;
         let transitions = self.gate.observe_verdict(epoch, signal, &verdict)?;
         report.gate = Some(GateSnapshot::from(&self.gate));
