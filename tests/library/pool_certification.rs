@@ -477,3 +477,71 @@ fn raw_bytes_that_start_like_json_are_read_by_their_length() {
     canonical[0] = b'{';
     assert_eq!(verification_key_message(&canonical).unwrap(), canonical);
 }
+
+mod aggregator {
+    use super::*;
+    use mithril_compat::adoption::{Provenance, RecordStore, RegistrationWire, UnverifiedReason};
+    use mithril_compat::domain::{
+        EraName, NetworkMagic, NodeInfo, PartyId, ProtocolParameters, Stake,
+    };
+    use mithril_compat::samples;
+    use mithril_compat::transport::aggregator::{InMemoryBackend, SignerBackend};
+    use mithril_compat::wire::WireVersion;
+    use std::collections::BTreeMap;
+
+    #[tokio::test]
+    async fn the_monitor_records_why_a_declaration_is_not_verified_and_accepts_it_all_the_same() {
+        let network = NetworkMagic::PREPROD;
+        let honest = PoolKeys::new(SigningKey::from_bytes(&[21; 32]), [22; 32], 0, 0);
+        let rewritten_pool = PoolKeys::new(SigningKey::from_bytes(&[23; 32]), [24; 32], 0, 0);
+        let base = SignerRegistration {
+            verification_key_for_snark: None,
+            verification_key_signature_for_snark: None,
+            proof_of_bound_possession_for_snark: None,
+            ..samples::signer_registration()
+        };
+        let mut good = base.clone();
+        honest.certify(&mut good, network).unwrap();
+        let mut bad = base.clone();
+        rewritten_pool.certify(&mut bad, network).unwrap();
+        // A relay rewrote this one's eras on the way.
+        bad.node_info = NodeInfo::new(
+            bad.node_info.software_version().clone(),
+            vec![EraName::new("pythagoras").unwrap()],
+            bad.node_info.wire_versions().to_vec(),
+        )
+        .unwrap();
+
+        let backend = InMemoryBackend::new(
+            ProtocolParameters::MAINNET,
+            EraName::new("lagrange").unwrap(),
+        )
+        .with_certification(network);
+        backend.set_epoch(good.epoch);
+        backend.set_stakes(BTreeMap::from([
+            (good.party_id.clone(), Stake(100)),
+            (bad.party_id.clone(), Stake(100)),
+        ]));
+        let wire = RegistrationWire::Protobuf(WireVersion::V2.id());
+        backend.register_signer(good.clone(), wire).await.unwrap();
+        backend.register_signer(bad.clone(), wire).await.unwrap();
+        // Both are accepted: provenance decides what readiness counts, not admission.
+        assert_eq!(backend.registrations(good.epoch).len(), 2);
+        let provenance = |party: &PartyId| {
+            backend.with_monitor(|monitor| {
+                monitor
+                    .store()
+                    .registrations(good.epoch)
+                    .into_iter()
+                    .find(|record| &record.party_id == party)
+                    .unwrap()
+                    .provenance
+            })
+        };
+        assert_eq!(provenance(&good.party_id), Provenance::Verified);
+        assert_eq!(
+            provenance(&bad.party_id),
+            Provenance::Unverified(UnverifiedReason::NodeInfoSignature)
+        );
+    }
+}
