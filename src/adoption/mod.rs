@@ -207,18 +207,10 @@ impl<S: RecordStore> AdoptionMonitor<S> {
             .readiness
             .as_ref()
             .map_or(0.0, |readiness| readiness.ready_share);
-        let window_start = epoch
-            .0
-            .saturating_sub(self.readiness.participation_window.saturating_sub(1));
-        let active = |counts: &dyn Fn(Epoch) -> std::collections::BTreeMap<PartyId, u64>| {
-            (window_start..=epoch.0)
-                .flat_map(|at| counts(Epoch(at)))
-                .filter(|(_, count)| *count > 0)
-                .map(|(party, _)| party)
-                .collect::<std::collections::BTreeSet<PartyId>>()
-        };
-        let signed = active(&|at| self.store.signatures(at));
-        let proven = active(&|at| self.store.shadow_signatures(at));
+        let window = self.readiness.participation_window;
+        let signed = readiness::active_parties(epoch, window, |at| self.store.signatures(at));
+        let proven =
+            readiness::active_parties(epoch, window, |at| self.store.shadow_signatures(at));
         let shadow_now = self.store.shadow_signatures(epoch);
         let (mut signing, mut proven_stake, mut cut_off, mut now, mut signers) =
             (0u128, 0u128, 0u128, 0u128, 0usize);

@@ -1,12 +1,27 @@
 //! Whether enough stake is ready for an era: a stake floor and a quorum safety target.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::provenance::CountedClasses;
 use super::quorum::{CertificateOdds, QuorumError, certificate_odds};
 use super::store::RecordStore;
 use super::tally::Tally;
 use crate::domain::{Epoch, EraName, PartyId, ProtocolParameters};
+
+/// The parties with at least one count in the `window` epochs ending with `epoch` (signatures,
+/// or shadow signatures).
+pub(crate) fn active_parties(
+    epoch: Epoch,
+    window: u64,
+    counts: impl Fn(Epoch) -> BTreeMap<PartyId, u64>,
+) -> BTreeSet<PartyId> {
+    let start = epoch.0.saturating_sub(window.saturating_sub(1));
+    (start..=epoch.0)
+        .flat_map(|at| counts(Epoch(at)))
+        .filter(|(_, count)| *count > 0)
+        .map(|(party, _)| party)
+        .collect()
+}
 
 /// What "ready" means.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -96,15 +111,9 @@ impl Readiness {
         parameters: &ProtocolParameters,
         config: &ReadinessConfig,
     ) -> Result<Self, QuorumError> {
-        let window_start = tally
-            .epoch
-            .0
-            .saturating_sub(config.participation_window.saturating_sub(1));
-        let signed: BTreeSet<PartyId> = (window_start..=tally.epoch.0)
-            .flat_map(|epoch| store.signatures(Epoch(epoch)).into_iter())
-            .filter(|(_, count)| *count > 0)
-            .map(|(party, _)| party)
-            .collect();
+        let signed = active_parties(tally.epoch, config.participation_window, |epoch| {
+            store.signatures(epoch)
+        });
         let declared: u128 = tally
             .by_era
             .get(era.as_str())
@@ -116,8 +125,7 @@ impl Readiness {
                 .filter(|record| record.supports(era.as_str()))
         };
         let uncounted: u128 = tally
-            .all
-            .iter()
+            .records()
             .filter(|record| {
                 record.supports(era.as_str()) && !config.counted.contains(record.provenance.class())
             })

@@ -257,6 +257,20 @@ impl MemoryStore {
         Self::default()
     }
 
+    /// A party's registration at an epoch, without copying the others.
+    pub fn registration(&self, epoch: Epoch, party_id: &PartyId) -> Option<&RegistrationRecord> {
+        self.registrations.get(&epoch)?.get(party_id)
+    }
+
+    /// A party's signature count at an epoch, without copying the others.
+    pub fn signature_count(&self, epoch: Epoch, party_id: &PartyId) -> u64 {
+        self.signatures
+            .get(&epoch)
+            .and_then(|parties| parties.get(party_id))
+            .copied()
+            .unwrap_or(0)
+    }
+
     fn insert_registration(&mut self, record: RegistrationRecord) {
         let first = self
             .first

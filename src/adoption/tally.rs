@@ -105,9 +105,9 @@ pub struct Tally {
     /// The registrations counted (not excluded).
     #[cfg_attr(feature = "serde", serde(skip))]
     pub(crate) counted: Vec<RegistrationRecord>,
-    /// Every registration of the epoch.
+    /// The registrations left out (in the order of `excluded`).
     #[cfg_attr(feature = "serde", serde(skip))]
-    pub(crate) all: Vec<RegistrationRecord>,
+    pub(crate) excluded_records: Vec<RegistrationRecord>,
 }
 
 /// Why a tally could not be made.
@@ -167,7 +167,7 @@ impl Tally {
             by_unverified_reason: BTreeMap::new(),
             excluded: Vec::new(),
             counted: Vec::new(),
-            all: Vec::new(),
+            excluded_records: Vec::new(),
         };
         let add = |map: &mut BTreeMap<String, Share>, key: String, stake: u128| {
             let share = map.entry(key).or_default();
@@ -244,14 +244,16 @@ impl Tally {
                 None
             };
             match reason {
-                Some(reason) => tally.excluded.push(Exclusion {
-                    party_id: record.party_id.clone(),
-                    stake: record.stake,
-                    reason,
-                }),
-                None => tally.counted.push(record.clone()),
+                Some(reason) => {
+                    tally.excluded.push(Exclusion {
+                        party_id: record.party_id.clone(),
+                        stake: record.stake,
+                        reason,
+                    });
+                    tally.excluded_records.push(record);
+                }
+                None => tally.counted.push(record),
             }
-            tally.all.push(record);
         }
         Ok(tally)
     }
@@ -270,6 +272,11 @@ impl Tally {
             ("provenance", &self.by_provenance),
             ("unverified_reason", &self.by_unverified_reason),
         ]
+    }
+
+    /// Every registration of the epoch, counted ones first.
+    pub(crate) fn records(&self) -> impl Iterator<Item = &RegistrationRecord> {
+        self.counted.iter().chain(&self.excluded_records)
     }
 
     /// The share of the epoch's stake behind `stake`.

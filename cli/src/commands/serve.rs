@@ -207,13 +207,9 @@ impl SignerBackend for RecordingBackend {
         // lock: of two registrations of a party answered together, the one written last reads
         // the latest.
         self.with_records(|records| {
-            let record = self.backend.with_monitor(|monitor| {
-                monitor
-                    .store()
-                    .registrations(epoch)
-                    .into_iter()
-                    .find(|record| record.party_id == party)
-            });
+            let record = self
+                .backend
+                .with_monitor(|monitor| monitor.store().registration(epoch, &party).cloned());
             match record {
                 Some(record) => records.store.put_registration(record).map_err(internal),
                 None => Ok(()),
@@ -232,14 +228,9 @@ impl SignerBackend for RecordingBackend {
         // Under the lock: of two calls answered together, the first writes both signatures and
         // the second none (a signature received again is not counted again).
         self.with_records(|records| {
-            let counted = self.backend.with_monitor(|monitor| {
-                monitor
-                    .store()
-                    .signatures(epoch)
-                    .get(&party)
-                    .copied()
-                    .unwrap_or(0)
-            });
+            let counted = self
+                .backend
+                .with_monitor(|monitor| monitor.store().signature_count(epoch, &party));
             let written = records.written.entry((epoch, party.clone())).or_default();
             let new = counted.saturating_sub(*written);
             if new == 0 {

@@ -199,33 +199,15 @@ fn node_info_to_hub(member: &NodeInfoMessage) -> Result<NodeInfo, ValidationErro
         protocol_versions,
         unknown_fields: _,
     } = member;
-    let eras = supported_eras
-        .iter()
-        .enumerate()
-        .map(|(index, name)| {
-            EraName::new(name.as_str())
-                .at_index(index)
-                .within("supported_eras")
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let wires = wire_versions
-        .iter()
-        .enumerate()
-        .map(|(index, number)| {
-            WireVersionId::new(*number)
-                .at_index(index)
-                .within("wire_versions")
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let protocols = protocol_versions
-        .iter()
-        .enumerate()
-        .map(|(index, version)| {
-            SoftwareVersion::new(version.as_str())
-                .at_index(index)
-                .within("protocol_versions")
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let eras = checked_entries(supported_eras, "supported_eras", |name| {
+        EraName::new(name.as_str())
+    })?;
+    let wires = checked_entries(wire_versions, "wire_versions", |number| {
+        WireVersionId::new(*number)
+    })?;
+    let protocols = checked_entries(protocol_versions, "protocol_versions", |version| {
+        SoftwareVersion::new(version.as_str())
+    })?;
     let distribution = distribution_version
         .as_deref()
         .map(SoftwareVersion::new)
@@ -239,6 +221,19 @@ fn node_info_to_hub(member: &NodeInfoMessage) -> Result<NodeInfo, ValidationErro
     .with_distribution_version(distribution)
     .with_database_version(*database_version)
     .with_protocol_versions(protocols)
+}
+
+/// Checks every entry of a declared list, naming the first bad one by its index.
+fn checked_entries<T, U>(
+    entries: &[T],
+    field: &'static str,
+    check: impl Fn(&T) -> Result<U, ValidationError>,
+) -> Result<Vec<U>, ValidationError> {
+    entries
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| check(entry).at_index(index).within(field))
+        .collect()
 }
 
 /// The `node_info` member of a signed registration.
