@@ -406,3 +406,40 @@ fn garbage_is_not_attributed_to_any_version() {
     let error = v1::decode::<SignerRegistration>(&[0x0a, 0x01, 0x41][..]).unwrap_err();
     assert!(matches!(error, WireError::Malformed { .. }), "{error:?}");
 }
+
+#[test]
+fn the_versions_added_to_node_info_are_checked_and_bounded() {
+    let max = mithril_compat::domain::limits::MAX_DECLARED;
+    let decode = |node_info: pb::NodeInfo| {
+        let mut message = sample_registration_pb();
+        message.node_info = Some(node_info);
+        invalid(v1::decode::<SignerRegistration>(
+            &message.encode_to_vec()[..],
+        ))
+    };
+    let (path, violation) = decode(pb::NodeInfo {
+        software_version: "0.4.0".into(),
+        protocol_versions: vec!["0.1.0".into(); max + 1],
+        ..Default::default()
+    });
+    assert_eq!(path, "signer_registration.node_info.protocol_versions");
+    assert_eq!(
+        violation,
+        Violation::TooManyEntries {
+            count: max + 1,
+            max
+        }
+    );
+    let (path, _) = decode(pb::NodeInfo {
+        software_version: "0.4.0".into(),
+        protocol_versions: vec!["0.1.0".into(), "x".repeat(65)],
+        ..Default::default()
+    });
+    assert_eq!(path, "signer_registration.node_info.protocol_versions[1]");
+    let (path, _) = decode(pb::NodeInfo {
+        software_version: "0.4.0".into(),
+        distribution_version: Some("d".repeat(65)),
+        ..Default::default()
+    });
+    assert_eq!(path, "signer_registration.node_info.distribution_version");
+}

@@ -592,3 +592,39 @@ fn decoders_of_each_kind_accept_only_their_own_body() {
     assert!(json::decode::<EpochSettings>(signer.as_bytes(), &JsonHeaders::default()).is_err());
     assert!(json::decode::<SingleSignature>(signer.as_bytes(), &JsonHeaders::default()).is_err());
 }
+
+#[test]
+fn a_node_info_member_is_checked_and_bounded_as_protobuf_node_info_is() {
+    let max = mithril_compat::domain::limits::MAX_DECLARED;
+    let body = fixture("register_signer_signed_node_info");
+    let too_many = with(
+        &body,
+        "/node_info/supported_eras",
+        json!(vec!["pythagoras"; max + 1]),
+    );
+    let (path, violation) = invalid(decode(MessageKind::SignerRegistration, &too_many));
+    assert_eq!(path, "register_signer.node_info.supported_eras");
+    assert_eq!(
+        violation,
+        Violation::TooManyEntries {
+            count: max + 1,
+            max
+        }
+    );
+    let bad_era = with(&body, "/node_info/supported_eras/1", json!("Not An Era"));
+    let (path, _) = invalid(decode(MessageKind::SignerRegistration, &bad_era));
+    assert_eq!(path, "register_signer.node_info.supported_eras[1]");
+    let zero = with(&body, "/node_info/wire_versions/0", json!(0));
+    let (path, _) = invalid(decode(MessageKind::SignerRegistration, &zero));
+    assert_eq!(path, "register_signer.node_info.wire_versions[0]");
+    let long = with(
+        &body,
+        "/node_info/distribution_version",
+        json!("d".repeat(65)),
+    );
+    let (path, _) = invalid(decode(MessageKind::SignerRegistration, &long));
+    assert_eq!(path, "register_signer.node_info.distribution_version");
+    let hex = with(&body, "/node_info_signature", json!("zz"));
+    let (path, _) = invalid(decode(MessageKind::SignerRegistration, &hex));
+    assert_eq!(path, "register_signer.node_info_signature");
+}
