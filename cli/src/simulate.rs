@@ -14,10 +14,17 @@
 //!   activation would cut off);
 //! - **flat 95%**: today's practice, activation two epochs after 95% of the registered stake
 //!   declares support (through whatever declarations reach the aggregator);
-//! - **omniscient**: the reference no rule can beat. It knows who will sign after the switch, and
-//!   activates at the earliest epoch from which every epoch's failure probability, with the
-//!   stake that actually signs then, meets the target; like any decision, it takes the minimum
-//!   notice (epoch 3 at the earliest, for a release at epoch 1).
+//! - **omniscient**: the reference no rule can beat. When it decides, it knows which of the pools
+//!   already running the release will sign after the switch, at every epoch (which pools have
+//!   working next-era code, and every signing draw to come). It decides at the earliest epoch
+//!   from which that stake alone meets the target at every epoch after the notice, and, like any
+//!   decision, activates after the notice (epoch 3 at the earliest, for a release at epoch 1).
+//!   Who has *not yet* upgraded is not something any rule can know, so it does not know that
+//!   either;
+//! - the **clairvoyant bound** is reported beside it: activation at the earliest epoch from
+//!   which the stake that actually signs then meets the target, as if the decision could be
+//!   taken with the future adoption known. No decision taken on the present reaches it: it sits
+//!   about a notice (two epochs) before the omniscient reference when adoption is steady.
 
 use std::collections::BTreeMap;
 
@@ -78,6 +85,12 @@ impl Scenario {
         }
     }
 }
+
+/// Epochs the omniscient reference and the clairvoyant bound must see after their activation,
+/// within the horizon, to call it safe: "safe from then on" is not judged on the last few epochs
+/// of a run (where the stake that signs hovers around the safe share, a lucky last few epochs
+/// would otherwise count as safe).
+pub const REFERENCE_OBSERVED_EPOCHS: u64 = 10;
 
 /// The epoch a cancelled release's cancel marker takes effect.
 pub const CANCEL_EPOCH: u64 = 6;
@@ -180,6 +193,8 @@ pub struct Comparison {
     pub never_activated_reasons: BTreeMap<NotActivated, u64>,
     /// Activation minus the omniscient reference's, in runs where both activated, sorted.
     pub distance_to_reference: Vec<i64>,
+    /// Activation minus the clairvoyant bound's, in runs where both activated, sorted.
+    pub distance_to_clairvoyant: Vec<i64>,
 }
 
 impl Comparison {
@@ -196,6 +211,7 @@ impl Comparison {
             never_activated: 0,
             never_activated_reasons: BTreeMap::new(),
             distance_to_reference: Vec::new(),
+            distance_to_clairvoyant: Vec::new(),
         }
     }
 
@@ -210,6 +226,13 @@ impl Comparison {
     pub fn median_distance(&self) -> Option<i64> {
         self.distance_to_reference
             .get(self.distance_to_reference.len() / 2)
+            .copied()
+    }
+
+    /// The median distance to the clairvoyant bound.
+    pub fn median_distance_to_clairvoyant(&self) -> Option<i64> {
+        self.distance_to_clairvoyant
+            .get(self.distance_to_clairvoyant.len() / 2)
             .copied()
     }
 }
@@ -277,12 +300,15 @@ fn population(scenario: Scenario, signers: usize, rng: &mut ChaCha20Rng) -> Vec<
 }
 
 /// One epoch of the world, whatever the rule.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct EpochWorld {
     /// Stake that signs the current era's message, if the era in force is the old one.
     signing_old_era: f64,
     /// Stake that signs if the new era is in force (upgraded, working, and signing).
     signing_new_era: f64,
+    /// `signing_new_era` by the epoch its pools upgraded: entry `u` is the stake of the pools
+    /// that upgraded at epoch `u` (0 for none) and would sign the new era this epoch.
+    signing_new_era_by_cohort: Vec<f64>,
     /// What the aggregator sees for the rule, while the era is announced.
     evidence: Evidence,
     /// Stake whose declarations of support reached the aggregator.
@@ -303,6 +329,7 @@ fn world(config: &SimulationConfig, scenario: Scenario, seed: u64) -> Vec<EpochW
     for epoch in 1..=config.epochs {
         let mut world = EpochWorld {
             certificate_draw: rng.next_u64(),
+            signing_new_era_by_cohort: vec![0.0; epoch as usize + 1],
             ..EpochWorld::default()
         };
         let mut shadow_now = 0.0;
@@ -316,8 +343,11 @@ fn world(config: &SimulationConfig, scenario: Scenario, seed: u64) -> Vec<EpochW
             let shadow = upgraded && signs && pool.next_era_works;
             if signs {
                 world.signing_old_era += pool.stake;
-                if upgraded && pool.next_era_works {
+                if let Some(at) = pool.upgrade_epoch.filter(|at| *at <= epoch)
+                    && pool.next_era_works
+                {
                     world.signing_new_era += pool.stake;
+                    world.signing_new_era_by_cohort[at as usize] += pool.stake;
                 }
             }
             if shadow {
@@ -435,21 +465,40 @@ fn activation(
             if scenario == Scenario::Cancelled {
                 return Err(NotActivated::Cancelled);
             }
-            // The earliest epoch from which every epoch, with the stake that signs the new era,
-            // meets the target; no earlier than the notice allows.
-            let mut earliest = None;
-            for epoch in (1..=horizon).rev() {
-                if world[(epoch - 1) as usize].signing_new_era < safe {
-                    break;
-                }
-                earliest = Some(epoch);
-            }
-            earliest
-                .map(|at| at.max(1 + notice))
-                .filter(|at| *at <= horizon)
+            // The earliest decision from which the pools running the release when it is taken
+            // sign enough at every epoch after the notice.
+            (1..=horizon.saturating_sub(notice + REFERENCE_OBSERVED_EPOCHS))
+                .find(|decided| {
+                    (decided + notice..=horizon).all(|epoch| {
+                        let cohorts = &world[(epoch - 1) as usize].signing_new_era_by_cohort;
+                        let known = cohorts.len().min(*decided as usize + 1);
+                        cohorts[..known].iter().sum::<f64>() >= safe
+                    })
+                })
+                .map(|decided| decided + notice)
                 .ok_or(NotActivated::NeverSafe)
         }
     }
+}
+
+/// The clairvoyant bound: the earliest epoch from which every epoch, with the stake that
+/// actually signs the new era then, meets the target (no earlier than the notice allows after a
+/// release at epoch 1).
+fn clairvoyant(scenario: Scenario, world: &[EpochWorld], safe: f64) -> Option<u64> {
+    if scenario == Scenario::Cancelled {
+        return None;
+    }
+    let horizon = world.len() as u64;
+    let mut earliest = None;
+    for epoch in (1..=horizon).rev() {
+        if world[(epoch - 1) as usize].signing_new_era < safe {
+            break;
+        }
+        earliest = Some(epoch);
+    }
+    earliest
+        .map(|at| at.max(1 + REGISTRATION_PIPELINE_EPOCHS))
+        .filter(|at| at + REFERENCE_OBSERVED_EPOCHS <= horizon)
 }
 
 /// Runs every scenario under every rule.
@@ -468,6 +517,7 @@ pub fn compare(config: &SimulationConfig) -> Vec<Comparison> {
                 .map(|rule| activation(config, scenario, *rule, &world, safe))
                 .collect();
             let reference = activations[2];
+            let bound = clairvoyant(scenario, &world, safe);
             // Without any switch: which epochs the old era certifies, on the same draws.
             let unswitched: Vec<bool> = world
                 .iter()
@@ -509,6 +559,11 @@ pub fn compare(config: &SimulationConfig) -> Vec<Comparison> {
                                 .distance_to_reference
                                 .push(*at as i64 - reference as i64);
                         }
+                        if let Some(bound) = bound {
+                            comparison
+                                .distance_to_clairvoyant
+                                .push(*at as i64 - bound as i64);
+                        }
                     }
                     Err(reason) => {
                         comparison.never_activated += 1;
@@ -523,6 +578,7 @@ pub fn compare(config: &SimulationConfig) -> Vec<Comparison> {
         for comparison in &mut by_rule {
             comparison.activation_epochs.sort_unstable();
             comparison.distance_to_reference.sort_unstable();
+            comparison.distance_to_clairvoyant.sort_unstable();
         }
         comparisons.extend(by_rule);
     }
@@ -627,7 +683,7 @@ pub fn table(config: &SimulationConfig, comparisons: &[Comparison]) -> String {
         config.gate.consecutive_ready,
     );
     out.push_str(
-        "scenario           rule          epochs without certificate (caused by the switch)  runs with a gap (caused)  activation epoch (median, min-max)  vs reference (median)  never activated (why)\n",
+        "scenario           rule          epochs without certificate (caused by the switch)  runs with a gap (caused)  activation epoch (median, min-max)  vs reference (median)  vs clairvoyant (median)  never activated (why)\n",
     );
     for comparison in comparisons {
         let activation = match (
@@ -642,6 +698,9 @@ pub fn table(config: &SimulationConfig, comparisons: &[Comparison]) -> String {
             (Rule::Omniscient, _) | (_, None) => "-".to_owned(),
             (_, Some(distance)) => format!("{distance:+}"),
         };
+        let clairvoyant = comparison
+            .median_distance_to_clairvoyant()
+            .map_or_else(|| "-".to_owned(), |distance| format!("{distance:+}"));
         let never = if comparison.never_activated == 0 {
             "0".to_owned()
         } else {
@@ -653,7 +712,7 @@ pub fn table(config: &SimulationConfig, comparisons: &[Comparison]) -> String {
             format!("{} ({})", comparison.never_activated, reasons.join(", "))
         };
         out.push_str(&format!(
-            "{:<18} {:<13} {:>49}  {:>24}  {:>34}  {:>21}  {}\n",
+            "{:<18} {:<13} {:>49}  {:>24}  {:>34}  {:>21}  {:>23}  {}\n",
             comparison.scenario.name(),
             comparison.rule.name(),
             format!(
@@ -666,6 +725,7 @@ pub fn table(config: &SimulationConfig, comparisons: &[Comparison]) -> String {
             ),
             activation,
             distance,
+            clairvoyant,
             never
         ));
     }

@@ -18,6 +18,27 @@
 //! Stake that never signs neither blocks activation (it is not in the signing stake) nor
 //! inflates readiness (it proves nothing). The verdict explains itself in one line, with the
 //! numbers of its binding condition.
+//!
+//! # What it costs and what it saves, measured
+//!
+//! `mithril-compat simulate` (3000 signers at mainnet parameters, 1000 seeds per scenario, the
+//! defaults: target 1e-9, margin 10%, cut-off 30%, two ready epochs, notice 2) runs this rule
+//! beside flat 95% and an omniscient reference on the same worlds:
+//!
+//! | scenario | epochs without a certificate caused: gate / flat 95% | median activation: gate / flat 95% / reference |
+//! |---|---|---|
+//! | baseline | 0 / 0 | 12 / 13 / 10 |
+//! | laggards | 0 / 0 | 29 / 33 / 27 |
+//! | lost declarations | 0 / 0 | 12 / never / 10 |
+//! | large pools last | 0 / 0 | 16 / 19 / 13 |
+//! | faulty next-era code | 0 / 38 811 | never (times out, says why) / 13 / never safe |
+//! | rarely signs | 0 / 81 | never (times out, says why) / 13 / 22 in 104 runs of 1000 |
+//!
+//! Reading it: the gap to the reference is one epoch for the second ready epoch and one for
+//! the stake the margin waits for (two for the margin where the largest pools come last, as
+//! each brings several percent of the stake). A smaller cut-off buys fewer operators left out
+//! for later activation; the README's simulation section has the whole table and the decision
+//! table.
 
 use std::fmt;
 
@@ -82,8 +103,13 @@ pub struct RuleConfig {
     /// Share of the proven-ready stake assumed not to sign anyway (default 0.1).
     pub safety_margin: f64,
     /// Greatest share of the stake that actually signs which activation may cut off (default
-    /// 0.2). At mainnet parameters about 62% of the stake must sign for a failure probability of
-    /// 1e-9, so shares above about 0.3 never bind: the quorum condition does.
+    /// 0.3). At mainnet parameters about 62% of the stake must sign for a failure probability of
+    /// 1e-9; with the default margin, the quorum condition first holds with about 69% of the
+    /// stake proven, when about 30% of the signing stake is not yet. So the default leaves the
+    /// quorum condition to bind, and guards against activating while much more of the stake
+    /// that signs would be left out; a smaller share trades activation epochs for fewer
+    /// operators cut off (`mithril-compat simulate` prints the trade in its decision table:
+    /// 20% costs one or two epochs at mainnet size, for no fewer certificates).
     pub max_cut_off: f64,
     /// When no signer shadow-signs, judge on verified declared readiness instead of waiting
     /// (default false: wait, and say so).
@@ -95,7 +121,7 @@ impl Default for RuleConfig {
         Self {
             max_failure: 1e-9,
             safety_margin: 0.1,
-            max_cut_off: 0.2,
+            max_cut_off: 0.3,
             fall_back_to_declared: false,
         }
     }

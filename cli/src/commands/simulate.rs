@@ -2,7 +2,7 @@
 
 use crate::simulate::{Scenario, SimulationConfig, compare, decision_table, decision_text, table};
 use clap::Args;
-use mithril_compat::adoption::RuleConfig;
+use mithril_compat::adoption::{GateConfig, RuleConfig};
 
 /// Arguments of `simulate`.
 #[derive(Args)]
@@ -19,6 +19,12 @@ pub struct SimulateArgs {
     /// The greatest share of the signing stake the quorum-aware gate may cut off.
     #[arg(long, default_value_t = RuleConfig::default().max_cut_off)]
     max_cut_off: f64,
+    /// The share of the proven-ready stake the quorum-aware gate assumes will not sign.
+    #[arg(long, default_value_t = RuleConfig::default().safety_margin)]
+    safety_margin: f64,
+    /// Ready epochs in a row before the quorum-aware gate locks in.
+    #[arg(long, default_value_t = GateConfig::default().consecutive_ready)]
+    consecutive_ready: u32,
     /// Runs per cut-off in the decision table (0: no table).
     #[arg(long, default_value_t = 100)]
     decision_seeds: u64,
@@ -38,7 +44,12 @@ pub fn run(args: SimulateArgs) -> String {
         seeds: args.seeds.max(1),
         rule: RuleConfig {
             max_cut_off: args.max_cut_off.clamp(0.0, 1.0),
+            safety_margin: args.safety_margin.clamp(0.0, 0.99),
             ..RuleConfig::default()
+        },
+        gate: GateConfig {
+            consecutive_ready: args.consecutive_ready.max(1),
+            ..GateConfig::default()
         },
         ..SimulationConfig::default()
     };

@@ -11,7 +11,7 @@ fn small() -> SimulationConfig {
     SimulationConfig {
         signers: 500,
         epochs: 60,
-        seeds: 6,
+        seeds: 40,
         ..SimulationConfig::default()
     }
 }
@@ -63,6 +63,28 @@ fn the_gate_never_loses_a_certificate_and_is_never_later_than_flat_95() {
         assert_eq!(gate.never_activated, 0, "{}\n{report}", scenario.name());
         assert!(
             gate.distance_to_reference
+                .iter()
+                .all(|distance| *distance >= 0),
+            "{report}"
+        );
+        // At most two epochs after the reference (median); three where the largest pools come
+        // last, each arrival several percent of the stake: the margin waits for one more.
+        let allowed = if scenario == Scenario::LargePoolsLast {
+            3
+        } else {
+            2
+        };
+        let median = gate.median_distance().expect("both activate");
+        assert!(
+            median <= allowed,
+            "{}: {median:+}\n{report}",
+            scenario.name()
+        );
+        // The reference itself is never before the clairvoyant bound.
+        let reference = find(scenario, Rule::Omniscient);
+        assert!(
+            reference
+                .distance_to_clairvoyant
                 .iter()
                 .all(|distance| *distance >= 0),
             "{report}"
@@ -127,5 +149,5 @@ fn the_decision_table_trades_cut_off_for_earlier_activation() {
             "{text}"
         );
     }
-    assert_eq!(RuleConfig::default().max_cut_off, 0.2);
+    assert_eq!(RuleConfig::default().max_cut_off, 0.3);
 }
