@@ -8,9 +8,9 @@ use crate::domain::{
     AggregateSignatureKind, AggregatorFeatures, AggregatorStatus, BlockNumber, BlockNumberOffset,
     CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch, EpochSettings, EraName,
     ImmutableFileNumber, KeyBytes, Label, NodeInfo, PartyId, ProtocolConfiguration,
-    ProtocolParameters, SignatureBytes, SignedEntityKind, SignedEntityType, SignedMessage, Signer,
-    SignerRegistration, SignerSet, SingleSignature, SoftwareVersion, Stake, WireVersionId,
-    WonIndexes,
+    ProtocolParameters, ShadowSignature, SignatureBytes, SignedEntityKind, SignedEntityType,
+    SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature, SoftwareVersion, Stake,
+    WireVersionId, WonIndexes,
 };
 use crate::wire::HubMessage;
 
@@ -146,6 +146,21 @@ pub fn single_signature_for(signed_entity_type: SignedEntityType) -> SingleSigna
         won_indexes: WonIndexes::new(vec![3, 17, 204, 1_503, 9_871]).expect("increasing"),
         signed_message: SignedMessage::new(hex::encode(bytes(21, 32))).expect("hex digest"),
         snark_signature: None,
+        shadow_signature: None,
+    }
+}
+
+/// A single signature that carries a shadow signature of the next era's message (lagrange's
+/// composition of it), as upgraded signers send while that era is announced.
+pub fn single_signature_with_shadow() -> SingleSignature {
+    SingleSignature {
+        shadow_signature: Some(ShadowSignature {
+            era: EraName::new("lagrange").expect("an era name"),
+            signature: SignatureBytes::new(bytes(23, SINGLE_SIGNATURE_LEN)).expect("within bounds"),
+            won_indexes: WonIndexes::new(vec![17, 88, 1_503]).expect("increasing"),
+            signed_message: SignedMessage::new(hex::encode(bytes(24, 32))).expect("hex digest"),
+        }),
+        ..single_signature()
     }
 }
 
@@ -308,6 +323,10 @@ pub fn all() -> Vec<(String, HubMessage)> {
     samples.push((
         "single_signature_with_snark_signature".to_owned(),
         HubMessage::SingleSignature(single_signature_with_snark()),
+    ));
+    samples.push((
+        "single_signature_with_shadow_signature".to_owned(),
+        HubMessage::SingleSignature(single_signature_with_shadow()),
     ));
     samples.push((
         "epoch_settings".to_owned(),

@@ -923,6 +923,7 @@ impl<'a> Demo<'a> {
                 won_indexes: WonIndexes::new(indices).map_err(stm)?,
                 signed_message: message,
                 snark_signature: None,
+                shadow_signature: None,
             };
             for reason in signer.link.register_signature(hub).await? {
                 log.notes

@@ -19,6 +19,10 @@
 //! - [`Readiness`]: stake floor and quorum target, counting only stake that declared the era and
 //!   signed recently.
 //! - [`Gate`]: the activation state machine (defined, started, locked in, active, failed).
+//! - [`RuleConfig`]: the activation rule on *proven* readiness: shadow signatures of the next
+//!   era's message, and the shadow certificate they make. `ShadowRound` (feature `stm`) is the
+//!   aggregator's side: it verifies each shadow signature with `mithril-stm` and aggregates an
+//!   epoch's into a certificate it never publishes.
 //! - [`AdoptionReport`]: serde, a table ([`std::fmt::Display`]) and Prometheus text.
 //! - [`AdoptionMonitor`]: all of the above over one store.
 
@@ -32,6 +36,8 @@ mod quorum;
 mod readiness;
 mod report;
 mod rule;
+#[cfg(feature = "stm")]
+mod shadow;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
@@ -52,6 +58,9 @@ pub use quorum::{
 pub use readiness::{Readiness, ReadinessConfig};
 pub use report::{AdoptionReport, GateSnapshot, format_probability};
 pub use rule::{Basis, Binding, Evidence, RuleConfig, ShadowCertificate, Verdict};
+#[cfg(feature = "stm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stm")))]
+pub use shadow::{ShadowAttempt, ShadowError, ShadowRound};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteStore;

@@ -363,7 +363,14 @@ mod tests {
             "{thin}"
         );
 
-        let cutting = rule.judge(MAINNET, &evidence(0.75, 0.98, 3000)).unwrap();
+        // Within the default cut-off (30%), beyond a stricter one (20%).
+        let evidence = evidence(0.75, 0.98, 3000);
+        assert!(rule.judge(MAINNET, &evidence).unwrap().ready);
+        let strict = RuleConfig {
+            max_cut_off: 0.2,
+            ..rule
+        };
+        let cutting = strict.judge(MAINNET, &evidence).unwrap();
         assert!(
             matches!(cutting.binding, Some(Binding::CutOff { .. })),
             "{cutting}"

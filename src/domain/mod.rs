@@ -33,7 +33,7 @@ pub use registration::{ProofSystem, SignerRegistration};
 pub use scalars::{
     BlockNumber, BlockNumberOffset, Epoch, ImmutableFileNumber, NetworkMagic, Stake, WireVersionId,
 };
-pub use signature::{SingleSignature, WonIndexes};
+pub use signature::{ShadowSignature, SingleSignature, WonIndexes};
 pub use signed_entity::{CardanoDbBeacon, SignedEntityType, UnknownOrigin, UnknownVariant};
 pub use text::{EraName, Label, PartyId, SignedMessage, SoftwareVersion};
 

@@ -1,7 +1,9 @@
 //! A single signature.
 
 use crate::domain::limits::MAX_WON_INDEXES;
-use crate::domain::{PartyId, ProtocolParameters, SignatureBytes, SignedEntityType, SignedMessage};
+use crate::domain::{
+    EraName, PartyId, ProtocolParameters, SignatureBytes, SignedEntityType, SignedMessage,
+};
 use crate::{ValidationError, Violation};
 
 /// The lottery indices a single signature won: non-empty, strictly increasing, at most
@@ -103,6 +105,60 @@ pub struct SingleSignature {
     pub signed_message: SignedMessage,
     /// The single signature for the SNARK proof system, where one was produced.
     pub snark_signature: Option<SignatureBytes>,
+    /// The signer's signature of the next era's composition of the same message, sent while
+    /// that era is announced: what proves the signer can sign it (see
+    /// [`adoption::rule`](crate::adoption::rule)).
+    pub shadow_signature: Option<ShadowSignature>,
+}
+
+/// A signature of the next era's composition of a message, sent beside the current era's
+/// signature while the next era is announced ("shadow" signing). The aggregator verifies it and
+/// aggregates the epoch's shadow signatures into a certificate it never publishes: the proof
+/// that enough stake can sign the next era before it is switched on.
+///
+/// The signer and the signed entity are those of the [`SingleSignature`] that carries it; the
+/// lottery is the same (same keys, same stake), over another message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ShadowSignature {
+    /// The era whose composition of the message was signed (`lagrange`).
+    pub era: EraName,
+    /// The STM single signature of the next era's message.
+    pub signature: SignatureBytes,
+    /// The lottery indices it won.
+    pub won_indexes: WonIndexes,
+    /// The next era's message that was signed (the hex digest of its composition).
+    pub signed_message: SignedMessage,
+}
+
+impl ShadowSignature {
+    /// The same signature with byte fields that own their bytes.
+    pub fn detached(&self) -> Self {
+        Self {
+            signature: self.signature.detached(),
+            ..self.clone()
+        }
+    }
+
+    /// The bytes the STM signature signs: the next era's signed message as UTF-8 text.
+    pub fn signed_payload(&self) -> &[u8] {
+        self.signed_message.as_str().as_bytes()
+    }
+
+    /// Checks what depends on the protocol parameters in force: every won index is below `m`.
+    pub fn check_against(&self, parameters: &ProtocolParameters) -> Result<(), ValidationError> {
+        won_indexes_below_m(&self.won_indexes, parameters)
+    }
+}
+
+/// The `won_indexes` field checked against the parameters in force.
+fn won_indexes_below_m(
+    won_indexes: &WonIndexes,
+    parameters: &ProtocolParameters,
+) -> Result<(), ValidationError> {
+    won_indexes
+        .check_against(parameters)
+        .map_err(|error| error.within("won_indexes"))
 }
 
 impl SingleSignature {
@@ -112,6 +168,10 @@ impl SingleSignature {
         Self {
             signature: self.signature.detached(),
             snark_signature: self.snark_signature.as_ref().map(|bytes| bytes.detached()),
+            shadow_signature: self
+                .shadow_signature
+                .as_ref()
+                .map(ShadowSignature::detached),
             ..self.clone()
         }
     }
@@ -124,9 +184,13 @@ impl SingleSignature {
 
     /// Checks what depends on the protocol parameters in force: every won index is below `m`.
     pub fn check_against(&self, parameters: &ProtocolParameters) -> Result<(), ValidationError> {
-        self.won_indexes
-            .check_against(parameters)
-            .map_err(|error| error.within("won_indexes"))
+        won_indexes_below_m(&self.won_indexes, parameters)?;
+        match &self.shadow_signature {
+            Some(shadow) => shadow
+                .check_against(parameters)
+                .map_err(|error| error.within("shadow_signature")),
+            None => Ok(()),
+        }
     }
 }
 

@@ -62,6 +62,8 @@ pub struct Streams {
 pub struct Carries {
     /// A single signature's SNARK signature.
     pub snark_signature: bool,
+    /// A single signature's shadow signature (of the next era's message).
+    pub shadow_signature: bool,
     /// Partial key material: an operational certificate without KES evolutions, or a SNARK key
     /// signature without its key.
     pub loose_keys: bool,
@@ -156,12 +158,14 @@ impl WireVersion {
         match self {
             Self::V1 => Carries {
                 snark_signature: false,
+                shadow_signature: false,
                 loose_keys: true,
                 immutable_files_full: true,
                 blocks_transactions: false,
             },
             Self::V2 => Carries {
                 snark_signature: true,
+                shadow_signature: true,
                 loose_keys: false,
                 immutable_files_full: false,
                 blocks_transactions: true,

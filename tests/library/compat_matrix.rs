@@ -110,6 +110,8 @@ const EXPECTED: &[(&str, &str, &str, Expect)] = &[
     ("signature/cardano_database", "*@<0.2.0", "*", WriterRefuses),
     // The SNARK signature exists in v2 only: today's v1 refuses it (strict).
     ("signature/with_snark", "v1@HEAD", "*", WriterRefuses),
+    // So does the shadow signature (added in release 0.4.0).
+    ("signature/with_shadow", "v1@HEAD", "*", WriterRefuses),
     // v1 and v2 registrations and epoch settings are never mistaken for each other; today's
     // build names the version the bytes look like.
     ("registration", "v1@*", "v2@HEAD", RejectedAs(V1)),
@@ -148,6 +150,26 @@ const EXPECTED: &[(&str, &str, &str, Expect)] = &[
         "*",
         "v1@*",
         Lost(&["snark_signature"]),
+    ),
+    // The shadow signature: v1 nodes, and releases before 0.4.0, neither write nor read it;
+    // they take the signature without it.
+    (
+        "signature/with_shadow",
+        "*@<0.4.0",
+        "*",
+        Lost(&["shadow_signature"]),
+    ),
+    (
+        "signature/with_shadow",
+        "*",
+        "*@<0.4.0",
+        Lost(&["shadow_signature"]),
+    ),
+    (
+        "signature/with_shadow",
+        "*",
+        "v1@*",
+        Lost(&["shadow_signature"]),
     ),
     // Releases before 0.2.0 have no SNARK keys; releases before 0.4.0 have the SNARK keys, not
     // their proof of bound possession. Either side lacking a part loses it.
@@ -394,6 +416,10 @@ fn matrix_samples() -> Vec<(String, HubMessage)> {
     values.push((
         "signature/with_snark".to_owned(),
         HubMessage::SingleSignature(samples::single_signature_with_snark()),
+    ));
+    values.push((
+        "signature/with_shadow".to_owned(),
+        HubMessage::SingleSignature(samples::single_signature_with_shadow()),
     ));
     values.extend([
         (

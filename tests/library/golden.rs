@@ -30,6 +30,7 @@ const NOT_CARRIED: &[(&str, WireVersion)] = &[
         WireVersion::V1,
     ),
     ("single_signature_with_snark_signature", WireVersion::V1),
+    ("single_signature_with_shadow_signature", WireVersion::V1),
     (
         "single_signature_cardano_immutable_files_full",
         WireVersion::V2,

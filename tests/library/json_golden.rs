@@ -17,7 +17,7 @@ use mithril_compat::samples;
 use mithril_compat::wire::json::{
     self, CardanoDbBeaconMessage, CardanoTransactionsSigningConfigMessage, EpochSettingsMessage,
     JsonHeaders, JsonMessage, NodeInfoMessage, ProtocolParametersMessage, RegisterSignatureMessage,
-    RegisterSignerMessage, SignedEntityTypeMessage, SignerMessage,
+    RegisterSignerMessage, ShadowSignatureMessage, SignedEntityTypeMessage, SignerMessage,
 };
 use mithril_compat::wire::{self, DowngradePolicy, MessageKind, WireVersion};
 use serde_json::Value;
@@ -169,6 +169,7 @@ fn signature(entity_type: SignedEntityTypeMessage) -> RegisterSignatureMessage {
         signature: single_signature(41, &indexes),
         indexes,
         signed_message: hex::encode(samples::bytes(42, 32)),
+        shadow_signature: None,
         unknown_fields: Default::default(),
     }
 }
@@ -250,6 +251,19 @@ fn fixtures() -> Vec<(&'static str, Fixture)> {
         node_info_signature: Some(hex::encode(samples::bytes(73, 448))),
         ..registration(true)
     };
+    // A signature of this library's signers while lagrange is announced: the signature of
+    // lagrange's composition of the message travels in a member today's nodes ignore.
+    let shadow_indexes = won_indexes(43, 31);
+    let with_shadow = RegisterSignatureMessage {
+        shadow_signature: Some(ShadowSignatureMessage {
+            era: "lagrange".to_owned(),
+            signature: single_signature(44, &shadow_indexes),
+            indexes: shadow_indexes,
+            signed_message: hex::encode(samples::bytes(45, 32)),
+            unknown_fields: Default::default(),
+        }),
+        ..signature(E::MithrilStakeDistribution(541))
+    };
     vec![
         (
             "register_signer",
@@ -292,6 +306,10 @@ fn fixtures() -> Vec<(&'static str, Fixture)> {
             Fixture::Signature(signature(E::CardanoImmutableFilesFull(beacon(498, 9_021)))),
         ),
         (
+            "register_signature_with_shadow",
+            Fixture::Signature(with_shadow),
+        ),
+        (
             "register_signature_unknown_entity_type",
             Fixture::Signature(signature(E::Unknown(serde_json::json!({
                 "CardanoFutureEntity": {"epoch": 600, "slot": 151_234_567}
@@ -332,6 +350,13 @@ fn expected_not_carried() -> Vec<(&'static str, WireVersion, &'static str)> {
                 "register_signature_cardano_immutable_files_full",
                 *version,
                 entity,
+            ));
+        }
+        if !carries.shadow_signature {
+            expected.push((
+                "register_signature_with_shadow",
+                *version,
+                "single_signature.shadow_signature",
             ));
         }
         expected.push(("register_signature_unknown_entity_type", *version, entity));
@@ -546,6 +571,30 @@ fn fixtures_decode_to_what_they_say() {
     );
     assert_eq!(signature.won_indexes.len(), 36);
     assert_eq!(signature.snark_signature, None);
+    assert_eq!(signature.shadow_signature, None);
+
+    let with_shadow: SingleSignature = json::decode(
+        &read_fixture("register_signature_with_shadow"),
+        &JsonHeaders::default(),
+    )
+    .unwrap();
+    let shadow = with_shadow.shadow_signature.expect("a shadow signature");
+    assert_eq!(shadow.era.as_str(), "lagrange");
+    assert_eq!(shadow.won_indexes.len(), 31);
+    assert_ne!(shadow.signed_message, with_shadow.signed_message);
+    // What today's nodes read: the body without the member they ignore.
+    let mut today: serde_json::Value =
+        serde_json::from_slice(&read_fixture("register_signature_with_shadow")).unwrap();
+    today.as_object_mut().unwrap().remove("shadow_signature");
+    let without: SingleSignature =
+        json::decode(today.to_string().as_bytes(), &JsonHeaders::default()).unwrap();
+    assert_eq!(
+        without,
+        SingleSignature {
+            shadow_signature: None,
+            ..with_shadow
+        }
+    );
 
     let unknown: SingleSignature = json::decode(
         &read_fixture("register_signature_unknown_entity_type"),

@@ -365,6 +365,7 @@ pub fn json_value() -> impl Strategy<Value = Value> {
 fn json_shape() -> Shape {
     Shape {
         snark_signature: false,
+        shadow_signature: true,
         loose_keys: true,
         immutable_files_full: true,
         blocks_transactions: true,

@@ -34,5 +34,6 @@ mod one_pass_decode;
 mod pool_certification;
 mod relay;
 mod roundtrip;
+mod shadow;
 mod signed_payloads;
 mod sqlite_store;

@@ -74,3 +74,17 @@ fn v2_signature_relayed_by_a_v1_reader_keeps_the_snark_signature() {
         signature
     );
 }
+
+#[test]
+fn v2_signature_relayed_by_a_v1_reader_keeps_the_shadow_signature() {
+    let signature = samples::single_signature_with_shadow();
+    let bytes = Bytes::from(v2::encode(&signature).unwrap());
+    // A v1 reader reads the current signature and passes the shadow one on untouched.
+    let relayed = Relayed::<SingleSignature>::decode::<v1::V1>(bytes.clone()).unwrap();
+    assert_eq!(relayed.value().shadow_signature, None);
+    assert_eq!(relayed.raw(), &bytes);
+    assert_eq!(
+        v2::decode::<SingleSignature>(relayed.raw().clone()).unwrap(),
+        signature
+    );
+}

@@ -34,7 +34,15 @@ fn payloads_of(message: &HubMessage) -> Vec<(String, Vec<u8>)> {
             )])
             .collect(),
         HubMessage::SingleSignature(signature) => {
-            vec![("stm".to_owned(), signature.signed_payload().to_vec())]
+            let mut payloads = vec![("stm".to_owned(), signature.signed_payload().to_vec())];
+            // The next era's message, signed in shadow.
+            if let Some(shadow) = &signature.shadow_signature {
+                payloads.push((
+                    format!("stm/shadow@{}", shadow.era),
+                    shadow.signed_payload().to_vec(),
+                ));
+            }
+            payloads
         }
         HubMessage::EpochSettings(_)
         | HubMessage::AggregatorFeatures(_)

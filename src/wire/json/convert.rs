@@ -9,15 +9,15 @@ use serde_json::Value;
 use super::message::{
     CardanoDbBeaconMessage, CardanoTransactionsSigningConfigMessage, EpochSettingsMessage,
     JsonMessage, NodeInfoMessage, ProtocolParametersMessage, RegisterSignatureMessage,
-    RegisterSignerMessage, SignedEntityTypeMessage, SignerMessage,
+    RegisterSignerMessage, ShadowSignatureMessage, SignedEntityTypeMessage, SignerMessage,
 };
 use super::{JsonHeaders, private};
 use crate::domain::{
     BlockNumber, BlockNumberOffset, BoundedBytes, CardanoDbBeacon,
     CardanoTransactionsSigningConfig, Epoch, EpochSettings, EraName, ImmutableFileNumber, KeyBytes,
-    NodeInfo, PartyId, ProtocolParameters, SignatureBytes, SignedEntityType, SignedMessage, Signer,
-    SignerRegistration, SignerSet, SingleSignature, SoftwareVersion, UnknownOrigin, UnknownVariant,
-    WireVersionId, WonIndexes,
+    NodeInfo, PartyId, ProtocolParameters, ShadowSignature, SignatureBytes, SignedEntityType,
+    SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature, SoftwareVersion,
+    UnknownOrigin, UnknownVariant, WireVersionId, WonIndexes,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
 use crate::wire::{Downgrade, HubType, shared};
@@ -268,6 +268,7 @@ impl JsonSpoke for SingleSignature {
             signature,
             indexes,
             signed_message,
+            shadow_signature,
             unknown_fields: _,
         } = message;
         Ok(SingleSignature {
@@ -277,6 +278,11 @@ impl JsonSpoke for SingleSignature {
             won_indexes: WonIndexes::new(indexes.clone()).within("indexes")?,
             signed_message: SignedMessage::new(signed_message.as_str()).within("signed_message")?,
             snark_signature: None,
+            shadow_signature: shadow_signature
+                .as_ref()
+                .map(shadow_to_hub)
+                .transpose()
+                .within("shadow_signature")?,
         })
     }
 
@@ -291,6 +297,7 @@ impl JsonSpoke for SingleSignature {
             won_indexes,
             signed_message,
             snark_signature,
+            shadow_signature,
         } = value;
         if snark_signature.is_some() {
             downgrade.drop_part(FieldPath::field("snark_signature"))?;
@@ -302,9 +309,42 @@ impl JsonSpoke for SingleSignature {
             signature: signature.to_hex(),
             indexes: won_indexes.as_slice().to_vec(),
             signed_message: signed_message.to_string(),
+            shadow_signature: shadow_signature.as_ref().map(shadow_from_hub),
             unknown_fields: Default::default(),
         };
         Ok((message, JsonHeaders::default()))
+    }
+}
+
+fn shadow_to_hub(message: &ShadowSignatureMessage) -> Result<ShadowSignature, ValidationError> {
+    let ShadowSignatureMessage {
+        era,
+        signature,
+        indexes,
+        signed_message,
+        unknown_fields: _,
+    } = message;
+    Ok(ShadowSignature {
+        era: EraName::new(era.as_str()).within("era")?,
+        signature: hex_bytes::<{ SignatureBytes::MAX_BYTES }>(signature).within("signature")?,
+        won_indexes: WonIndexes::new(indexes.clone()).within("indexes")?,
+        signed_message: SignedMessage::new(signed_message.as_str()).within("signed_message")?,
+    })
+}
+
+fn shadow_from_hub(value: &ShadowSignature) -> ShadowSignatureMessage {
+    let ShadowSignature {
+        era,
+        signature,
+        won_indexes,
+        signed_message,
+    } = value;
+    ShadowSignatureMessage {
+        era: era.to_string(),
+        signature: signature.to_hex(),
+        indexes: won_indexes.as_slice().to_vec(),
+        signed_message: signed_message.to_string(),
+        unknown_fields: Default::default(),
     }
 }
 

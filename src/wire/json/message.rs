@@ -277,12 +277,25 @@ object! {
         "proof_of_bound_possession_for_snark",
     ];
     CardanoDbBeaconMessage: ["epoch", "immutable_file_number"];
-    RegisterSignatureMessage: ["entity_type", "party_id", "signature", "indexes", "signed_message"]
+    RegisterSignatureMessage: [
+        "entity_type",
+        "party_id",
+        "signature",
+        "indexes",
+        "signed_message",
+        "shadow_signature",
+    ]
     nested |message, prefix, into| {
         message
             .entity_type
             .unknown_paths(&format!("{prefix}.entity_type"), into);
+        unknown_paths_of(
+            &message.shadow_signature,
+            format!("{prefix}.shadow_signature"),
+            into,
+        );
     };
+    ShadowSignatureMessage: ["era", "signature", "indexes", "signed_message"];
     ProtocolParametersMessage: ["k", "m", "phi_f"];
     CardanoTransactionsSigningConfigMessage: ["security_parameter", "step"];
     EpochSettingsMessage: [
@@ -535,10 +548,34 @@ pub struct RegisterSignatureMessage {
     pub indexes: Vec<u64>,
     /// `signed_message`: the signed message (the hex digest of the protocol message).
     pub signed_message: String,
+    /// `shadow_signature`: the signature of the next era's composition of the message, sent
+    /// while that era is announced (a member of this library; today's nodes ignore it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow_signature: Option<ShadowSignatureMessage>,
     /// Members this build does not declare, kept as received.
     #[serde(
         flatten,
         serialize_with = "unknown_members::<RegisterSignatureMessage, _>"
+    )]
+    pub unknown_fields: UnknownFields,
+}
+
+/// The `shadow_signature` member of a signature: the signature of the next era's composition
+/// of the message, with the same names as the signature around it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShadowSignatureMessage {
+    /// `era`: the era whose composition was signed (`lagrange`).
+    pub era: String,
+    /// `signature`: hex of the single signature of the next era's message.
+    pub signature: String,
+    /// `indexes`: the lottery indices it won.
+    pub indexes: Vec<u64>,
+    /// `signed_message`: the next era's signed message (the hex digest of its composition).
+    pub signed_message: String,
+    /// Members this build does not declare, kept as received.
+    #[serde(
+        flatten,
+        serialize_with = "unknown_members::<ShadowSignatureMessage, _>"
     )]
     pub unknown_fields: UnknownFields,
 }
@@ -649,10 +686,12 @@ mod tests {
             &settings["cardano_transactions_signing_config"],
         );
         let signature = golden("register_signature_cardano_database");
-        members_are_the_declared_fields::<RegisterSignatureMessage>(&signature);
         members_are_the_declared_fields::<CardanoDbBeaconMessage>(
             &signature["entity_type"]["CardanoDatabase"],
         );
+        let with_shadow = golden("register_signature_with_shadow");
+        members_are_the_declared_fields::<RegisterSignatureMessage>(&with_shadow);
+        members_are_the_declared_fields::<ShadowSignatureMessage>(&with_shadow["shadow_signature"]);
 
         let parameters = json!({"k": 5, "m": 100, "phi_f": 0.65});
         let config = json!({"security_parameter": 3000, "step": 120});

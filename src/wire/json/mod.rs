@@ -43,6 +43,7 @@
 //! | `entity_type` | [`SignedEntityType`] | externally tagged; see below |
 //! | header `signer-node-version` | `SignerRegistration::node_info` | see below |
 //! | — | `SingleSignature::snark_signature` | not carried (today a SNARK signature travels inside the hex of `signature`): an error, or dropped and reported under [`DowngradePolicy::Lossy`] |
+//! | `shadow_signature` (a member of this library; today's nodes ignore it): `era`, `signature` (hex), `indexes`, `signed_message` | `SingleSignature::shadow_signature` | written when the signature carries one; read whenever present |
 //! | — | `Signer::stake` | today's epoch settings publish no stake: read as `None`; a stake is an error, or dropped and reported |
 //! | `node_info`, `node_info_signature` (members of this library; today's nodes ignore them) | `SignerRegistration::node_info`, `SignerRegistration::node_info_signature` | written when the registration carries a node info signature: a signed declaration travels whole; read whenever present (then the header's version is not used) |
 //! | — | the eras, wire versions, distribution, database and protocol versions of an unsigned `NodeInfo` | not carried: an error when declared, or dropped and reported |
@@ -135,7 +136,8 @@ pub use convert::JsonSpoke;
 pub use message::{
     CardanoDbBeaconMessage, CardanoTransactionsSigningConfigMessage, EpochSettingsMessage,
     JsonMessage, NodeInfoMessage, ProtocolParametersMessage, RegisterSignatureMessage,
-    RegisterSignerMessage, SignedEntityTypeMessage, SignerMessage, UnknownFields,
+    RegisterSignerMessage, ShadowSignatureMessage, SignedEntityTypeMessage, SignerMessage,
+    UnknownFields,
 };
 
 /// The name of the wire in errors (`… has no representation in json`).

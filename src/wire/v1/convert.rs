@@ -170,6 +170,7 @@ impl Spoke<SingleSignature> for V1 {
             won_indexes: WonIndexes::new(won_indexes).within("won_indexes")?,
             signed_message: SignedMessage::new(signed_message).within("signed_message")?,
             snark_signature: None,
+            shadow_signature: None,
         })
     }
 
@@ -181,9 +182,13 @@ impl Spoke<SingleSignature> for V1 {
             won_indexes,
             signed_message,
             snark_signature,
+            shadow_signature,
         } = value;
         if snark_signature.is_some() {
             downgrade.drop_part(FieldPath::field("snark_signature"))?;
+        }
+        if shadow_signature.is_some() {
+            downgrade.drop_part(FieldPath::field("shadow_signature"))?;
         }
         Ok(pb::SingleSignature {
             signed_entity_type: Some(

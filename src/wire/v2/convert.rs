@@ -10,6 +10,7 @@
 //! | `pool_certification.{operational_certificate, kes_evolutions}` | `operational_certificate`, `kes_evolutions` | both or neither; one without the other is not carried: an error, or dropped and reported under [`DowngradePolicy::Lossy`] |
 //! | `NodeInfo.wire_versions` (enum) | [`WireVersionId`](crate::domain::WireVersionId) | as in v1 |
 //! | `SingleSignature.snark_signature` | `SingleSignature::snark_signature` | optional on both sides |
+//! | `SingleSignature.shadow_signature` | `SingleSignature::shadow_signature` ([`ShadowSignature`]) | optional on both sides; its `era` is an [`EraName`], checked like the rest |
 //! | — | [`SignedEntityType::CardanoImmutableFilesFull`] | discontinued, not carried: always an error |
 //! | `SignedEntityType` unknown variant | [`SignedEntityType::Unknown`] | re-emitted as received; one from another wire version or from JSON is always an error |
 //!
@@ -18,9 +19,9 @@
 use super::{V2, VERSION, pb};
 use crate::domain::{
     BlockNumber, BlockNumberOffset, CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch,
-    EpochSettings, ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, SignatureBytes,
-    SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature, Stake,
-    WonIndexes,
+    EpochSettings, EraName, ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ShadowSignature,
+    SignatureBytes, SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet,
+    SingleSignature, Stake, WonIndexes,
 };
 use crate::error::{FieldPath, ValidationError, Violation, WireError, WithinField};
 use crate::wire::shared::{self, ConvertedSigners, missing, optional_key, optional_key_bytes};
@@ -315,6 +316,7 @@ impl Spoke<SingleSignature> for V2 {
             won_indexes,
             signed_message,
             snark_signature,
+            shadow_signature,
         } = pb;
         Ok(SingleSignature {
             signed_entity_type: signed_entity_to_hub(
@@ -329,6 +331,10 @@ impl Spoke<SingleSignature> for V2 {
                 .map(SignatureBytes::new)
                 .transpose()
                 .within("snark_signature")?,
+            shadow_signature: shadow_signature
+                .map(shadow_to_hub)
+                .transpose()
+                .within("shadow_signature")?,
         })
     }
 
@@ -340,6 +346,7 @@ impl Spoke<SingleSignature> for V2 {
             won_indexes,
             signed_message,
             snark_signature,
+            shadow_signature,
         } = value;
         Ok(pb::SingleSignature {
             signed_entity_type: Some(
@@ -351,7 +358,38 @@ impl Spoke<SingleSignature> for V2 {
             won_indexes: won_indexes.as_slice().to_vec(),
             signed_message: signed_message.to_string(),
             snark_signature: snark_signature.as_ref().map(SignatureBytes::to_bytes),
+            shadow_signature: shadow_signature.as_ref().map(shadow_from_hub),
         })
+    }
+}
+
+fn shadow_to_hub(pb: pb::ShadowSignature) -> Result<ShadowSignature, ValidationError> {
+    let pb::ShadowSignature {
+        era,
+        signature,
+        won_indexes,
+        signed_message,
+    } = pb;
+    Ok(ShadowSignature {
+        era: EraName::new(era).within("era")?,
+        signature: SignatureBytes::new(signature).within("signature")?,
+        won_indexes: WonIndexes::new(won_indexes).within("won_indexes")?,
+        signed_message: SignedMessage::new(signed_message).within("signed_message")?,
+    })
+}
+
+fn shadow_from_hub(value: &ShadowSignature) -> pb::ShadowSignature {
+    let ShadowSignature {
+        era,
+        signature,
+        won_indexes,
+        signed_message,
+    } = value;
+    pb::ShadowSignature {
+        era: era.to_string(),
+        signature: signature.to_bytes(),
+        won_indexes: won_indexes.as_slice().to_vec(),
+        signed_message: signed_message.to_string(),
     }
 }
 

@@ -34,7 +34,7 @@ pub mod pb {
         CardanoTransactionsSigningConfig, EpochSettings, GetEpochSettingsRequest,
         GetEpochSettingsResponse, MithrilStakeDistribution, NodeInfo, PoolCertification,
         ProtocolParameters, RegisterSignaturesRequest, RegisterSignaturesResponse,
-        RegisterSignerRequest, RegisterSignerResponse, SignatureRejection, Signer,
+        RegisterSignerRequest, RegisterSignerResponse, ShadowSignature, SignatureRejection, Signer,
         SignerRegistration, SingleSignature, VerificationKey, WireVersion,
     };
     pub use super::generated::{

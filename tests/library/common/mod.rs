@@ -8,8 +8,8 @@ use bytes::Bytes;
 use mithril_compat::domain::{
     BlockNumber, BlockNumberOffset, CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch,
     EpochSettings, EraName, ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ProtocolParameters,
-    SignatureBytes, SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet,
-    SingleSignature, SoftwareVersion, Stake, UnknownVariant, WireVersionId, WonIndexes,
+    ShadowSignature, SignatureBytes, SignedEntityType, SignedMessage, Signer, SignerRegistration,
+    SignerSet, SingleSignature, SoftwareVersion, Stake, UnknownVariant, WireVersionId, WonIndexes,
 };
 use mithril_compat::wire::WireVersion;
 use proptest::collection::{btree_map, btree_set, vec};
@@ -23,6 +23,8 @@ pub struct Shape {
     pub version: WireVersion,
     /// A single signature may carry a SNARK signature.
     pub snark_signature: bool,
+    /// A single signature may carry a shadow signature.
+    pub shadow_signature: bool,
     /// Key material may be partial: a certificate without KES evolutions, a SNARK key signature
     /// without its key.
     pub loose_keys: bool,
@@ -42,6 +44,7 @@ impl Shape {
         Shape {
             version,
             snark_signature: carries.snark_signature,
+            shadow_signature: carries.shadow_signature,
             loose_keys: carries.loose_keys,
             immutable_files_full: carries.immutable_files_full,
             blocks_transactions: carries.blocks_transactions,
@@ -55,6 +58,7 @@ impl Shape {
         all.reduce(|a, b| Shape {
             version: a.version.min(b.version),
             snark_signature: a.snark_signature && b.snark_signature,
+            shadow_signature: a.shadow_signature && b.shadow_signature,
             loose_keys: a.loose_keys && b.loose_keys,
             immutable_files_full: a.immutable_files_full && b.immutable_files_full,
             blocks_transactions: a.blocks_transactions && b.blocks_transactions,
@@ -377,9 +381,10 @@ pub fn single_signature_with(
         btree_set(any::<u64>(), 1..64),
         "[!-~]{1,128}",
         proptest::option::of(vec(any::<u8>(), 1..512)),
+        proptest::option::of(shadow_signature()),
     )
         .prop_map(
-            move |(signed_entity_type, party_id, signature, indexes, message, snark)| {
+            move |(signed_entity_type, party_id, signature, indexes, message, snark, shadow)| {
                 SingleSignature {
                     signed_entity_type,
                     party_id,
@@ -389,9 +394,26 @@ pub fn single_signature_with(
                     snark_signature: snark
                         .filter(|_| shape.snark_signature)
                         .map(|bytes| SignatureBytes::new(bytes).unwrap()),
+                    shadow_signature: shadow.filter(|_| shape.shadow_signature),
                 }
             },
         )
+}
+
+/// Any valid shadow signature (any era name, known or not).
+pub fn shadow_signature() -> impl Strategy<Value = ShadowSignature> {
+    (
+        "[a-z0-9_-]{1,32}",
+        vec(any::<u8>(), 1..2048),
+        btree_set(any::<u64>(), 1..64),
+        "[!-~]{1,128}",
+    )
+        .prop_map(|(era, signature, indexes, message)| ShadowSignature {
+            era: EraName::new(era).unwrap(),
+            signature: SignatureBytes::new(signature).unwrap(),
+            won_indexes: WonIndexes::new(indexes.into_iter().collect()).unwrap(),
+            signed_message: SignedMessage::new(message).unwrap(),
+        })
 }
 
 pub fn signer_set(shape: Shape) -> impl Strategy<Value = SignerSet> {
