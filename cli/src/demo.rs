@@ -16,7 +16,16 @@
 //! (registered the epoch before) with a message committing to the next ones' key, signers sign,
 //! the aggregator verifies, aggregates and chains the certificate, the adoption monitor moves
 //! the gate (and on lock-in the release team signs the marker that schedules lagrange), and the
-//! epoch's row is recorded. Signers that registered on software the new era refuses are refused
+//! epoch's row is recorded.
+//!
+//! While lagrange is announced and not yet in force, upgraded signers also sign lagrange's
+//! composition of each message (the rigid digest) and send it beside the current signature
+//! (*shadow* signing); the aggregator verifies each with `mithril-stm` and tries each epoch to
+//! aggregate them into a shadow certificate it never publishes ([`ShadowRound`]). The gate moves
+//! on that proof only ([`AdoptionMonitor::advance_proven`]) and explains itself every epoch.
+//! [`DemoScenario::FaultyNextEra`] breaks the next-era code of 45% of the upgraded stake: their
+//! shadow signatures are refused, the gate says why and waits, and the chain keeps every
+//! certificate. Signers that registered on software the new era refuses are refused
 //! at the door the epoch it starts. The faults the demo injects along the way are
 //! configuration: [`Faults`].
 
@@ -33,14 +42,15 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use mithril_compat::adoption::{
-    AdoptionMonitor, AdoptionReport, GateConfig, GateState, MemoryStore, ProvenanceClass,
-    ReadinessConfig, RegistrationWire, era_signal,
+    AdoptionMonitor, AdoptionReport, EraSignal, GateConfig, GateState, MemoryStore,
+    ProvenanceClass, ReadinessConfig, RegistrationWire, ShadowAttempt, ShadowRound, era_signal,
 };
 use mithril_compat::cardano::{KES_PERIODS, PoolKeys, certify};
 use mithril_compat::domain::{
     Epoch, EpochSettings, HashScheme, KeyBytes, NodeInfo, PartKey, PartyId, ProtocolMessage,
-    ProtocolParameters, SignatureBytes, SignedEntityType, SignedMessage, Signer as HubSigner,
-    SignerRegistration, SignerSet, SingleSignature, SoftwareVersion, Stake, WonIndexes,
+    ProtocolParameters, ShadowSignature, SignatureBytes, SignedEntityType, SignedMessage,
+    Signer as HubSigner, SignerRegistration, SignerSet, SingleSignature, SoftwareVersion, Stake,
+    WonIndexes,
 };
 use mithril_compat::era::{
     Era, EraMarker, EraReader, EraSigningKey, MarkersContent, NetworkMagic, ReaderState,
@@ -114,6 +124,39 @@ impl std::str::FromStr for Transport {
     }
 }
 
+/// What the rollout goes through.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemoScenario {
+    /// The release works: upgraded signers' shadow signatures verify, and the gate locks in once
+    /// they prove enough.
+    #[default]
+    Rollout,
+    /// The release's lagrange code is faulty for 45% of the upgraded stake (pools drawn from the
+    /// seed): it composes lagrange's message the old way, so those pools' shadow signatures sign
+    /// the wrong message and are refused. The gate says why and waits; no switch, no lost
+    /// certificate.
+    FaultyNextEra,
+}
+
+/// The share of the upgraded stake whose next-era code is faulty in
+/// [`DemoScenario::FaultyNextEra`].
+pub const FAULTY_NEXT_ERA_SHARE: f64 = 0.45;
+
+impl std::str::FromStr for DemoScenario {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "rollout" => Ok(Self::Rollout),
+            "faulty-next-era" => Ok(Self::FaultyNextEra),
+            other => Err(format!(
+                "unknown scenario {other:?} (rollout or faulty-next-era)"
+            )),
+        }
+    }
+}
+
 /// How one signer talks, this epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Style {
@@ -152,6 +195,8 @@ pub struct DemoConfig {
     pub faults: Faults,
     /// How signers reach the aggregator.
     pub transport: Transport,
+    /// What the rollout goes through.
+    pub scenario: DemoScenario,
     /// Where to write the certificate chain (one JSON file per certificate, as Mithril's
     /// aggregator serves it at `GET /certificate/{hash}`, and `genesis.vkey`), if anywhere.
     pub chain_dir: Option<std::path::PathBuf>,
@@ -167,6 +212,7 @@ impl Default for DemoConfig {
             never_upgrade: 0.08,
             faults: Faults::default(),
             transport: Transport::default(),
+            scenario: DemoScenario::default(),
             chain_dir: None,
         }
     }
@@ -242,8 +288,20 @@ pub struct EpochRow {
     /// Share of registered stake whose node info is signed by its pool and verified (the only
     /// declarations readiness counts).
     pub verified_share: f64,
-    /// Ready share for lagrange (declared with a verified signature, and signed recently).
+    /// Ready share for lagrange as declared (a verified signature, and signed recently): shown
+    /// beside what is proven; the gate does not move on it.
     pub ready_share: f64,
+    /// Share of registered stake proven ready for lagrange: shadow signatures verified within
+    /// the participation window.
+    pub proven_share: f64,
+    /// Shadow signatures the aggregator verified this epoch.
+    pub shadow_signatures: usize,
+    /// Shadow signatures it refused, with the first reason in `notes`.
+    pub shadow_refused: usize,
+    /// This epoch's shadow certificate attempt, when lagrange was announced and not in force.
+    pub shadow: Option<ShadowAttempt>,
+    /// The rule's one-line verdict, while the gate waits for lock-in.
+    pub verdict: Option<String>,
     /// Probability of an epoch without certificate if only the ready stake (less the margin)
     /// signs.
     pub failure_probability: f64,
@@ -298,6 +356,10 @@ pub struct DemoReport {
     pub certificates: usize,
     /// Whether the whole chain verifies from the latest certificate back to genesis.
     pub chain_verified: bool,
+    /// What the rollout went through.
+    pub scenario: DemoScenario,
+    /// Why the gate failed, if it did.
+    pub gate_failure: Option<String>,
 }
 
 /// Why the demo could not run.
@@ -329,6 +391,8 @@ struct Pool {
     party_id: PartyId,
     stake: u64,
     upgrade_epoch: Option<u64>,
+    /// Whether the release's lagrange code works for this pool ([`DemoScenario`]).
+    next_era_works: bool,
     /// The pool's cold key, operational certificate and KES key.
     keys: PoolKeys,
 }
@@ -354,7 +418,7 @@ fn pools(config: &DemoConfig) -> Vec<Pool> {
         Curve::Steady => (2, 6),
         Curve::Slow => (3, 10),
     };
-    stakes
+    let mut pools: Vec<Pool> = stakes
         .into_iter()
         .enumerate()
         .map(|(rank, stake)| {
@@ -375,10 +439,37 @@ fn pools(config: &DemoConfig) -> Vec<Pool> {
                     .expect("a pool id is a party id"),
                 stake,
                 upgrade_epoch,
+                next_era_works: true,
                 keys,
             }
         })
-        .collect()
+        .collect();
+    if config.scenario == DemoScenario::FaultyNextEra {
+        break_next_era_code(&mut pools, config.seed);
+    }
+    pools
+}
+
+/// Marks pools drawn from `seed` (a random order of the upgrading pools) as running faulty
+/// next-era code, until they hold [`FAULTY_NEXT_ERA_SHARE`] of the upgrading stake.
+fn break_next_era_code(pools: &mut [Pool], seed: u64) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0xfa17);
+    let mut order: Vec<usize> = (0..pools.len())
+        .filter(|index| pools[*index].upgrade_epoch.is_some())
+        .collect();
+    for last in (1..order.len()).rev() {
+        let other = (rng.next_u64() % (last as u64 + 1)) as usize;
+        order.swap(last, other);
+    }
+    let upgrading: u64 = order.iter().map(|index| pools[*index].stake).sum();
+    let mut faulty = 0;
+    for index in order {
+        if faulty as f64 >= FAULTY_NEXT_ERA_SHARE * upgrading as f64 {
+            break;
+        }
+        pools[index].next_era_works = false;
+        faulty += pools[index].stake;
+    }
 }
 
 /// The release signers run before they upgrade: the oldest wire version only, pythagoras only.
@@ -454,8 +545,11 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
         // The keys of the next epoch: the certificate of this one commits to their aggregate.
         let next = demo.register_signers(&aggregator, &mut log).await?;
         let round = demo.publish_signers(&aggregator, &log, &signing, &next)?;
-        demo.sign(&round, signing, &mut log).await?;
-        let valid = demo.collect_signatures(&aggregator, &round, &mut log)?;
+        let mut shadow = demo.shadow_round(&round, &log)?;
+        demo.sign(&round, shadow.as_ref(), signing, &mut log)
+            .await?;
+        let valid = demo.collect_signatures(&aggregator, &round, shadow.as_mut(), &mut log)?;
+        log.shadow = shadow.as_ref().map(ShadowRound::aggregate);
         let aggregate = round.certify(&valid, &demo.stm_parameters);
         log.certificate = aggregate.is_some();
         demo.certify_chain(&round, aggregate.as_ref(), &mut log)?;
@@ -506,6 +600,10 @@ struct EpochLog {
     signatures: BTreeMap<WireVersion, usize>,
     json_signatures: usize,
     rejected: usize,
+    shadow_signatures: usize,
+    shadow_refused: usize,
+    shadow: Option<ShadowAttempt>,
+    verdict: Option<String>,
     certificate: bool,
     /// Whether the chain verifies from this epoch's certificate back to genesis.
     chain_verified: bool,
@@ -709,6 +807,10 @@ impl<'a> Demo<'a> {
                 .collect(),
             json_signatures: 0,
             rejected: 0,
+            shadow_signatures: 0,
+            shadow_refused: 0,
+            shadow: None,
+            verdict: None,
             certificate: false,
             chain_verified: false,
             notes: Vec::new(),
@@ -869,6 +971,7 @@ impl<'a> Demo<'a> {
     async fn sign(
         &self,
         round: &Round,
+        shadow: Option<&ShadowRound>,
         registered: Vec<Registered>,
         log: &mut EpochLog,
     ) -> Result<(), DemoError> {
@@ -913,17 +1016,45 @@ impl<'a> Demo<'a> {
             else {
                 continue; // won no lottery index
             };
-            let mut indices = signature.get_concatenation_signature_indices();
-            indices.sort_unstable();
-            indices.dedup();
+            let (signature, won_indexes) = hub_signature(&signature)?;
+            // An upgraded signer also signs lagrange's composition of the message while lagrange
+            // is announced; faulty next-era code composes it the old way.
+            let pool = &self.pools[signer.pool];
+            let upgraded = signer
+                .registration
+                .node_info
+                .supported_eras()
+                .contains(&Era::Lagrange.era_name());
+            let shadow_signature = match shadow.filter(|_| upgraded) {
+                Some(shadow) => {
+                    let next = if pool.next_era_works {
+                        shadow.message().clone()
+                    } else {
+                        round.message.clone()
+                    };
+                    match stm_signer.create_single_signature(next.as_str().as_bytes()) {
+                        Ok(shadow_stm) => {
+                            let (signature, won_indexes) = hub_signature(&shadow_stm)?;
+                            Some(ShadowSignature {
+                                era: Era::Lagrange.era_name(),
+                                signature,
+                                won_indexes,
+                                signed_message: next,
+                            })
+                        }
+                        Err(_) => None, // won no lottery index for the next era's message
+                    }
+                }
+                None => None,
+            };
             let hub = SingleSignature {
                 signed_entity_type: SignedEntityType::MithrilStakeDistribution(Epoch(log.epoch)),
-                party_id: self.pools[signer.pool].party_id.clone(),
-                signature: SignatureBytes::new(signature.to_bytes().map_err(stm)?).map_err(stm)?,
-                won_indexes: WonIndexes::new(indices).map_err(stm)?,
+                party_id: pool.party_id.clone(),
+                signature,
+                won_indexes,
                 signed_message: message,
                 snark_signature: None,
-                shadow_signature: None,
+                shadow_signature,
             };
             for reason in signer.link.register_signature(hub).await? {
                 log.notes
@@ -967,9 +1098,11 @@ impl<'a> Demo<'a> {
         &mut self,
         aggregator: &Aggregator,
         round: &Round,
+        mut shadow: Option<&mut ShadowRound>,
         log: &mut EpochLog,
     ) -> Result<Vec<mithril_stm::SingleSignature>, DemoError> {
         let mut valid = Vec::new();
+        let mut first_refusal = None;
         for (signature, wire) in aggregator.backend.signatures_of(Epoch(log.epoch)) {
             match round.verify(&signature, &self.stm_parameters) {
                 Ok(stm_signature) => {
@@ -985,6 +1118,27 @@ impl<'a> Demo<'a> {
                         .record_signatures(Epoch(log.epoch), &signature.party_id, 1)
                         .map_err(setup)?;
                     valid.push(stm_signature);
+                    // The shadow signature beside it, while lagrange is announced.
+                    if let (Some(shadow), Some(_)) =
+                        (shadow.as_deref_mut(), &signature.shadow_signature)
+                    {
+                        match shadow.verify(&signature) {
+                            Ok(()) => {
+                                log.shadow_signatures += 1;
+                                self.monitor
+                                    .record_shadow_signatures(
+                                        Epoch(log.epoch),
+                                        &signature.party_id,
+                                        1,
+                                    )
+                                    .map_err(setup)?;
+                            }
+                            Err(reason) => {
+                                log.shadow_refused += 1;
+                                first_refusal.get_or_insert(reason);
+                            }
+                        }
+                    }
                 }
                 Err(reason) => {
                     log.rejected += 1;
@@ -995,7 +1149,39 @@ impl<'a> Demo<'a> {
                 }
             }
         }
+        if let Some(reason) = first_refusal {
+            log.notes.push(format!(
+                "{} shadow signature(s) refused, such as: {reason}",
+                log.shadow_refused
+            ));
+        }
         Ok(valid)
+    }
+
+    /// While lagrange is announced and not in force, the aggregator's shadow round of the
+    /// epoch: lagrange's composition of the round's message, over the round's signers and key
+    /// registration.
+    fn shadow_round(
+        &self,
+        round: &Round,
+        log: &EpochLog,
+    ) -> Result<Option<ShadowRound>, DemoError> {
+        let lagrange = Era::Lagrange.era_name();
+        let announced =
+            era_signal(&log.view.epochs, &log.view.markers, &lagrange) != EraSignal::NotAnnounced;
+        if log.era != Era::Pythagoras || !announced {
+            return Ok(None);
+        }
+        let message = round.message_of(log.epoch, Era::Lagrange, &self.parameters)?;
+        ShadowRound::with_registration(
+            lagrange,
+            message,
+            &round.settings.current_signers,
+            &round.closed,
+            &self.parameters,
+        )
+        .map(Some)
+        .map_err(stm)
     }
 
     /// The aggregator chains the epoch's certificate: at the first epoch, a genesis certificate
@@ -1134,10 +1320,17 @@ impl<'a> Demo<'a> {
             &log.view.markers,
             &Era::Lagrange.era_name(),
         );
+        let waiting = self.monitor.gate().state() == GateState::Started;
+        let won_indices = log.shadow.as_ref().map(ShadowAttempt::evidence_indices);
         let (report, transitions) = self
             .monitor
-            .advance(Epoch(log.epoch), signal)
+            .advance_proven(Epoch(log.epoch), signal, won_indices)
             .map_err(setup)?;
+        // The gate explains itself every epoch it waits for lock-in.
+        if waiting && let Some(verdict) = &report.verdict {
+            log.verdict = Some(verdict.to_string());
+            log.notes.push(format!("gate: {verdict}"));
+        }
         for transition in &transitions {
             log.notes
                 .push(format!("gate {} -> {}", transition.from, transition.to));
@@ -1180,6 +1373,14 @@ impl<'a> Demo<'a> {
                 .get(ProvenanceClass::Verified.name())
                 .map_or(0.0, |share| share.share),
             ready_share: readiness.ready_share,
+            proven_share: adoption
+                .evidence
+                .as_ref()
+                .map_or(0.0, |evidence| evidence.proven_share),
+            shadow_signatures: log.shadow_signatures,
+            shadow_refused: log.shadow_refused,
+            shadow: log.shadow,
+            verdict: log.verdict,
             failure_probability: readiness.odds.failure,
             signatures_by_wire: log.signatures,
             json_signatures: log.json_signatures,
@@ -1204,6 +1405,8 @@ impl<'a> Demo<'a> {
             transport: self.config.transport,
             certificates: self.chain.len(),
             chain_verified: self.chain_verified,
+            scenario: self.config.scenario,
+            gate_failure: self.monitor.gate().failure_reason().map(str::to_owned),
         }
     }
 }
@@ -1543,6 +1746,19 @@ impl Round {
     }
 }
 
+/// An STM single signature as the hub carries it, with the distinct indices it won.
+fn hub_signature(
+    signature: &mithril_stm::SingleSignature,
+) -> Result<(SignatureBytes, WonIndexes), DemoError> {
+    let mut indices = signature.get_concatenation_signature_indices();
+    indices.sort_unstable();
+    indices.dedup();
+    Ok((
+        SignatureBytes::new(signature.to_bytes().map_err(stm)?).map_err(stm)?,
+        WonIndexes::new(indices).map_err(stm)?,
+    ))
+}
+
 /// The release team's signed payload number `sequence`: pythagoras from genesis, and lagrange
 /// scheduled at `lagrange_at`, or announced only.
 fn markers_payload(
@@ -1589,7 +1805,7 @@ impl DemoReport {
     /// wire version.
     pub fn table(&self) -> String {
         let mut out = String::from(
-            "epoch  era         stake v1   stake v2   verified   ready   P(no certificate)",
+            "epoch  era         stake v1   stake v2   verified   proven  shadow cert  shadow sigs",
         );
         let json = self.transport != Transport::Grpc;
         if json {
@@ -1601,14 +1817,31 @@ impl DemoReport {
         out.push_str("  rejected  warned  refused  gate       certificate  chain\n");
         for row in &self.rows {
             out.push_str(&format!(
-                "{:>5}  {:<10}  {:>7.1}%   {:>7.1}%   {:>7.1}%  {:>5.1}%   {:>17}",
+                "{:>5}  {:<10}  {:>7.1}%   {:>7.1}%   {:>7.1}%  {:>6}  {:<11}  {:>11}",
                 row.epoch,
                 row.era,
                 row.v1_software_share * 100.0,
                 row.v2_software_share * 100.0,
                 row.verified_share * 100.0,
-                row.ready_share * 100.0,
-                format!("{:.1e}", row.failure_probability),
+                // Proof matters until the era is active.
+                if row.gate == GateState::Active {
+                    "-".to_owned()
+                } else {
+                    format!("{:.1}%", row.proven_share * 100.0)
+                },
+                match &row.shadow {
+                    Some(attempt) => format!(
+                        "{} {:+}",
+                        if attempt.produced { "✓" } else { "✗" },
+                        attempt.won_indices as i64 - attempt.quorum as i64
+                    ),
+                    None => "-".to_owned(),
+                },
+                if row.shadow.is_some() {
+                    format!("{}/{}", row.shadow_signatures, row.shadow_refused)
+                } else {
+                    "-".to_owned()
+                },
             ));
             if json {
                 out.push_str(&format!("  {:>9}", row.json_signatures));
@@ -1645,6 +1878,14 @@ impl DemoReport {
             self.activated_at
                 .map_or_else(|| "-".to_owned(), |epoch| epoch.to_string()),
         ));
+        if self.activated_at.is_none()
+            && let Some(reason) = self
+                .gate_failure
+                .as_ref()
+                .or_else(|| self.rows.last().and_then(|row| row.verdict.as_ref()))
+        {
+            out.push_str(&format!("the gate, at the last epoch: {reason}\n"));
+        }
         out
     }
 }

@@ -43,7 +43,6 @@
 use std::fmt;
 
 use super::quorum::{CertificateOdds, QuorumError, certificate_odds};
-use super::report::format_probability;
 use crate::domain::ProtocolParameters;
 
 /// What the aggregator proved about the next era at one epoch. Shares are of the epoch's
@@ -199,9 +198,9 @@ impl fmt::Display for Verdict {
         match self.binding {
             None => write!(
                 f,
-                "ready on {basis} stake: effective {}, P(no certificate) {}, cut-off {} of the signing stake",
+                "ready on {basis} stake: effective {}, P(no certificate) {:.1e} <= target, cut-off {} of the signing stake",
                 percent(self.effective_share),
-                format_probability(self.odds.success, self.odds.failure),
+                self.odds.failure,
                 percent(self.cut_off)
             ),
             Some(Binding::NoShadowSigners) => f.write_str(

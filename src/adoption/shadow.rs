@@ -52,7 +52,7 @@ pub enum ShadowError {
         found: EraName,
     },
     /// The shadow signature signs another message than the next era's message of the epoch.
-    #[error("the shadow signature signs {found}, not the next era's message {expected}")]
+    #[error("the shadow signature signs another message than the next era's ({expected})")]
     WrongMessage {
         /// The next era's message of the epoch.
         expected: SignedMessage,

@@ -1,6 +1,6 @@
 //! `mithril-compat demo`, the default command.
 
-use crate::demo::{Curve, DemoConfig, DemoError, Faults, Transport, run as run_demo};
+use crate::demo::{Curve, DemoConfig, DemoError, DemoScenario, Faults, Transport, run as run_demo};
 use clap::Args;
 
 /// Arguments of `demo`.
@@ -29,6 +29,11 @@ pub struct DemoArgs {
     /// (today's JSON nodes, protobuf v1 and v2 signers over HTTP, one aggregator).
     #[arg(long, default_value = "grpc")]
     transport: Transport,
+    /// What the rollout goes through: rollout (the release works), or faulty-next-era (its
+    /// lagrange code fails for 45% of the upgraded stake: their shadow signatures are refused,
+    /// and the gate waits and says why).
+    #[arg(long, default_value = "rollout")]
+    scenario: DemoScenario,
     /// Write the certificate chain here: one JSON file per certificate, as Mithril's aggregator
     /// serves it at `GET /certificate/{hash}`, `certificates.json` (the hashes, latest first) and
     /// the genesis verification key `genesis.vkey`.
@@ -50,6 +55,7 @@ impl Default for DemoArgs {
             never_upgrade: config.never_upgrade,
             no_faults: false,
             transport: config.transport,
+            scenario: config.scenario,
             chain_dir: None,
             json: false,
         }
@@ -70,6 +76,7 @@ pub fn run(args: DemoArgs) -> Result<String, DemoError> {
             Faults::default()
         },
         transport: args.transport,
+        scenario: args.scenario,
         chain_dir: args.chain_dir,
     };
     let report = run_demo(&config)?;
@@ -80,12 +87,13 @@ pub fn run(args: DemoArgs) -> Result<String, DemoError> {
         )
     } else {
         format!(
-            "Rolling upgrade: {} signers, {} epochs, {:?} adoption, seed {}, {:?} transport\n\n{}",
+            "Rolling upgrade: {} signers, {} epochs, {:?} adoption, seed {}, {:?} transport, {:?} scenario\n\n{}",
             config.signers,
             config.epochs,
             config.curve,
             config.seed,
             config.transport,
+            config.scenario,
             report.table()
         )
     })

@@ -6,7 +6,7 @@ use mithril_compat::mithril::certificate::{
 };
 use mithril_compat::wire::WireVersion;
 use mithril_compat_cli::demo::{
-    Curve, DemoConfig, DemoReport, Faults, FaultySigner, Transport, run_async,
+    Curve, DemoConfig, DemoReport, DemoScenario, Faults, FaultySigner, Transport, run_async,
 };
 
 /// The small run every test starts from.
@@ -19,6 +19,7 @@ fn small(faults: Faults) -> DemoConfig {
         never_upgrade: 0.15,
         faults,
         transport: Transport::Grpc,
+        scenario: DemoScenario::Rollout,
         chain_dir: None,
     }
 }
@@ -58,6 +59,34 @@ async fn rolling_upgrade_keeps_a_certificate_every_epoch() {
             "{table}"
         );
         assert!(row.ready_share <= row.verified_share + 1e-9, "{table}");
+    }
+
+    // The gate locked in on proof: upgraded signers' shadow signatures of lagrange's message
+    // verified (none refused), the shadow certificates were produced, and the epoch it locked
+    // in says so in one line. Proven stake never exceeds the upgraded stake.
+    let locked = report
+        .rows
+        .iter()
+        .find(|row| row.gate == mithril_compat::adoption::GateState::LockedIn)
+        .expect("the gate locks in");
+    assert!(
+        locked
+            .verdict
+            .as_deref()
+            .is_some_and(|verdict| verdict.starts_with("ready on proven stake")),
+        "{table}"
+    );
+    assert!(
+        locked
+            .shadow
+            .as_ref()
+            .is_some_and(|attempt| attempt.produced),
+        "{table}"
+    );
+    assert!(locked.shadow_signatures > 0, "{table}");
+    for row in &report.rows {
+        assert_eq!(row.shadow_refused, 0, "{table}");
+        assert!(row.proven_share <= row.v2_software_share + 1e-9, "{table}");
     }
 
     // Activation happens exactly at the epoch the gate proposed.
@@ -304,4 +333,51 @@ async fn the_demo_writes_a_certificate_chain_that_verifies_across_the_switch() {
     let (at, error) = broken_at(&wrong, &wrong[3].hash);
     assert_eq!(at, wrong[3].hash);
     assert!(matches!(error, LinkError::MultiSignature(_)), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faulty_next_era_code_keeps_the_gate_shut_and_every_certificate() {
+    let config = DemoConfig {
+        scenario: DemoScenario::FaultyNextEra,
+        ..small(Faults::none())
+    };
+    let report = run_async(&config).await.unwrap();
+    let table = report.table();
+    // Declarations say the stake upgraded; the shadow signatures of 45% of it are refused.
+    let last = report.rows.last().unwrap();
+    assert!(last.v2_software_share > 0.8, "{table}");
+    assert!(
+        report.rows.iter().any(|row| row.shadow_refused > 0),
+        "{table}"
+    );
+    assert!(
+        report.rows.iter().any(|row| row.notes.iter().any(|note| note
+            .contains("shadow signature(s) refused, such as: the shadow signature signs another message than the next era's"))),
+        "{table}"
+    );
+    // The gate waits, says why every epoch, and nothing switches: every epoch certified, the
+    // chain verified.
+    assert_eq!(report.proposed_activation, None, "{table}");
+    assert_eq!(report.activated_at, None, "{table}");
+    assert!(
+        report.rows.iter().all(|row| row.era == "pythagoras"),
+        "{table}"
+    );
+    assert_eq!(report.epochs_without_certificate, 0, "{table}");
+    assert!(report.chain_verified, "{table}");
+    for row in report.rows.iter().skip(1) {
+        assert!(
+            row.verdict
+                .as_deref()
+                .is_some_and(|verdict| verdict.starts_with("waiting")),
+            "{table}"
+        );
+    }
+    assert!(
+        table.contains("the gate, at the last epoch: waiting"),
+        "{table}"
+    );
+    // The same seed with working code activates.
+    let working = run_async(&small(Faults::none())).await.unwrap();
+    assert!(working.activated_at.is_some(), "{}", working.table());
 }
