@@ -87,7 +87,9 @@ fn bench(c: &mut Criterion) {
             let now = signer
                 .create_single_signature(current.as_str().as_bytes())
                 .ok()?;
-            let shadow = signer.create_single_signature(next.as_str().as_bytes()).ok()?;
+            let shadow = signer
+                .create_single_signature(next.as_str().as_bytes())
+                .ok()?;
             let (signature, won_indexes) = hub(&now);
             let (shadow_signature, shadow_indexes) = hub(&shadow);
             Some((
