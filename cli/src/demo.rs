@@ -41,6 +41,7 @@ use mithril_stm::{
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
+use mithril_compat::adoption::dashboard::{self, Dashboard, DashboardConfig};
 use mithril_compat::adoption::{
     AdoptionMonitor, AdoptionReport, EraSignal, GateConfig, GateState, MemoryStore,
     ProvenanceClass, ReadinessConfig, RegistrationWire, ShadowAttempt, ShadowRound, era_signal,
@@ -197,6 +198,12 @@ pub struct DemoConfig {
     pub transport: Transport,
     /// What the rollout goes through.
     pub scenario: DemoScenario,
+    /// Serve the aggregator's HTTP routes on this address, with the adoption dashboard at
+    /// `/adoption` and its data at `/adoption.json` (updated every epoch); by default the routes
+    /// are on a free loopback port and there is no dashboard.
+    pub dashboard: Option<std::net::SocketAddr>,
+    /// Seconds to keep serving after the last epoch (for a browser to look at the dashboard).
+    pub linger_seconds: u64,
     /// Where to write the certificate chain (one JSON file per certificate, as Mithril's
     /// aggregator serves it at `GET /certificate/{hash}`, and `genesis.vkey`), if anywhere.
     pub chain_dir: Option<std::path::PathBuf>,
@@ -213,6 +220,8 @@ impl Default for DemoConfig {
             faults: Faults::default(),
             transport: Transport::default(),
             scenario: DemoScenario::default(),
+            dashboard: None,
+            linger_seconds: 0,
             chain_dir: None,
         }
     }
@@ -302,6 +311,9 @@ pub struct EpochRow {
     pub shadow: Option<ShadowAttempt>,
     /// The rule's one-line verdict, while the gate waits for lock-in.
     pub verdict: Option<String>,
+    /// Probability of an epoch without a certificate if only the proven stake signing this
+    /// epoch, less the margin, signs: the gate's quorum condition, while it waits for lock-in.
+    pub proven_failure: Option<f64>,
     /// Probability of an epoch without certificate if only the ready stake (less the margin)
     /// signs.
     pub failure_probability: f64,
@@ -554,8 +566,12 @@ pub async fn run_async(config: &DemoConfig) -> Result<DemoReport, DemoError> {
         log.certificate = aggregate.is_some();
         demo.certify_chain(&round, aggregate.as_ref(), &mut log)?;
         let adoption = demo.observe_adoption(&mut log)?;
+        demo.publish_dashboard(&log)?;
         demo.record_row(log, &adoption);
         signing = next;
+    }
+    if config.dashboard.is_some() && config.linger_seconds > 0 {
+        tokio::time::sleep(std::time::Duration::from_secs(config.linger_seconds)).await;
     }
     aggregator.stop().await;
     if let Some(dir) = &config.chain_dir {
@@ -586,6 +602,8 @@ struct Demo<'a> {
     chain_verified: bool,
     /// The hash of the previous epoch's first ("master") certificate.
     previous_master: Option<String>,
+    /// The adoption dashboard as of the last epoch, which `/adoption` serves.
+    dashboard: Arc<std::sync::RwLock<Option<Dashboard>>>,
 }
 
 /// What one epoch gathers while its phases run, until it becomes an [`EpochRow`].
@@ -779,7 +797,34 @@ impl<'a> Demo<'a> {
             ),
             chain_verified: false,
             previous_master: None,
+            dashboard: Arc::new(std::sync::RwLock::new(None)),
         })
+    }
+
+    /// Updates the dashboard `/adoption` serves with the epoch just observed.
+    fn publish_dashboard(&self, log: &EpochLog) -> Result<(), DemoError> {
+        if self.config.dashboard.is_none() {
+            return Ok(());
+        }
+        let config = DashboardConfig {
+            refresh_seconds: Some(2),
+            ..DashboardConfig::default()
+        };
+        let current = log
+            .view
+            .epochs
+            .current
+            .as_ref()
+            .map(|current| (current.name.clone(), current.since));
+        let dashboard = self
+            .monitor
+            .dashboard(Epoch(log.epoch), &config)
+            .map_err(setup)?
+            .with_schedule(current, &log.view.markers);
+        if let Ok(mut slot) = self.dashboard.write() {
+            *slot = Some(dashboard);
+        }
+        Ok(())
     }
 
     /// Every node reads the era markers; the aggregator moves to `epoch` with them. Starts the
@@ -1380,6 +1425,12 @@ impl<'a> Demo<'a> {
             shadow_signatures: log.shadow_signatures,
             shadow_refused: log.shadow_refused,
             shadow: log.shadow,
+            proven_failure: log.verdict.as_ref().and(
+                adoption
+                    .verdict
+                    .as_ref()
+                    .map(|verdict| verdict.odds.failure),
+            ),
             verdict: log.verdict,
             failure_probability: readiness.odds.failure,
             signatures_by_wire: log.signatures,
@@ -1480,9 +1531,24 @@ impl Aggregator {
             let _ = stopped.await;
         }));
         let config = HttpConfig::default();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let address = demo
+            .config
+            .dashboard
+            .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+        let listener = tokio::net::TcpListener::bind(address)
             .await
-            .map_err(setup)?;
+            .map_err(|error| DemoError::Setup(format!("binding {address}: {error}")))?;
+        let mut router = mithril_compat::transport::http::router(state.clone(), &config);
+        if demo.config.dashboard.is_some() {
+            let snapshot = demo.dashboard.clone();
+            router = router.merge(dashboard::routes(move || {
+                snapshot
+                    .read()
+                    .map_err(|_| "the dashboard lock is poisoned".to_owned())?
+                    .clone()
+                    .ok_or_else(|| "the demo has not finished its first epoch yet".to_owned())
+            }));
+        }
         let http_base = format!(
             "http://{}{}",
             listener.local_addr().map_err(setup)?,
@@ -1491,7 +1557,7 @@ impl Aggregator {
         let (http_stop, http_stopped) = tokio::sync::oneshot::channel::<()>();
         let http_server = tokio::spawn(mithril_compat::transport::http::serve(
             listener,
-            mithril_compat::transport::http::router(state.clone(), &config),
+            router,
             async {
                 let _ = http_stopped.await;
             },

@@ -6,4 +6,5 @@
 
 pub mod commands;
 pub mod demo;
+pub mod plot;
 pub mod simulate;

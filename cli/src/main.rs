@@ -109,6 +109,8 @@ enum CliError {
     Proxy(#[from] cli::proxy::ProxyCliError),
     #[error(transparent)]
     Demo(#[from] mithril_compat_cli::demo::DemoError),
+    #[error(transparent)]
+    Simulate(#[from] cli::simulate::SimulateError),
 }
 
 fn main() -> ExitCode {
@@ -121,7 +123,9 @@ fn main() -> ExitCode {
             .map_err(CliError::from)
             .and_then(|out| output(out.as_bytes())),
         Command::Roundtrip => codec::roundtrip().map_err(CliError::from),
-        Command::Simulate(args) => output(cli::simulate::run(args).as_bytes()),
+        Command::Simulate(args) => cli::simulate::run(args)
+            .map_err(CliError::from)
+            .and_then(|out| output(out.as_bytes())),
         Command::Decode { wire, message } => codec::decode(wire, message).map_err(CliError::from),
         Command::Encode { wire, message } => codec::encode(wire, message).map_err(CliError::from),
         Command::Sample { wire, message } => codec::sample(wire, message).map_err(CliError::from),

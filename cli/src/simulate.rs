@@ -503,6 +503,12 @@ fn clairvoyant(scenario: Scenario, world: &[EpochWorld], safe: f64) -> Option<u6
 
 /// Runs every scenario under every rule.
 pub fn compare(config: &SimulationConfig) -> Vec<Comparison> {
+    compare_with_progress(config, || {})
+}
+
+/// [`compare`], calling `progress` after each run (one seed of one scenario): there are
+/// `Scenario::ALL.len() * config.seeds` of them.
+pub fn compare_with_progress(config: &SimulationConfig, progress: impl Fn()) -> Vec<Comparison> {
     let safe = safe_share(&config.parameters, config.rule.max_failure);
     let mut comparisons = Vec::new();
     for scenario in Scenario::ALL {
@@ -574,6 +580,7 @@ pub fn compare(config: &SimulationConfig) -> Vec<Comparison> {
                     }
                 }
             }
+            progress();
         }
         for comparison in &mut by_rule {
             comparison.activation_epochs.sort_unstable();

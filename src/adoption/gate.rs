@@ -285,3 +285,17 @@ impl Gate {
         Ok(transitions)
     }
 }
+
+/// What the gate made of one epoch (kept by [`AdoptionMonitor`](super::AdoptionMonitor) for
+/// each epoch it moved the gate at).
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct GateMark {
+    /// The gate's state after the epoch.
+    pub state: GateState,
+    /// The rule's one-line verdict of the epoch, when it judged one.
+    pub explanation: Option<String>,
+    /// Share of registered stake proven ready (shadow signatures verified within the
+    /// participation window), when the gate moved on proof.
+    pub proven_share: Option<f64>,
+}

@@ -26,6 +26,9 @@
 //! - [`AdoptionReport`]: serde, a table ([`std::fmt::Display`]) and Prometheus text.
 //! - [`AdoptionMonitor`]: all of the above over one store.
 
+#[cfg(feature = "dashboard")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dashboard")))]
+pub mod dashboard;
 #[cfg(feature = "sqlite")]
 mod event_store;
 mod gate;
@@ -49,7 +52,7 @@ pub use event_store::{
     EventStoreSkip, ImportError, ImportSummary, REGISTER_SIGNER_ACTION, UNKNOWN_VERSION,
     import_event_store,
 };
-pub use gate::{EraSignal, Gate, GateConfig, GateError, GateState, Transition};
+pub use gate::{EraSignal, Gate, GateConfig, GateError, GateMark, GateState, Transition};
 pub use provenance::{CountedClasses, Provenance, ProvenanceClass, UnverifiedReason};
 pub use quorum::{
     CertificateOdds, QuorumError, binomial_tails, certificate_odds, index_win_probability,
@@ -100,7 +103,12 @@ pub struct AdoptionMonitor<S> {
     readiness: ReadinessConfig,
     rule: RuleConfig,
     gate: Gate,
+    /// What the gate made of each epoch the monitor moved it at (for the dashboard).
+    gate_log: std::collections::BTreeMap<Epoch, GateMark>,
 }
+
+/// Epochs of gate history the monitor keeps.
+const GATE_LOG_EPOCHS: usize = 256;
 
 impl<S: RecordStore> AdoptionMonitor<S> {
     /// A monitor of `target` era over `store`, with default settings.
@@ -112,6 +120,27 @@ impl<S: RecordStore> AdoptionMonitor<S> {
             readiness: ReadinessConfig::default(),
             rule: RuleConfig::default(),
             gate: Gate::new(target, GateConfig::default()),
+            gate_log: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// What the gate made of each epoch the monitor moved it at, the last 256 epochs.
+    pub fn gate_history(&self) -> &std::collections::BTreeMap<Epoch, GateMark> {
+        &self.gate_log
+    }
+
+    /// Keeps what the gate made of `epoch`, bounded to the last [`GATE_LOG_EPOCHS`].
+    fn log_gate(&mut self, epoch: Epoch, explanation: Option<String>, proven_share: Option<f64>) {
+        self.gate_log.insert(
+            epoch,
+            GateMark {
+                state: self.gate.state(),
+                explanation,
+                proven_share,
+            },
+        );
+        while self.gate_log.len() > GATE_LOG_EPOCHS {
+            self.gate_log.pop_first();
         }
     }
 
@@ -267,7 +296,18 @@ impl<S: RecordStore> AdoptionMonitor<S> {
         let mut report = self.report(epoch)?;
         let evidence = self.evidence_of(&report, won_indices);
         let verdict = self.rule.judge(&self.parameters, &evidence)?;
+        // Once the era is active (or the gate failed), a verdict judges nothing.
+        let judging = !matches!(self.gate.state(), GateState::Active | GateState::Failed);
         let transitions = self.gate.observe_verdict(epoch, signal, &verdict)?;
+        if judging {
+            self.log_gate(
+                epoch,
+                Some(verdict.to_string()),
+                Some(evidence.proven_share),
+            );
+        } else {
+            self.log_gate(epoch, None, None);
+        }
         report.gate = Some(GateSnapshot::from(&self.gate));
         report.evidence = Some(evidence);
         report.verdict = Some(verdict);
@@ -303,6 +343,7 @@ impl<S: RecordStore> AdoptionMonitor<S> {
         let mut report = self.report(epoch)?;
         let ready = report.readiness.as_ref().is_some_and(Readiness::is_ready);
         let transitions = self.gate.observe(epoch, signal, ready)?;
+        self.log_gate(epoch, None, None);
         report.gate = Some(GateSnapshot::from(&self.gate));
         Ok((report, transitions))
     }

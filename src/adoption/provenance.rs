@@ -89,6 +89,15 @@ impl CountedClasses {
         header_only: true,
     };
 
+    /// One class only.
+    pub fn only(class: ProvenanceClass) -> Self {
+        Self {
+            verified: class == ProvenanceClass::Verified,
+            unverified: class == ProvenanceClass::Unverified,
+            header_only: class == ProvenanceClass::HeaderOnly,
+        }
+    }
+
     /// Whether the class counts.
     pub fn contains(self, class: ProvenanceClass) -> bool {
         match class {

@@ -313,9 +313,14 @@ async fn json_signers_reach_a_protobuf_only_aggregator() {
 
 #[tokio::test]
 async fn a_down_upstream_gets_502_and_connect_501_and_the_counters_say_what_passed() {
+    // The proxy's own port is taken first, so that the port of the upstream that is gone
+    // cannot be the proxy's (a proxy whose upstream is itself forwards to itself).
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let gone = closed.local_addr().unwrap();
     drop(closed);
+    assert_ne!(gone, address);
     let proxy = Arc::new(
         Proxy::new(
             ProxyConfig::new(&format!("http://{gone}")).with_upstream_offer(
@@ -327,8 +332,6 @@ async fn a_down_upstream_gets_502_and_connect_501_and_the_counters_say_what_pass
         )
         .unwrap(),
     );
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     tokio::spawn(mithril_compat::transport::http::proxy::serve(
         listener,
         proxy.clone(),

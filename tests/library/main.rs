@@ -17,6 +17,7 @@ mod bad_input_every_version;
 mod certificate_chain;
 mod common;
 mod compat_matrix;
+mod dashboard;
 mod downgrade;
 mod era;
 mod event_store;

@@ -39,6 +39,17 @@ pub struct DemoArgs {
     /// the genesis verification key `genesis.vkey`.
     #[arg(long, value_name = "DIR")]
     chain_dir: Option<std::path::PathBuf>,
+    /// Serve the aggregator's HTTP routes on this address, with the adoption dashboard at
+    /// `/adoption` (refreshing itself every 2 s) and its data at `/adoption.json`.
+    #[arg(long, value_name = "ADDR")]
+    dashboard: Option<std::net::SocketAddr>,
+    /// Seconds to keep serving after the last epoch, for a browser to look at the dashboard.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    linger: u64,
+    /// Also write the chart of the run to this SVG file: stake by release, verified and proven
+    /// stake, the probability of an epoch without a certificate, and the switch.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<String>,
     /// Machine-readable JSON instead of the table.
     #[arg(long)]
     json: bool,
@@ -56,6 +67,9 @@ impl Default for DemoArgs {
             no_faults: false,
             transport: config.transport,
             scenario: config.scenario,
+            dashboard: None,
+            linger: 0,
+            plot: None,
             chain_dir: None,
             json: false,
         }
@@ -77,9 +91,20 @@ pub fn run(args: DemoArgs) -> Result<String, DemoError> {
         },
         transport: args.transport,
         scenario: args.scenario,
+        dashboard: args.dashboard,
+        linger_seconds: args.linger,
         chain_dir: args.chain_dir,
     };
+    if let Some(address) = config.dashboard {
+        eprintln!("dashboard: http://{address}/adoption (data: /adoption.json)");
+    }
     let report = run_demo(&config)?;
+    if let Some(path) = &args.plot {
+        let svg = crate::plot::demo_svg(&report)
+            .map_err(|reason| DemoError::Setup(format!("--plot {path}: {reason}")))?;
+        std::fs::write(path, svg)
+            .map_err(|error| DemoError::Setup(format!("--plot {path}: {error}")))?;
+    }
     Ok(if args.json {
         format!(
             "{}\n",

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use mithril_compat::adoption::RegistrationWire;
+use mithril_compat::adoption::dashboard::{self, Dashboard, DashboardConfig};
 use mithril_compat::adoption::{AdoptionMonitor, RecordStore, SqliteStore, StoreError};
 use mithril_compat::domain::AggregatorFeatures;
 use mithril_compat::domain::{
@@ -34,7 +35,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:50051")]
     listen: Listen,
     /// Also serve today's HTTP routes (JSON, and protobuf by content negotiation) on this
-    /// address, over the same backend; `/metrics` sits beside them, outside the base path.
+    /// address, over the same backend; `/metrics` and the adoption dashboard (`/adoption`,
+    /// `/adoption.json`) sit beside them, outside the base path.
     #[arg(long)]
     http: Option<SocketAddr>,
     /// Where the HTTP signer routes sit.
@@ -296,6 +298,47 @@ impl MetricsSource {
     }
 }
 
+impl MetricsSource {
+    /// The dashboard of `epoch`, from the same records as `/metrics`.
+    fn dashboard(&self, epoch: Epoch) -> Result<Dashboard, String> {
+        let config = DashboardConfig::default();
+        match self {
+            Self::Memory(backend) => backend
+                .with_monitor(|monitor| monitor.dashboard(epoch, &config))
+                .map_err(|error| error.to_string()),
+            Self::Sqlite {
+                path,
+                parameters,
+                era,
+            } => {
+                let store = SqliteStore::open_read_only(path).map_err(|error| error.to_string())?;
+                let monitor = AdoptionMonitor::new(store, *parameters, era.clone());
+                let dashboard = monitor.dashboard(epoch, &config);
+                if let Some(error) = monitor.store().take_read_error() {
+                    return Err(error.to_string());
+                }
+                dashboard.map_err(|error| error.to_string())
+            }
+        }
+    }
+}
+
+/// `GET /adoption` and `GET /adoption.json`: the dashboard of the current epoch, from the same
+/// records as `/metrics`, with the era schedule the endpoint reads; outside the base path.
+fn dashboard_routes(state: Arc<AggregatorState>, source: MetricsSource) -> axum::Router {
+    dashboard::routes(move || {
+        let view = state.era_view();
+        let current = view
+            .epochs
+            .current
+            .as_ref()
+            .map(|current| (current.name.clone(), current.since));
+        Ok(source
+            .dashboard(view.epoch)?
+            .with_schedule(current, &view.markers))
+    })
+}
+
 fn sqlite_prometheus(
     path: &Path,
     parameters: ProtocolParameters,
@@ -406,9 +449,10 @@ pub fn run(args: ServeArgs) -> Result<(), ServeCliError> {
             let address = local(&listener)?;
             let config = HttpConfig::default().with_base_path(&args.base_path);
             let routes = router(state.clone(), &config)
-                .merge(metrics_route(backend.clone(), metrics_source.clone()));
+                .merge(metrics_route(backend.clone(), metrics_source.clone()))
+                .merge(dashboard_routes(state.clone(), metrics_source.clone()));
             tracing::info!(
-                "HTTP on http://{address}{}: json, {packages}; /metrics; epoch {}, era {era}",
+                "HTTP on http://{address}{}: json, {packages}; /metrics, /adoption; epoch {}, era {era}",
                 config.base_path,
                 view.epoch
             );

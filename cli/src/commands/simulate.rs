@@ -1,6 +1,11 @@
 //! `mithril-compat simulate`.
 
-use crate::simulate::{Scenario, SimulationConfig, compare, decision_table, decision_text, table};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::simulate::{
+    Scenario, SimulationConfig, compare_with_progress, decision_table, decision_text, table,
+};
 use clap::Args;
 use mithril_compat::adoption::{GateConfig, RuleConfig};
 
@@ -31,13 +36,45 @@ pub struct SimulateArgs {
     /// Machine-readable JSON (the comparisons) instead of the tables.
     #[arg(long)]
     json: bool,
+    /// Also write the chart of the comparisons to this SVG file: the activation epochs of each
+    /// rule in each scenario, and the runs with an epoch without a certificate.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<String>,
+}
+
+/// Why `simulate` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    /// The chart could not be drawn or written.
+    #[error("--plot {path}: {reason}")]
+    Plot {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// The cut-offs of the decision table (shares of the signing stake).
 const CUT_OFFS: [f64; 7] = [0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4];
 
+/// A progress bar on standard error when it is a terminal; hidden otherwise.
+fn progress_bar(runs: u64) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(runs);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} runs, {eta} left")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message("simulating");
+    bar
+}
+
 /// Runs the simulation; returns what to print.
-pub fn run(args: SimulateArgs) -> String {
+pub fn run(args: SimulateArgs) -> Result<String, SimulateError> {
     let config = SimulationConfig {
         signers: args.signers.max(1),
         epochs: args.epochs.max(1),
@@ -53,13 +90,27 @@ pub fn run(args: SimulateArgs) -> String {
         },
         ..SimulationConfig::default()
     };
-    let comparisons = compare(&config);
+    let bar = progress_bar(Scenario::ALL.len() as u64 * config.seeds);
+    let comparisons = compare_with_progress(&config, || bar.inc(1));
+    bar.finish_and_clear();
+    if let Some(path) = &args.plot {
+        let path = PathBuf::from(path);
+        let svg =
+            crate::plot::simulation_svg(&comparisons).map_err(|reason| SimulateError::Plot {
+                path: path.clone(),
+                reason,
+            })?;
+        std::fs::write(&path, svg).map_err(|error| SimulateError::Plot {
+            path: path.clone(),
+            reason: error.to_string(),
+        })?;
+    }
     if args.json {
         // Today's shape: an array of comparisons.
-        return format!(
+        return Ok(format!(
             "{}\n",
             serde_json::to_string_pretty(&comparisons).expect("comparisons serialize")
-        );
+        ));
     }
     let mut out = table(&config, &comparisons);
     if args.decision_seeds > 0 {
@@ -73,5 +124,5 @@ pub fn run(args: SimulateArgs) -> String {
         );
         out.push_str(&decision_text(&decisions));
     }
-    out
+    Ok(out)
 }

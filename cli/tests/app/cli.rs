@@ -522,3 +522,90 @@ fn convert_takes_the_aggregators_own_routes() {
         assert_eq!(json_of(&back.stdout), json_of(body.as_bytes()), "{name}");
     }
 }
+
+#[test]
+fn demo_and_simulate_write_their_charts_as_svg() {
+    let dir = std::env::temp_dir().join(format!("cli-plot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let demo = dir.join("demo.svg");
+    let output = run(
+        &[
+            "demo",
+            "--signers",
+            "12",
+            "--epochs",
+            "6",
+            "--curve",
+            "fast",
+            "--plot",
+            demo.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{output:?}");
+    let svg = std::fs::read_to_string(&demo).unwrap();
+    assert!(svg.starts_with("<svg"), "{svg}");
+    assert!(svg.trim_end().ends_with("</svg>"));
+    for text in [
+        "Rolling upgrade: 6 epochs",
+        "Stake by release, and stake ready for lagrange",
+        "share of registered stake",
+        "P(no certificate) if only the ready stake, less the margin, signs",
+        "probability (log scale)",
+        "target 1e-9",
+    ] {
+        assert!(svg.contains(text), "{text}");
+    }
+
+    let simulation = dir.join("simulation.svg");
+    let output = run(
+        &[
+            "simulate",
+            "--signers",
+            "200",
+            "--seeds",
+            "3",
+            "--decision-seeds",
+            "0",
+            "--plot",
+            simulation.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{output:?}");
+    // Not a terminal: no progress bar on stderr.
+    assert!(output.stderr.is_empty(), "{output:?}");
+    let svg = std::fs::read_to_string(&simulation).unwrap();
+    assert!(svg.starts_with("<svg"), "{svg}");
+    for text in [
+        "Era rollout simulation: 3 runs per scenario",
+        "Activation epoch",
+        "activation epoch (the release ships at epoch 1)",
+        "baseline / quorum-aware",
+        "faulty-next-era / flat 95%",
+        "Runs with an epoch without a certificate, caused by the switch",
+    ] {
+        assert!(svg.contains(text), "{text}");
+    }
+    // A file that cannot be written is an error that names it.
+    let output = run(
+        &[
+            "simulate",
+            "--signers",
+            "50",
+            "--seeds",
+            "1",
+            "--decision-seeds",
+            "0",
+            "--plot",
+            "/nonexistent/dir/x.svg",
+        ],
+        b"",
+    );
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--plot /nonexistent/dir/x.svg"),
+        "{output:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

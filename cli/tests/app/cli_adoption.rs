@@ -290,6 +290,8 @@ async fn serve_keeps_its_records_in_sqlite_for_a_report_while_it_runs() {
             "serve",
             "--listen",
             "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
             "--epoch",
             "7",
             "--records",
@@ -300,12 +302,17 @@ async fn serve_keeps_its_records_in_sqlite_for_a_report_while_it_runs() {
         .spawn()
         .expect("the binary runs");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = loop {
+    let (mut address, mut http) = (None, None);
+    while address.is_none() || http.is_none() {
         let line = lines.next().unwrap().unwrap();
         if let Some((_, rest)) = line.split_once("gRPC on ") {
-            break format!("http://{}", rest.split_once(": ").unwrap().0);
+            address = Some(format!("http://{}", rest.split_once(": ").unwrap().0));
+        } else if let Some((_, rest)) = line.split_once("HTTP on ") {
+            let base = rest.split_once(": ").unwrap().0;
+            http = Some(base.trim_end_matches("/aggregator").to_owned());
         }
-    };
+    }
+    let (address, http) = (address.unwrap(), http.unwrap());
     let mut registration = mithril_compat::samples::signer_registration();
     registration.epoch = Epoch(7);
     let client = mithril_compat::transport::grpc::SignerClient::connect(
@@ -328,8 +335,55 @@ async fn serve_keeps_its_records_in_sqlite_for_a_report_while_it_runs() {
             .unwrap();
     }
 
-    // Read while the endpoint runs, then after it is killed: the record is there.
+    // The dashboard beside the routes reads the same records: its report is the one
+    // `adoption report --json` prints (with the endpoint's parameters and era).
     let records = records.to_str().unwrap();
+    let page = reqwest::get(format!("{http}/adoption"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Adoption of lagrange, epoch 7"), "{page}");
+    assert!(page.contains(registration.party_id.as_str()), "{page}");
+    let dashboard: serde_json::Value = serde_json::from_str(
+        &reqwest::get(format!("{http}/adoption.json"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let parameters = mithril_compat::samples::epoch_settings()
+        .signer_registration_protocol_parameters
+        .unwrap();
+    let (k, m, phi_f) = (
+        parameters.k().to_string(),
+        parameters.m().to_string(),
+        parameters.phi_f().to_string(),
+    );
+    let report = run(&[
+        "adoption",
+        "report",
+        "--records",
+        records,
+        "--epoch",
+        "7",
+        "--k",
+        &k,
+        "--m",
+        &m,
+        "--phi-f",
+        &phi_f,
+        "--json",
+    ]);
+    assert!(report.status.success(), "{report:?}");
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(dashboard["report"], report);
+    assert_eq!(dashboard["epoch"], 7);
+
+    // Read while the endpoint runs, then after it is killed: the record is there.
     let during = run(&["adoption", "report", "--records", records, "--epoch", "7"]);
     let text = String::from_utf8_lossy(&during.stdout);
     assert!(

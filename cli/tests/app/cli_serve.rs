@@ -185,8 +185,8 @@ fn listen_none_without_http_is_refused() {
     );
 }
 
-/// A free port on loopback (released before `serve` binds it).
-fn free_port() -> u16 {
+/// A free port on loopback (released before the command under test binds it).
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -20,6 +20,8 @@ fn small(faults: Faults) -> DemoConfig {
         faults,
         transport: Transport::Grpc,
         scenario: DemoScenario::Rollout,
+        dashboard: None,
+        linger_seconds: 0,
         chain_dir: None,
     }
 }
@@ -380,4 +382,58 @@ async fn faulty_next_era_code_keeps_the_gate_shut_and_every_certificate() {
     // The same seed with working code activates.
     let working = run_async(&small(Faults::none())).await.unwrap();
     assert!(working.activated_at.is_some(), "{}", working.table());
+}
+
+/// `GET path`, its status and body.
+async fn get(address: std::net::SocketAddr, path: &str) -> Option<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.ok()?;
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nhost: demo\r\nconnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .ok()?;
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).await.ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    Some((head.split(' ').nth(1)?.parse().ok()?, body.to_owned()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_serves_its_dashboard_while_it_runs() {
+    let address: std::net::SocketAddr = format!("127.0.0.1:{}", crate::cli_serve::free_port())
+        .parse()
+        .unwrap();
+    let config = DemoConfig {
+        epochs: 5,
+        dashboard: Some(address),
+        linger_seconds: 1,
+        ..small(Faults::none())
+    };
+    // The demo on a runtime of its own, as the command runs it.
+    let run = tokio::task::spawn_blocking(move || mithril_compat_cli::demo::run(&config));
+    // The page answers once the first epoch is observed, and follows the epochs.
+    let mut seen = None;
+    for _ in 0..600 {
+        if let Some((200, json)) = get(address, "/adoption.json").await {
+            let dashboard: serde_json::Value = serde_json::from_str(&json).unwrap();
+            if dashboard["epoch"].as_u64() >= Some(3) {
+                seen = Some(dashboard);
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let dashboard = seen.expect("the dashboard reached epoch 3");
+    assert_eq!(dashboard["era"], "lagrange");
+    assert!(dashboard["history"].as_array().unwrap().len() >= 3);
+    let (status, page) = get(address, "/adoption").await.unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("Adoption of lagrange"), "{page}");
+    assert!(page.contains("<meta http-equiv=\"refresh\" content=\"2\">"));
+    assert!(page.contains("Stake by software version"));
+    let report = run.await.unwrap().unwrap();
+    assert_eq!(report.epochs_without_certificate, 0, "{}", report.table());
 }
