@@ -14,8 +14,10 @@
 //!   signatures, pool ids, the certification of registrations and the pool's signature of its
 //!   node info.
 //! - [`adoption`]: stake-weighted adoption tallies by each declared version and by provenance
-//!   (verified, unverified, header-only), the quorum model, readiness, the activation gate and
-//!   reports (Prometheus exposition with feature `metrics`).
+//!   (verified, unverified, header-only), the quorum model, readiness proven by shadow
+//!   signatures (verified and aggregated with feature `stm`), the activation gate and reports
+//!   (Prometheus exposition with feature `metrics`; the release team's dashboard, an HTML page
+//!   with its routes, with feature `dashboard`).
 //! - [`transport`]: the aggregator side both transports share (backend, state, era policy), the
 //!   gRPC endpoint and client (feature `grpc`), and today's HTTP routes with protobuf by content
 //!   negotiation: extractors, router, warp filters, the signer's client and the migration proxy

@@ -299,7 +299,7 @@ impl<S: RecordStore> AdoptionMonitor<S> {
         // Once the era is active (or the gate failed), a verdict judges nothing.
         let judging = !matches!(self.gate.state(), GateState::Active | GateState::Failed);
         let transitions = self.gate.observe_verdict(epoch, signal, &verdict)?;
-        if judging {
+        if judging && self.gate.state() != GateState::Active {
             self.log_gate(
                 epoch,
                 Some(verdict.to_string()),
