@@ -32,10 +32,22 @@ const SIZE: (u32, u32) = (640, 320);
 /// Lowest probability drawn on a log scale (smaller ones sit on the axis).
 pub(crate) const LOG_FLOOR: f64 = 1e-30;
 
-/// A series: a name, and one value per epoch of the chart.
+/// A series: a name, and one value per epoch of the chart (NaN where it has none: a line skips
+/// those epochs).
 pub(crate) struct Series {
     pub name: String,
     pub values: Vec<f64>,
+}
+
+impl Series {
+    /// The value at the latest epoch that has one.
+    pub(crate) fn latest(&self) -> Option<f64> {
+        self.values
+            .iter()
+            .rev()
+            .copied()
+            .find(|value| !value.is_nan())
+    }
 }
 
 /// The epochs' range on the x axis (one epoch wide at least).
@@ -96,7 +108,7 @@ pub(crate) fn shares(
             let label = format!(
                 "{} {}",
                 one.name,
-                percent(one.values.last().copied().unwrap_or(0.0))
+                one.latest().map_or_else(|| "-".to_owned(), percent)
             );
             match layout {
                 Layout::Stacked => {
@@ -123,7 +135,11 @@ pub(crate) fn shares(
                 Layout::Lines => {
                     chart
                         .draw_series(LineSeries::new(
-                            epochs.iter().copied().zip(one.values.iter().copied()),
+                            epochs
+                                .iter()
+                                .copied()
+                                .zip(one.values.iter().copied())
+                                .filter(|(_, value)| !value.is_nan()),
                             colour.stroke_width(3),
                         ))
                         .map_err(|e| e.to_string())?

@@ -198,7 +198,7 @@ fn legend_table(series: &[Series], format: impl Fn(f64) -> String) -> String {
             "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td class=\"num\">{}</td></tr>",
             charts::css(charts::colour(index)),
             escape(&line.name),
-            format(line.values.last().copied().unwrap_or(0.0))
+            line.latest().map_or_else(|| "-".to_owned(), &format)
         );
     }
     table.push_str("</tbody></table>\n");
@@ -266,7 +266,7 @@ fn charts_section(out: &mut String, dashboard: &Dashboard) {
                         .gate
                         .as_ref()
                         .and_then(|gate| gate.proven_share)
-                        .unwrap_or(0.0)
+                        .unwrap_or(f64::NAN)
                 })
                 .collect(),
         });
