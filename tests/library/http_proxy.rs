@@ -528,3 +528,44 @@ async fn a_signed_declaration_crosses_the_proxy_into_json_and_still_verifies() {
         Provenance::Unverified(UnverifiedReason::NodeInfoSignature)
     );
 }
+
+#[tokio::test]
+async fn a_proxy_whose_upstream_leads_back_to_it_answers_508_instead_of_looping() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let proxy = Arc::new(
+        Proxy::new(
+            ProxyConfig::new(&format!("http://{address}")).with_upstream_offer(
+                mithril_compat::transport::http::Offer {
+                    versions: vec![],
+                    json: true,
+                },
+            ),
+        )
+        .unwrap(),
+    );
+    tokio::spawn(mithril_compat::transport::http::proxy::serve(
+        listener,
+        proxy.clone(),
+        std::future::pending(),
+    ));
+    let answer = reqwest::Client::new()
+        .post(format!("http://{address}/aggregator/register-signer"))
+        .header("content-type", "application/json")
+        .body(golden_json("register_signer.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 508);
+    let error = json_of(answer).await;
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("already went through this proxy"),
+        "{error}"
+    );
+    // Counted as refused, under its own route label.
+    let metrics = proxy.metrics();
+    assert!(metrics.contains("route=\"loop\""), "{metrics}");
+}

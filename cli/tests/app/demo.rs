@@ -379,9 +379,7 @@ async fn faulty_next_era_code_keeps_the_gate_shut_and_every_certificate() {
         table.contains("the gate, at the last epoch: waiting"),
         "{table}"
     );
-    // The same seed with working code activates.
-    let working = run_async(&small(Faults::none())).await.unwrap();
-    assert!(working.activated_at.is_some(), "{}", working.table());
+    // The same seed with working code activates (`rolling_upgrade_keeps_a_certificate_every_epoch`).
 }
 
 /// `GET path`, its status and body.

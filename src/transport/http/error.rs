@@ -176,6 +176,16 @@ impl HttpError {
         )
     }
 
+    /// 508 for a request that already went through this proxy (a forwarding loop).
+    pub fn loop_detected(message: String) -> Self {
+        Self::plain(
+            StatusCode::LOOP_DETECTED,
+            "loop_detected",
+            tonic::Code::FailedPrecondition,
+            message,
+        )
+    }
+
     /// 501 for what this server does not do.
     pub fn not_implemented(message: String) -> Self {
         Self::plain(

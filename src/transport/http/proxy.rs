@@ -38,7 +38,10 @@
 //!
 //! # Failures
 //! An upstream that is down or does not answer in time gets 502 or 504 with the reason; a body
-//! that cannot be converted 422; bad bodies 400, 413 and 408 as on the server. Counters by
+//! that cannot be converted 422; bad bodies 400, 413 and 408 as on the server. Each proxy adds
+//! its own entry to the `Via` header of what it forwards (RFC 9110 §7.6.3), and a request that
+//! comes back with it (an upstream that is, or leads back to, the proxy) gets 508 instead of
+//! going round until sockets run out. Counters by
 //! route, formats and outcome are on `GET /metrics` (origin-form requests only; absolute-form
 //! requests are always forwarded).
 
@@ -165,6 +168,8 @@ struct Labels {
 pub struct Proxy {
     config: ProxyConfig,
     client: reqwest::Client,
+    /// This proxy's `Via` entry, added to what it forwards.
+    via: HeaderValue,
     learned: RwLock<Option<(Offer, Instant)>>,
     requests: Family<Labels, Counter>,
     dropped: Family<Labels, Counter>,
@@ -290,9 +295,20 @@ impl Proxy {
             "Parts a conversion left out (declared eras of a JSON registration, stake of a JSON answer)",
             dropped.clone(),
         );
+        // This proxy's entry in the `Via` header of what it forwards: a request that comes back
+        // with it went round a loop (an upstream that is, or leads back to, this proxy).
+        let instance = {
+            use std::hash::{BuildHasher, Hasher};
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u32(std::process::id());
+            hasher.finish()
+        };
+        let via = HeaderValue::from_str(&format!("1.1 mithril-compat-proxy-{instance:016x}"))
+            .map_err(|error| ProxyError::Client(error.to_string()))?;
         Ok(Self {
             config,
             client,
+            via,
             learned: RwLock::new(None),
             requests,
             dropped,
@@ -433,6 +449,8 @@ impl Proxy {
         body: Option<Bytes>,
     ) -> Result<Upstream, HttpError> {
         let url = format!("{}{path_and_query}", self.config.upstream);
+        let mut headers = headers;
+        headers.append(header::VIA, self.via.clone());
         let mut request = self.client.request(method, &url).headers(headers);
         if let Some(body) = body {
             request = request.body(body);
@@ -506,6 +524,21 @@ fn dropped_text(dropped: &[FieldPath]) -> String {
 async fn handle(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let absolute = parts.uri.authority().is_some();
+    let own = proxy.via.as_bytes();
+    let looped = parts.headers.get_all(header::VIA).iter().any(|value| {
+        value
+            .as_bytes()
+            .split(|byte| *byte == b',')
+            .any(|entry| entry.trim_ascii() == own)
+    });
+    if looped {
+        proxy.count("loop", "-", "-", Outcome::Refused);
+        return HttpError::loop_detected(
+            "this request already went through this proxy: its upstream leads back to it"
+                .to_owned(),
+        )
+        .into_response();
+    }
     if parts.method == Method::CONNECT {
         proxy.count("CONNECT", "-", "-", Outcome::Refused);
         return HttpError::not_implemented(
