@@ -321,29 +321,7 @@ async fn a_down_upstream_gets_502_and_connect_501_and_the_counters_say_what_pass
     let gone = closed.local_addr().unwrap();
     drop(closed);
     assert_ne!(gone, address);
-    let proxy = Arc::new(
-        Proxy::new(
-            ProxyConfig::new(&format!("http://{gone}")).with_upstream_offer(
-                mithril_compat::transport::http::Offer {
-                    versions: vec![],
-                    json: true,
-                },
-            ),
-        )
-        .unwrap(),
-    );
-    tokio::spawn(mithril_compat::transport::http::proxy::serve(
-        listener,
-        proxy.clone(),
-        std::future::pending(),
-    ));
-    let answer = reqwest::Client::new()
-        .post(format!("http://{address}/aggregator/register-signer"))
-        .header("content-type", "application/json")
-        .body(golden_json("register_signer.json"))
-        .send()
-        .await
-        .unwrap();
+    let (_, answer) = json_registration_through(listener, &format!("http://{gone}")).await;
     assert_eq!(answer.status(), 502);
     let error = json_of(answer).await;
     assert!(
@@ -533,15 +511,35 @@ async fn a_signed_declaration_crosses_the_proxy_into_json_and_still_verifies() {
 async fn a_proxy_whose_upstream_leads_back_to_it_answers_508_instead_of_looping() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
+    let (proxy, answer) = json_registration_through(listener, &format!("http://{address}")).await;
+    assert_eq!(answer.status(), 508);
+    let error = json_of(answer).await;
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("already went through this proxy"),
+        "{error}"
+    );
+    // Counted as refused, under its own route label.
+    let metrics = proxy.metrics();
+    assert!(metrics.contains("route=\"loop\""), "{metrics}");
+}
+
+/// Serves a proxy to `upstream` (which takes JSON) on `listener`, and sends it today's JSON
+/// registration.
+async fn json_registration_through(
+    listener: TcpListener,
+    upstream: &str,
+) -> (Arc<Proxy>, reqwest::Response) {
+    let address = listener.local_addr().unwrap();
     let proxy = Arc::new(
-        Proxy::new(
-            ProxyConfig::new(&format!("http://{address}")).with_upstream_offer(
-                mithril_compat::transport::http::Offer {
-                    versions: vec![],
-                    json: true,
-                },
-            ),
-        )
+        Proxy::new(ProxyConfig::new(upstream).with_upstream_offer(
+            mithril_compat::transport::http::Offer {
+                versions: vec![],
+                json: true,
+            },
+        ))
         .unwrap(),
     );
     tokio::spawn(mithril_compat::transport::http::proxy::serve(
@@ -556,16 +554,5 @@ async fn a_proxy_whose_upstream_leads_back_to_it_answers_508_instead_of_looping(
         .send()
         .await
         .unwrap();
-    assert_eq!(answer.status(), 508);
-    let error = json_of(answer).await;
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("already went through this proxy"),
-        "{error}"
-    );
-    // Counted as refused, under its own route label.
-    let metrics = proxy.metrics();
-    assert!(metrics.contains("route=\"loop\""), "{metrics}");
+    (proxy, answer)
 }
