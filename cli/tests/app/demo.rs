@@ -341,6 +341,7 @@ async fn the_demo_writes_a_certificate_chain_that_verifies_across_the_switch() {
 async fn faulty_next_era_code_keeps_the_gate_shut_and_every_certificate() {
     let config = DemoConfig {
         scenario: DemoScenario::FaultyNextEra,
+        epochs: 7,
         ..small(Faults::none())
     };
     let report = run_async(&config).await.unwrap();
@@ -405,7 +406,7 @@ async fn the_demo_serves_its_dashboard_while_it_runs() {
         .parse()
         .unwrap();
     let config = DemoConfig {
-        epochs: 5,
+        epochs: 3,
         dashboard: Some(address),
         linger_seconds: 1,
         ..small(Faults::none())
@@ -417,16 +418,16 @@ async fn the_demo_serves_its_dashboard_while_it_runs() {
     for _ in 0..600 {
         if let Some((200, json)) = get(address, "/adoption.json").await {
             let dashboard: serde_json::Value = serde_json::from_str(&json).unwrap();
-            if dashboard["epoch"].as_u64() >= Some(3) {
+            if dashboard["epoch"].as_u64() >= Some(2) {
                 seen = Some(dashboard);
                 break;
             }
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let dashboard = seen.expect("the dashboard reached epoch 3");
+    let dashboard = seen.expect("the dashboard reached epoch 2");
     assert_eq!(dashboard["era"], "lagrange");
-    assert!(dashboard["history"].as_array().unwrap().len() >= 3);
+    assert!(dashboard["history"].as_array().unwrap().len() >= 2);
     let (status, page) = get(address, "/adoption").await.unwrap();
     assert_eq!(status, 200);
     assert!(page.contains("Adoption of lagrange"), "{page}");
