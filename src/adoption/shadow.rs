@@ -33,6 +33,7 @@ use super::rule::ShadowCertificate;
 use crate::domain::{
     EraName, PartyId, ProtocolParameters, SignedMessage, SignerSet, SingleSignature,
 };
+use crate::mithril::certificate::stm_parameters;
 
 type D = MithrilMembershipDigest;
 
@@ -301,14 +302,6 @@ impl ShadowRound {
             Err(error) => attempt.failure = Some(error.to_string()),
         }
         attempt
-    }
-}
-
-fn stm_parameters(parameters: &ProtocolParameters) -> Parameters {
-    Parameters {
-        k: parameters.k(),
-        m: parameters.m(),
-        phi_f: parameters.phi_f(),
     }
 }
 

@@ -304,7 +304,7 @@ impl MultiSignatureVerifier for StmVerifier {
     ) -> Result<(), String> {
         use mithril_stm::{
             AggregateSignature, AggregateVerificationKey, AggregateVerificationKeyForConcatenation,
-            MithrilMembershipDigest, Parameters,
+            MithrilMembershipDigest,
         };
         fn from_json_hex<T: serde::de::DeserializeOwned>(
             member: &str,
@@ -317,11 +317,7 @@ impl MultiSignatureVerifier for StmVerifier {
             from_json_hex("multi_signature", multi_signature)?;
         let key: AggregateVerificationKeyForConcatenation<MithrilMembershipDigest> =
             from_json_hex("aggregate_verification_key", aggregate_verification_key)?;
-        let parameters = Parameters {
-            m: parameters.m(),
-            k: parameters.k(),
-            phi_f: parameters.phi_f(),
-        };
+        let parameters = stm_parameters(parameters);
         signature
             .verify(
                 message,
@@ -331,6 +327,16 @@ impl MultiSignatureVerifier for StmVerifier {
                 None,
             )
             .map_err(|error| error.to_string())
+    }
+}
+
+/// The protocol parameters as `mithril-stm` takes them.
+#[cfg(feature = "stm")]
+pub(crate) fn stm_parameters(parameters: &ProtocolParameters) -> mithril_stm::Parameters {
+    mithril_stm::Parameters {
+        m: parameters.m(),
+        k: parameters.k(),
+        phi_f: parameters.phi_f(),
     }
 }
 
