@@ -296,8 +296,14 @@ fn parse_envelope(member: Value) -> Result<Envelope, DatumError> {
 /// The datum upstream's `TxDatumBuilder` writes for a payload: cardano-cli's detailed-schema JSON,
 /// compact, with the payload's JSON-hex cut into fields of [`DATUM_CHUNK_HEX_CHARS`].
 pub fn datum_json(payload: &MithrilEraPayload) -> String {
-    let fields: Vec<Value> = payload
-        .to_json_hex()
+    datum_json_of(&payload.to_json())
+}
+
+/// The datum that carries any payload JSON the way upstream's datum builder carries era
+/// markers: the hex of the JSON cut into `bytes` fields of [`DATUM_CHUNK_HEX_CHARS`] under
+/// constructor 0 (used for protocol configurations and release manifests too).
+pub fn datum_json_of(payload_json: &str) -> String {
+    let fields: Vec<Value> = hex::encode(payload_json)
         .as_bytes()
         .chunks(DATUM_CHUNK_HEX_CHARS)
         .map(|chunk| {

@@ -35,9 +35,12 @@ pub fn payload_hex_from_cbor(bytes: &[u8]) -> Result<String, DatumError> {
 
 /// The datum of `payload` as Plutus data CBOR: `Constr 0 [B(64 bytes), …]`.
 pub fn datum_cbor(payload: &MithrilEraPayload) -> Vec<u8> {
-    let json = payload.to_json();
-    let fields = json
-        .as_bytes()
+    datum_cbor_of(payload.to_json().as_bytes())
+}
+
+/// The datum of any payload JSON as Plutus data CBOR, cut as the era datum is.
+pub fn datum_cbor_of(payload_json: &[u8]) -> Vec<u8> {
+    let fields = payload_json
         .chunks(DATUM_CHUNK_HEX_CHARS / 2)
         .map(|chunk| PlutusData::BoundedBytes(BoundedBytes::from(chunk.to_vec())))
         .collect::<Vec<_>>();

@@ -34,6 +34,7 @@ mod mithril_formats;
 mod one_pass_decode;
 mod pool_certification;
 mod relay;
+mod release;
 mod roundtrip;
 mod shadow;
 mod signed_payloads;
