@@ -69,6 +69,10 @@ enum Command {
     /// Era markers: keys, signing, verification, and what a node makes of them.
     #[command(subcommand)]
     Era(cli::era::EraCommand),
+    /// Signed release manifests: keys, signing, rotation, and whether a downloaded file is what
+    /// the network announced.
+    #[command(subcommand)]
+    Release(cli::release::ReleaseCommand),
     /// Runs an aggregator with an in-memory backend: the gRPC endpoint (v1 and v2 signer
     /// services, discovery, health, reflection) and, with `--http`, today's HTTP routes (JSON,
     /// and protobuf by content negotiation); prints what it receives.
@@ -99,6 +103,8 @@ enum CliError {
     Codec(#[from] CodecError),
     #[error(transparent)]
     Era(#[from] cli::era::EraCliError),
+    #[error(transparent)]
+    Release(#[from] cli::release::ReleaseCliError),
     #[error(transparent)]
     SignedMessage(#[from] cli::signed_message::SignedMessageCliError),
     #[error(transparent)]
@@ -152,6 +158,9 @@ fn main() -> ExitCode {
             .and_then(|input| cli::signed_message::run(args, &input).map_err(CliError::from))
             .and_then(|out| output(out.as_bytes())),
         Command::Era(command) => cli::era::run(command)
+            .map_err(CliError::from)
+            .and_then(|out| output(out.as_bytes())),
+        Command::Release(command) => cli::release::run(command)
             .map_err(CliError::from)
             .and_then(|out| output(out.as_bytes())),
     };

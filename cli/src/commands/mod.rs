@@ -5,6 +5,7 @@ pub mod codec;
 pub mod demo;
 pub mod era;
 pub mod proxy;
+pub mod release;
 pub mod serve;
 pub mod signed_message;
 pub mod simulate;

@@ -3,6 +3,7 @@
 mod cli;
 mod cli_adoption;
 mod cli_era;
+mod cli_release;
 mod cli_serve;
 mod demo;
 mod simulate;

@@ -1,0 +1,174 @@
+//! `mithril-compat release …` as a release team and a node operator run it: the right artifact
+//! is accepted; a one-byte change, a rolled-back manifest and a replay are each refused with
+//! their own reason.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mithril-compat"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// The command fails with status 1 and a message containing `reason`.
+fn refused(output: &Output, reason: &str) {
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(reason), "{reason:?} not in {stderr}");
+}
+
+fn sign(dir: &Path, seq: &str, version: &str, out: &str) {
+    let datum = stdout(&run(
+        dir,
+        &[
+            "release",
+            "sign",
+            "--secret-key",
+            "release.sk",
+            "--network",
+            "1",
+            "--seq",
+            seq,
+            "--software-version",
+            version,
+            "--distribution-version",
+            "2543.0",
+            "--era",
+            "pythagoras",
+            "--era",
+            "lagrange",
+            "--wire",
+            "json",
+            "--wire",
+            "v2",
+            "--artifact",
+            &format!("x86_64-linux=node-{version}"),
+            "--issued-epoch",
+            "100",
+            "--expires-epoch",
+            "130",
+        ],
+    ));
+    std::fs::write(dir.join(out), datum).unwrap();
+}
+
+fn verify<'a>(dir: &Path, manifest: &'a str, artifact: &'a str) -> Output {
+    run(
+        dir,
+        &[
+            "release",
+            "verify",
+            "--manifest",
+            manifest,
+            "--verification-key",
+            "release.vk",
+            "--network",
+            "1",
+            "--epoch",
+            "101",
+            "--artifact",
+            artifact,
+            "--platform",
+            "x86_64-linux",
+            "--state",
+            "node-state.json",
+        ],
+    )
+}
+
+#[test]
+fn verify_accepts_the_right_artifact_and_refuses_a_change_a_rollback_and_a_replay() {
+    let dir = std::env::temp_dir().join(format!("cli-release-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    stdout(&run(
+        &dir,
+        &[
+            "release",
+            "keygen",
+            "--secret-key",
+            "release.sk",
+            "--verification-key",
+            "release.vk",
+        ],
+    ));
+    for (version, bytes) in [
+        ("0.2.4", "binary 0.2.4"),
+        ("0.2.5", "binary 0.2.5"),
+        ("0.2.6", "binary 0.2.6"),
+    ] {
+        std::fs::write(dir.join(format!("node-{version}")), bytes).unwrap();
+    }
+    sign(&dir, "1", "0.2.4", "m1.json");
+    sign(&dir, "2", "0.2.5", "m2.json");
+    sign(&dir, "3", "0.2.6", "m3.json");
+
+    let accepted = stdout(&verify(&dir, "m1.json", "node-0.2.4"));
+    assert!(accepted.contains("accepted: release 0.2.4"), "{accepted}");
+    assert!(
+        accepted.contains("matches the x86_64-linux artifact"),
+        "{accepted}"
+    );
+    // One byte changed.
+    std::fs::write(dir.join("tampered"), "binarY 0.2.4").unwrap();
+    refused(
+        &verify(&dir, "m1.json", "tampered"),
+        "is not the digest announced for x86_64-linux",
+    );
+    // Manifest 3 is accepted; manifest 2, older and never accepted, is a rollback.
+    stdout(&verify(&dir, "m3.json", "node-0.2.6"));
+    refused(
+        &verify(&dir, "m2.json", "node-0.2.5"),
+        "rollback: sequence 2",
+    );
+    // Manifest 1, accepted before and superseded, is a replay.
+    refused(&verify(&dir, "m1.json", "node-0.2.4"), "replay: sequence 1");
+    // The state was kept: the manifest in force is still 3.
+    let state = std::fs::read_to_string(dir.join("node-state.json")).unwrap();
+    assert!(state.contains("\"highest_sequence\": 3"), "{state}");
+    // Another key, or the wrong network, is refused too.
+    refused(
+        &run(
+            &dir,
+            &[
+                "release",
+                "verify",
+                "--manifest",
+                "m3.json",
+                "--verification-key",
+                "release.vk",
+                "--network",
+                "2",
+                "--epoch",
+                "101",
+            ],
+        ),
+        "the statement is for network 1, this node runs on network 2",
+    );
+    let shown = stdout(&run(
+        &dir,
+        &[
+            "release",
+            "show",
+            "--manifest",
+            "m3.json",
+            "--verification-key",
+            "release.vk",
+            "--network",
+            "1",
+        ],
+    ));
+    assert!(
+        shown.contains("\"software_version\": \"0.2.6\"") && shown.contains("\"verified\""),
+        "{shown}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
