@@ -16,6 +16,8 @@
 //! - `certificate` (feature `certificate`): certificates as the aggregator serves them, their
 //!   hash as Mithril computes it, and a chain verifier naming the first broken link.
 //! - `plutus` (feature `pallas`): the era datum as raw Plutus data CBOR.
+//! - `publish` (feature `publish`): the unsigned transaction that publishes a datum at the
+//!   marker address, built with pallas's transaction builder for cardano-cli to sign.
 //! - `upstream` (feature `mithril-common`): `From`/`TryFrom` between the hub and
 //!   `mithril-common` 0.8's own message types.
 
@@ -27,6 +29,9 @@ pub mod era_datum;
 #[cfg_attr(docsrs, doc(cfg(feature = "pallas")))]
 pub mod plutus;
 pub mod protocol_config;
+#[cfg(feature = "publish")]
+#[cfg_attr(docsrs, doc(cfg(feature = "publish")))]
+pub mod publish;
 pub mod signed_message;
 pub mod snark_avk;
 #[cfg(feature = "mithril-common")]

@@ -33,6 +33,7 @@ mod json_wire;
 mod mithril_formats;
 mod one_pass_decode;
 mod pool_certification;
+mod publish;
 mod relay;
 mod release;
 mod roundtrip;

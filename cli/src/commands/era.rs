@@ -126,6 +126,39 @@ pub enum EraCommand {
     },
     /// Shows the current and next era at an epoch, and what this build says about them.
     Show(ShowArgs),
+    /// Builds the unsigned transaction that publishes a datum (era markers, a protocol
+    /// configuration or a release manifest) at the marker address, spending the UTxO that holds
+    /// the previous datum, and prints it as the text envelope `cardano-cli transaction sign
+    /// --tx-file` reads (then `cardano-cli transaction submit`).
+    Publish(PublishArgs),
+}
+
+/// Arguments of `era publish`.
+#[derive(Args)]
+pub struct PublishArgs {
+    /// The UTxOs that may be spent (the marker address's and the funding wallet's), as
+    /// `cardano-cli query utxo --out-file` writes them.
+    #[arg(long)]
+    utxo: PathBuf,
+    /// The marker address (bech32) the datum is published at.
+    #[arg(long)]
+    address: String,
+    /// The datum: cardano-cli's detailed-schema JSON (what `era datum` and `release sign`
+    /// print) or the hex of its Plutus data CBOR.
+    #[arg(long)]
+    datum: PathBuf,
+    /// The change address (bech32).
+    #[arg(long)]
+    change: String,
+    /// The ledger parameters, as `cardano-cli query protocol-parameters` writes them.
+    #[arg(long)]
+    protocol_params: PathBuf,
+    /// Lovelace of the datum output (default: the minimum UTxO value for its size).
+    #[arg(long)]
+    lovelace: Option<u64>,
+    /// Writes the text envelope to this file (refuses to overwrite) and prints a summary.
+    #[arg(long)]
+    out_file: Option<PathBuf>,
 }
 
 /// The marker-state file the CLI keeps between runs unless told another.
@@ -154,6 +187,8 @@ pub struct ShowArgs {
 /// An era command's failure.
 #[derive(Debug, thiserror::Error)]
 pub enum EraCliError {
+    #[error("{0}")]
+    Publish(#[from] mithril_compat::mithril::publish::PublishError),
     #[error("{path}: {reason}")]
     File { path: PathBuf, reason: String },
     #[error("{0}")]
@@ -206,6 +241,7 @@ fn write_new(path: &Path, text: &str) -> Result<(), EraCliError> {
 /// Runs an era command; returns what to print on stdout.
 pub fn run(command: EraCommand) -> Result<String, EraCliError> {
     match command {
+        EraCommand::Publish(args) => publish(args),
         EraCommand::Keygen {
             format,
             secret_key,
@@ -557,4 +593,42 @@ fn show(args: ShowArgs) -> Result<String, EraCliError> {
             .join(", ")
     ));
     Ok(out)
+}
+
+fn publish(args: PublishArgs) -> Result<String, EraCliError> {
+    use mithril_compat::mithril::publish::{
+        LedgerParameters, PublishRequest, build_publish_transaction, datum_cbor_from_text,
+        utxos_from_cardano_cli_json,
+    };
+    let request = PublishRequest {
+        utxos: utxos_from_cardano_cli_json(&read_file(&args.utxo)?)?,
+        marker_address: args.address,
+        datum: datum_cbor_from_text(&read_file(&args.datum)?)?,
+        change_address: args.change,
+        parameters: LedgerParameters::from_cardano_cli_json(&read_file(&args.protocol_params)?)?,
+        datum_lovelace: args.lovelace,
+    };
+    let built = build_publish_transaction(&request)?;
+    let envelope = built.text_envelope();
+    let Some(path) = args.out_file else {
+        return Ok(envelope);
+    };
+    write_new(&path, &envelope)?;
+    let inputs: Vec<String> = built.inputs.iter().map(|utxo| utxo.name()).collect();
+    Ok(format!(
+        "transaction {} written to {}\n  spends {}\n  datum output {} lovelace ({} bytes of \
+         datum), change {} lovelace, fee {} lovelace for {} bytes once signed by {} key(s)\n  \
+         next: cardano-cli conway transaction sign --tx-file {} --signing-key-file … \
+         --out-file signed.tx; cardano-cli conway transaction submit --tx-file signed.tx\n",
+        hex::encode(built.id),
+        path.display(),
+        inputs.join(", "),
+        built.datum_lovelace,
+        request.datum.len(),
+        built.change,
+        built.fee,
+        built.signed_size,
+        built.witnesses,
+        path.display(),
+    ))
 }

@@ -172,3 +172,64 @@ fn verify_accepts_the_right_artifact_and_refuses_a_change_a_rollback_and_a_repla
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn era_publish_writes_the_unsigned_transaction_that_carries_the_signed_manifest() {
+    let dir = std::env::temp_dir().join(format!("cli-publish-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/publish");
+    stdout(&run(
+        &dir,
+        &[
+            "release",
+            "keygen",
+            "--secret-key",
+            "release.sk",
+            "--verification-key",
+            "release.vk",
+        ],
+    ));
+    std::fs::write(dir.join("node-0.2.5"), "binary 0.2.5").unwrap();
+    sign(&dir, "1", "0.2.5", "datum.json");
+    let marker = "addr_test1vqg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygxrcya6";
+    let wallet = "addr_test1vq3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygswahgq5";
+    let utxo = vectors.join("utxo.json");
+    let parameters = vectors.join("protocol-parameters.json");
+    let args = [
+        "era",
+        "publish",
+        "--utxo",
+        utxo.to_str().unwrap(),
+        "--address",
+        marker,
+        "--datum",
+        "datum.json",
+        "--change",
+        wallet,
+        "--protocol-params",
+        parameters.to_str().unwrap(),
+    ];
+    let envelope: serde_json::Value = serde_json::from_str(&stdout(&run(&dir, &args))).unwrap();
+    assert_eq!(envelope["type"], "Unwitnessed Tx ConwayEra");
+    let cbor = hex::decode(envelope["cborHex"].as_str().unwrap()).unwrap();
+    // The datum's payload is in the transaction, as the nodes reading the address will find it.
+    let datum = std::fs::read_to_string(dir.join("datum.json")).unwrap();
+    let first_piece =
+        serde_json::from_str::<serde_json::Value>(&datum).unwrap()["fields"][0]["bytes"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    assert!(hex::encode(&cbor).contains(&first_piece));
+    // With --out-file: a summary, and the file is never overwritten.
+    let mut with_file = args.to_vec();
+    with_file.extend(["--out-file", "tx.unsigned"]);
+    let summary = stdout(&run(&dir, &with_file));
+    assert!(summary.contains("once signed by 2 key(s)"), "{summary}");
+    refused(&run(&dir, &with_file), "tx.unsigned");
+    // An address that is not one is refused with its reason.
+    let mut bad = args.to_vec();
+    bad[5] = "addr_test1xyz";
+    refused(&run(&dir, &bad), "address addr_test1xyz");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
