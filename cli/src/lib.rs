@@ -6,5 +6,6 @@
 
 pub mod commands;
 pub mod demo;
+pub mod figures;
 pub mod plot;
 pub mod simulate;

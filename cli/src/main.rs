@@ -85,6 +85,16 @@ enum Command {
     /// Adoption reports from the aggregator's records.
     #[command(subcommand)]
     Adoption(cli::adoption::AdoptionCommand),
+    /// The decision record's deterministic figures (quorum thresholds at mainnet parameters, a
+    /// small seeded simulation, encoded sizes), as the Markdown of its figures block.
+    Figures {
+        /// Rewrites the figures block of this document (the decision record) in place.
+        #[arg(long, conflicts_with = "check")]
+        update: Option<std::path::PathBuf>,
+        /// Fails when the figures block of this document is stale.
+        #[arg(long)]
+        check: Option<std::path::PathBuf>,
+    },
     /// Writes the embedded sample of a message kind to stdout, in binary.
     Sample {
         /// Wire version of the output (v1).
@@ -105,6 +115,10 @@ enum CliError {
     Era(#[from] cli::era::EraCliError),
     #[error(transparent)]
     Release(#[from] cli::release::ReleaseCliError),
+    #[error(transparent)]
+    Figures(#[from] mithril_compat_cli::figures::FiguresError),
+    #[error("{0}")]
+    Stale(String),
     #[error(transparent)]
     SignedMessage(#[from] cli::signed_message::SignedMessageCliError),
     #[error(transparent)]
@@ -160,6 +174,9 @@ fn main() -> ExitCode {
         Command::Era(command) => cli::era::run(command)
             .map_err(CliError::from)
             .and_then(|out| output(out.as_bytes())),
+        Command::Figures { update, check } => {
+            figures(update, check).and_then(|out| output(out.as_bytes()))
+        }
         Command::Release(command) => cli::release::run(command)
             .map_err(CliError::from)
             .and_then(|out| output(out.as_bytes())),
@@ -175,4 +192,34 @@ fn main() -> ExitCode {
 
 fn output(bytes: &[u8]) -> Result<(), CliError> {
     codec::write_stdout(bytes).map_err(CliError::from)
+}
+
+fn figures(
+    update: Option<std::path::PathBuf>,
+    check: Option<std::path::PathBuf>,
+) -> Result<String, CliError> {
+    use mithril_compat_cli::figures;
+    let block = figures::render()?;
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .map_err(|error| CliError::Stale(format!("{}: {error}", path.display())))
+    };
+    if let Some(path) = update {
+        let document = figures::with_block(&read(&path)?, &block)?;
+        std::fs::write(&path, document)
+            .map_err(|error| CliError::Stale(format!("{}: {error}", path.display())))?;
+        return Ok(format!("figures of {} updated\n", path.display()));
+    }
+    if let Some(path) = check {
+        let document = read(&path)?;
+        if figures::block_of(&document)? != block {
+            return Err(CliError::Stale(format!(
+                "the figures of {} are stale: run `mithril-compat figures --update {}`",
+                path.display(),
+                path.display()
+            )));
+        }
+        return Ok(format!("figures of {} are current\n", path.display()));
+    }
+    Ok(format!("{}\n{block}{}\n", figures::BEGIN, figures::END))
 }

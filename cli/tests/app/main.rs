@@ -6,4 +6,5 @@ mod cli_era;
 mod cli_release;
 mod cli_serve;
 mod demo;
+mod figures;
 mod simulate;
