@@ -1,6 +1,5 @@
 //! `mithril-compat era …`: keys, signing, verification and inspection of era markers.
 
-use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -189,8 +188,8 @@ pub struct ShowArgs {
 pub enum EraCliError {
     #[error("{0}")]
     Publish(#[from] mithril_compat::mithril::publish::PublishError),
-    #[error("{path}: {reason}")]
-    File { path: PathBuf, reason: String },
+    #[error(transparent)]
+    File(#[from] super::files::FileError),
     #[error("{0}")]
     Marker(#[from] MarkerError),
     #[error("{0}")]
@@ -217,25 +216,11 @@ pub enum EraCliError {
 }
 
 fn read_file(path: &Path) -> Result<String, EraCliError> {
-    fs::read_to_string(path).map_err(|error| EraCliError::File {
-        path: path.to_owned(),
-        reason: error.to_string(),
-    })
+    Ok(super::files::read_text(path)?)
 }
 
 fn write_new(path: &Path, text: &str) -> Result<(), EraCliError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|error| EraCliError::File {
-        path: path.to_owned(),
-        reason: error.to_string(),
-    })?;
-    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|error| EraCliError::File {
-        path: path.to_owned(),
-        reason: error.to_string(),
-    })
+    Ok(super::files::write_new(path, text)?)
 }
 
 /// Runs an era command; returns what to print on stdout.
@@ -260,12 +245,10 @@ pub fn run(command: EraCommand) -> Result<String, EraCliError> {
                     era_datum::verification_key_file(&key.verification_key()),
                 ),
             };
-            write_new(&secret_key, &secret_text)?;
-            if let Err(error) = write_new(&verification_key, &verification_text) {
-                // Do not leave a secret key without its verification key.
-                let _ = fs::remove_file(&secret_key);
-                return Err(error);
-            }
+            super::files::write_key_pair(
+                (&secret_key, &secret_text),
+                (&verification_key, &verification_text),
+            )?;
             Ok(format!(
                 "secret key: {}\nverification key: {} ({})\n",
                 secret_key.display(),

@@ -4,6 +4,7 @@ pub mod adoption;
 pub mod codec;
 pub mod demo;
 pub mod era;
+pub mod files;
 pub mod proxy;
 pub mod release;
 pub mod serve;

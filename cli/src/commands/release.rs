@@ -132,8 +132,8 @@ pub enum ReleaseCommand {
 /// A release command's failure.
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseCliError {
-    #[error("{path}: {reason}")]
-    File { path: PathBuf, reason: String },
+    #[error(transparent)]
+    File(#[from] super::files::FileError),
     #[error("{0}")]
     Release(#[from] ReleaseError),
     #[error("{0}")]
@@ -145,25 +145,7 @@ pub enum ReleaseCliError {
 }
 
 fn read_file(path: &Path) -> Result<String, ReleaseCliError> {
-    fs::read_to_string(path).map_err(|error| ReleaseCliError::File {
-        path: path.to_owned(),
-        reason: error.to_string(),
-    })
-}
-
-fn write_new(path: &Path, text: &str) -> Result<(), ReleaseCliError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|error| ReleaseCliError::File {
-        path: path.to_owned(),
-        reason: error.to_string(),
-    })?;
-    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|error| ReleaseCliError::File {
-        path: path.to_owned(),
-        reason: error.to_string(),
-    })
+    Ok(super::files::read_text(path)?)
 }
 
 fn split_pair(text: &str) -> Result<(&str, &str), ReleaseCliError> {
@@ -225,14 +207,13 @@ pub fn run(command: ReleaseCommand) -> Result<String, ReleaseCliError> {
         } => {
             let key = EraSigningKey::generate()
                 .map_err(|error| ReleaseCliError::Usage(format!("no randomness: {error}")))?;
-            write_new(&secret_key, &format!("{}\n", key.to_hex()))?;
-            if let Err(error) = write_new(
-                &verification_key,
-                &format!("{}\n", key.verification_key().to_hex()),
-            ) {
-                let _ = fs::remove_file(&secret_key);
-                return Err(error);
-            }
+            super::files::write_key_pair(
+                (&secret_key, &format!("{}\n", key.to_hex())),
+                (
+                    &verification_key,
+                    &format!("{}\n", key.verification_key().to_hex()),
+                ),
+            )?;
             Ok(format!(
                 "secret key: {}\nverification key: {} ({})\n",
                 secret_key.display(),
@@ -259,12 +240,9 @@ pub fn run(command: ReleaseCommand) -> Result<String, ReleaseCliError> {
             let mut listed = std::collections::BTreeMap::new();
             for artifact in &artifacts {
                 let (platform, path) = split_pair(artifact)?;
-                let file = fs::File::open(path).map_err(|error| ReleaseCliError::File {
-                    path: path.into(),
-                    reason: error.to_string(),
-                })?;
-                let digest =
-                    ArtifactDigest::of_reader(file).map_err(|error| ReleaseCliError::File {
+                let digest = fs::File::open(path)
+                    .and_then(ArtifactDigest::of_reader)
+                    .map_err(|error| super::files::FileError {
                         path: path.into(),
                         reason: error.to_string(),
                     })?;
@@ -372,7 +350,7 @@ pub fn run(command: ReleaseCommand) -> Result<String, ReleaseCliError> {
             let in_force = release_state.manifest();
             if let Some(path) = artifact {
                 let manifest = in_force.ok_or(ReleaseError::NoManifest)?;
-                let file = fs::File::open(&path).map_err(|error| ReleaseCliError::File {
+                let file = fs::File::open(&path).map_err(|error| super::files::FileError {
                     path: path.clone(),
                     reason: error.to_string(),
                 })?;

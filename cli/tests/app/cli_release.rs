@@ -3,26 +3,29 @@
 //! their own reason.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mithril-compat"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
+use super::cli_era::{run, stdout};
 
 /// The command fails with status 1 and a message containing `reason`.
 fn refused(output: &Output, reason: &str) {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(reason), "{reason:?} not in {stderr}");
+}
+
+fn keygen(dir: &Path) {
+    stdout(&run(
+        dir,
+        &[
+            "release",
+            "keygen",
+            "--secret-key",
+            "release.sk",
+            "--verification-key",
+            "release.vk",
+        ],
+    ));
 }
 
 fn sign(dir: &Path, seq: &str, version: &str, out: &str) {
@@ -89,17 +92,7 @@ fn verify_accepts_the_right_artifact_and_refuses_a_change_a_rollback_and_a_repla
     let dir = std::env::temp_dir().join(format!("cli-release-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    stdout(&run(
-        &dir,
-        &[
-            "release",
-            "keygen",
-            "--secret-key",
-            "release.sk",
-            "--verification-key",
-            "release.vk",
-        ],
-    ));
+    keygen(&dir);
     for (version, bytes) in [
         ("0.2.4", "binary 0.2.4"),
         ("0.2.5", "binary 0.2.5"),
@@ -179,17 +172,7 @@ fn era_publish_writes_the_unsigned_transaction_that_carries_the_signed_manifest(
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/publish");
-    stdout(&run(
-        &dir,
-        &[
-            "release",
-            "keygen",
-            "--secret-key",
-            "release.sk",
-            "--verification-key",
-            "release.vk",
-        ],
-    ));
+    keygen(&dir);
     std::fs::write(dir.join("node-0.2.5"), "binary 0.2.5").unwrap();
     sign(&dir, "1", "0.2.5", "datum.json");
     let marker = "addr_test1vqg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygxrcya6";
