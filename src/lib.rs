@@ -10,7 +10,8 @@
 //! - [`era`]: eras, signed era markers, the schedule, the checker and per-era behaviour.
 //! - `mithril` (feature `json`): Mithril's own formats byte for byte: the signed message, the
 //!   era datum and its key files; with feature `publish`, the unsigned transaction that
-//!   publishes a datum at the marker address.
+//!   publishes a datum at the marker address; with feature `dmq`, DMQ signature bodies of every
+//!   release; `mithril-relay`'s gossip payload.
 //! - `release` (feature `json`): signed release manifests and key rotations, their verifier
 //!   (TUF's rules: rotation, replay, rollback, expiry) and the node's opt-in upgrade policy.
 //! - `cardano` (feature `kes`): pool keys as Mithril reads them: operational certificates, KES

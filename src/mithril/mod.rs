@@ -16,6 +16,10 @@
 //! - `certificate` (feature `certificate`): certificates as the aggregator serves them, their
 //!   hash as Mithril computes it, and a chain verifier naming the first broken link.
 //! - `plutus` (feature `pallas`): the era datum as raw Plutus data CBOR.
+//! - `dmq` (feature `dmq`): the body of DMQ signature messages, with the variant table of each
+//!   release that sends them.
+//! - [`relay`]: the gossip payload of `mithril-relay` (hex of the JSON of a broadcast message),
+//!   read without losing a byte.
 //! - `publish` (feature `publish`): the unsigned transaction that publishes a datum at the
 //!   marker address, built with pallas's transaction builder for cardano-cli to sign.
 //! - `upstream` (feature `mithril-common`): `From`/`TryFrom` between the hub and
@@ -24,6 +28,9 @@
 #[cfg(feature = "certificate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "certificate")))]
 pub mod certificate;
+#[cfg(feature = "dmq")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dmq")))]
+pub mod dmq;
 pub mod era_datum;
 #[cfg(feature = "pallas")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pallas")))]
@@ -32,6 +39,7 @@ pub mod protocol_config;
 #[cfg(feature = "publish")]
 #[cfg_attr(docsrs, doc(cfg(feature = "publish")))]
 pub mod publish;
+pub mod relay;
 pub mod signed_message;
 pub mod snark_avk;
 #[cfg(feature = "mithril-common")]

@@ -18,6 +18,7 @@ mod certificate_chain;
 mod common;
 mod compat_matrix;
 mod dashboard;
+mod decentralized_formats;
 mod downgrade;
 mod era;
 mod event_store;

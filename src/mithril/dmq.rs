@@ -1,0 +1,398 @@
+//! The body of Mithril's DMQ signature messages, for every release that sends them (feature
+//! `dmq`).
+//!
+//! The format (`RegisterSignatureMessageDmq::try_to_bytes_vec` in
+//! `mithril-common/src/messages/register_signature.rs`, IntersectMBO/mithril):
+//!
+//! ```text
+//! body = len(u16 BE) ‖ bincode(SignedEntityType) ‖ len(u32 BE) ‖ STM single signature bytes
+//! ```
+//!
+//! bincode 2.0.1 with its standard configuration writes an enum as the **position** of its
+//! variant (a varint), then its fields (varints). The position is not the signed entity type's
+//! stable id: when a release removed the discontinued `CardanoImmutableFilesFull` variant
+//! (distribution 2630.0), every later variant moved down by one, and a release that added a
+//! field to `CardanoBlocksTransactions` (2617.0) changed its shape. Read with another release's
+//! table, a body decodes to the wrong signed entity type, or fails. So a body is read with the
+//! table of the release that wrote it ([`DmqLayout`], chosen from the sender's declared
+//! distribution or signer version), a discontinued type is reported as such, and an unknown
+//! position as unknown. A batch decodes body by body: one bad body is reported and the others
+//! are kept ([`decode_batch`]).
+
+use crate::domain::{
+    BlockNumber, BlockNumberOffset, CardanoDbBeacon, Epoch, ImmutableFileNumber, SignedEntityType,
+};
+
+/// Largest body read (bytes): a signed entity type and one STM signature are a few hundred.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The table of variant positions a release's bincode used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum DmqLayout {
+    /// Distributions up to 2543.x (mithril-signer 0.2.x): five variants, the discontinued
+    /// `CardanoImmutableFilesFull` at position 2.
+    Until2543,
+    /// Distribution 2603.x (mithril-signer 0.3.x): `CardanoBlocksTransactions(epoch, block)` at
+    /// position 5.
+    Distribution2603,
+    /// Distribution 2617.x (mithril-signer 1.0.x): `CardanoBlocksTransactions` gains a block
+    /// number offset.
+    Distribution2617,
+    /// Distributions from 2630.0 (mithril-signer 1.1 and later): `CardanoImmutableFilesFull`
+    /// removed, every later variant one position down.
+    Since2630,
+}
+
+/// What a position holds: a variant and the shape of its fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    MithrilStakeDistribution,
+    CardanoStakeDistribution,
+    CardanoImmutableFilesFull,
+    CardanoDatabase,
+    CardanoTransactions,
+    /// `(epoch, block number)`.
+    CardanoBlocksTransactionsWithoutOffset,
+    /// `(epoch, block number, block number offset)`.
+    CardanoBlocksTransactions,
+}
+
+impl Variant {
+    fn fields(self) -> usize {
+        match self {
+            Self::MithrilStakeDistribution | Self::CardanoStakeDistribution => 1,
+            Self::CardanoBlocksTransactions => 3,
+            _ => 2,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::MithrilStakeDistribution => "MithrilStakeDistribution",
+            Self::CardanoStakeDistribution => "CardanoStakeDistribution",
+            Self::CardanoImmutableFilesFull => "CardanoImmutableFilesFull",
+            Self::CardanoDatabase => "CardanoDatabase",
+            Self::CardanoTransactions => "CardanoTransactions",
+            Self::CardanoBlocksTransactionsWithoutOffset | Self::CardanoBlocksTransactions => {
+                "CardanoBlocksTransactions"
+            }
+        }
+    }
+}
+
+use Variant::*;
+
+impl DmqLayout {
+    /// Every layout, oldest first.
+    pub const ALL: [DmqLayout; 4] = [
+        DmqLayout::Until2543,
+        DmqLayout::Distribution2603,
+        DmqLayout::Distribution2617,
+        DmqLayout::Since2630,
+    ];
+
+    fn variants(self) -> &'static [Variant] {
+        match self {
+            Self::Until2543 => &[
+                MithrilStakeDistribution,
+                CardanoStakeDistribution,
+                CardanoImmutableFilesFull,
+                CardanoDatabase,
+                CardanoTransactions,
+            ],
+            Self::Distribution2603 => &[
+                MithrilStakeDistribution,
+                CardanoStakeDistribution,
+                CardanoImmutableFilesFull,
+                CardanoDatabase,
+                CardanoTransactions,
+                CardanoBlocksTransactionsWithoutOffset,
+            ],
+            Self::Distribution2617 => &[
+                MithrilStakeDistribution,
+                CardanoStakeDistribution,
+                CardanoImmutableFilesFull,
+                CardanoDatabase,
+                CardanoTransactions,
+                CardanoBlocksTransactions,
+            ],
+            Self::Since2630 => &[
+                MithrilStakeDistribution,
+                CardanoStakeDistribution,
+                CardanoDatabase,
+                CardanoTransactions,
+                CardanoBlocksTransactions,
+            ],
+        }
+    }
+
+    /// The layout of a distribution version (`2543.1-hotfix`, `2617.0`, …).
+    pub fn for_distribution(version: &str) -> Option<Self> {
+        let number: u32 = version.split(['.', '-']).next()?.parse().ok()?;
+        Some(match number {
+            0..=2602 => Self::Until2543,
+            2603..=2616 => Self::Distribution2603,
+            2617..=2629 => Self::Distribution2617,
+            _ => Self::Since2630,
+        })
+    }
+
+    /// The layout of a mithril-signer version (what today's `signer-node-version` header
+    /// carries): 0.2.x, 0.3.x, 1.0.x, then 1.1 and later.
+    pub fn for_signer_version(version: &str) -> Option<Self> {
+        let mut parts = version.split(['.', '-', '+']);
+        let major: u64 = parts.next()?.parse().ok()?;
+        let minor: u64 = parts.next()?.parse().ok()?;
+        Some(match (major, minor) {
+            (0, 0..=2) => Self::Until2543,
+            (0, _) => Self::Distribution2603,
+            (1, 0) => Self::Distribution2617,
+            _ => Self::Since2630,
+        })
+    }
+
+    /// The position of `signed_entity_type` in this layout and its fields, or why it has none.
+    fn position_of(self, value: &SignedEntityType) -> Result<(u32, Vec<u64>), DmqError> {
+        let (wanted, fields): (&[Variant], Vec<u64>) = match value {
+            SignedEntityType::MithrilStakeDistribution(epoch) => {
+                (&[MithrilStakeDistribution], vec![epoch.0])
+            }
+            SignedEntityType::CardanoStakeDistribution(epoch) => {
+                (&[CardanoStakeDistribution], vec![epoch.0])
+            }
+            SignedEntityType::CardanoImmutableFilesFull(beacon) => (
+                &[CardanoImmutableFilesFull],
+                vec![beacon.epoch.0, beacon.immutable_file_number.0],
+            ),
+            SignedEntityType::CardanoDatabase(beacon) => (
+                &[CardanoDatabase],
+                vec![beacon.epoch.0, beacon.immutable_file_number.0],
+            ),
+            SignedEntityType::CardanoTransactions(epoch, block) => {
+                (&[CardanoTransactions], vec![epoch.0, block.0])
+            }
+            SignedEntityType::CardanoBlocksTransactions(epoch, block, offset) => (
+                &[
+                    CardanoBlocksTransactions,
+                    CardanoBlocksTransactionsWithoutOffset,
+                ],
+                vec![epoch.0, block.0, offset.0],
+            ),
+            other => {
+                return Err(DmqError::NotInLayout {
+                    name: other.name(),
+                    layout: self,
+                });
+            }
+        };
+        let (position, variant) = self
+            .variants()
+            .iter()
+            .enumerate()
+            .find(|(_, variant)| wanted.contains(variant))
+            .ok_or(DmqError::NotInLayout {
+                name: value.name(),
+                layout: self,
+            })?;
+        if *variant == CardanoBlocksTransactionsWithoutOffset && fields[2] != 0 {
+            // This release cannot say the offset: writing it without would change the type.
+            return Err(DmqError::NotInLayout {
+                name: "CardanoBlocksTransactions with a block number offset",
+                layout: self,
+            });
+        }
+        let mut fields = fields;
+        fields.truncate(variant.fields());
+        Ok((position as u32, fields))
+    }
+}
+
+/// Why a DMQ body was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DmqError {
+    /// The bytes are not a body.
+    #[error("malformed DMQ body: {0}")]
+    Malformed(String),
+    /// The body is larger than [`MAX_BODY_BYTES`].
+    #[error("a DMQ body of {0} bytes exceeds {MAX_BODY_BYTES}")]
+    TooLarge(usize),
+    /// The position names no variant in the sender's release.
+    #[error("signed entity type position {position} is unknown to the {layout:?} layout")]
+    UnknownPosition {
+        /// The position read.
+        position: u32,
+        /// The layout it was read with.
+        layout: DmqLayout,
+    },
+    /// The position names a signed entity type that is no longer signed.
+    #[error(
+        "signed entity type {name} (position {position} in the {layout:?} layout) is discontinued"
+    )]
+    Discontinued {
+        /// Its name.
+        name: &'static str,
+        /// The position read.
+        position: u32,
+        /// The layout it was read with.
+        layout: DmqLayout,
+        /// What it said, for a caller that still wants it.
+        value: SignedEntityType,
+    },
+    /// The release cannot write this signed entity type.
+    #[error("{name} has no position in the {layout:?} layout")]
+    NotInLayout {
+        /// The signed entity type.
+        name: &'static str,
+        /// The layout.
+        layout: DmqLayout,
+    },
+}
+
+/// A DMQ signature body: the signed entity type and the STM single signature's bytes (as
+/// `mithril-stm` writes them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DmqSignatureBody {
+    /// The signed entity type.
+    pub signed_entity_type: SignedEntityType,
+    /// The STM single signature's bytes.
+    pub signature: Vec<u8>,
+}
+
+fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+fn malformed(what: impl std::fmt::Display) -> DmqError {
+    DmqError::Malformed(what.to_string())
+}
+
+/// Reads a body written by a release of `layout`.
+pub fn decode_body(bytes: &[u8], layout: DmqLayout) -> Result<DmqSignatureBody, DmqError> {
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(DmqError::TooLarge(bytes.len()));
+    }
+    let (entity_len, rest) = bytes
+        .split_first_chunk::<2>()
+        .ok_or_else(|| malformed("no signed entity type length"))?;
+    let entity_len = usize::from(u16::from_be_bytes(*entity_len));
+    let entity = rest
+        .get(..entity_len)
+        .ok_or_else(|| malformed("the signed entity type is cut short"))?;
+    let rest = &rest[entity_len..];
+    let (signature_len, rest) = rest
+        .split_first_chunk::<4>()
+        .ok_or_else(|| malformed("no signature length"))?;
+    let signature_len = u32::from_be_bytes(*signature_len) as usize;
+    let signature = rest
+        .get(..signature_len)
+        .ok_or_else(|| malformed("the signature is cut short"))?;
+    if rest.len() != signature_len {
+        return Err(malformed(format!(
+            "{} bytes after the signature",
+            rest.len() - signature_len
+        )));
+    }
+    Ok(DmqSignatureBody {
+        signed_entity_type: decode_signed_entity_type(entity, layout)?,
+        signature: signature.to_vec(),
+    })
+}
+
+/// Reads the bincode of a signed entity type written by a release of `layout`.
+pub fn decode_signed_entity_type(
+    bytes: &[u8],
+    layout: DmqLayout,
+) -> Result<SignedEntityType, DmqError> {
+    let (position, mut read): (u32, usize) = bincode::decode_from_slice(bytes, config())
+        .map_err(|e| malformed(format!("signed entity type position: {e}")))?;
+    let variant = *layout
+        .variants()
+        .get(position as usize)
+        .ok_or(DmqError::UnknownPosition { position, layout })?;
+    let mut fields = [0u64; 3];
+    for field in fields.iter_mut().take(variant.fields()) {
+        let (value, used): (u64, usize) = bincode::decode_from_slice(&bytes[read..], config())
+            .map_err(|e| malformed(format!("{} field: {e}", variant.name())))?;
+        *field = value;
+        read += used;
+    }
+    if read != bytes.len() {
+        return Err(malformed(format!(
+            "{} bytes after the signed entity type",
+            bytes.len() - read
+        )));
+    }
+    let [a, b, c] = fields;
+    let beacon = CardanoDbBeacon {
+        epoch: Epoch(a),
+        immutable_file_number: ImmutableFileNumber(b),
+    };
+    let value = match variant {
+        MithrilStakeDistribution => SignedEntityType::MithrilStakeDistribution(Epoch(a)),
+        CardanoStakeDistribution => SignedEntityType::CardanoStakeDistribution(Epoch(a)),
+        CardanoImmutableFilesFull => {
+            return Err(DmqError::Discontinued {
+                name: variant.name(),
+                position,
+                layout,
+                value: SignedEntityType::CardanoImmutableFilesFull(beacon),
+            });
+        }
+        CardanoDatabase => SignedEntityType::CardanoDatabase(beacon),
+        CardanoTransactions => SignedEntityType::CardanoTransactions(Epoch(a), BlockNumber(b)),
+        CardanoBlocksTransactionsWithoutOffset => SignedEntityType::CardanoBlocksTransactions(
+            Epoch(a),
+            BlockNumber(b),
+            BlockNumberOffset(0),
+        ),
+        CardanoBlocksTransactions => SignedEntityType::CardanoBlocksTransactions(
+            Epoch(a),
+            BlockNumber(b),
+            BlockNumberOffset(c),
+        ),
+    };
+    Ok(value)
+}
+
+/// Writes a body as a release of `layout` writes it.
+pub fn encode_body(body: &DmqSignatureBody, layout: DmqLayout) -> Result<Vec<u8>, DmqError> {
+    let entity = encode_signed_entity_type(&body.signed_entity_type, layout)?;
+    let signature_len = u32::try_from(body.signature.len())
+        .map_err(|_| malformed("a signature longer than 4 GiB"))?;
+    let mut out = Vec::with_capacity(6 + entity.len() + body.signature.len());
+    out.extend_from_slice(&(entity.len() as u16).to_be_bytes());
+    out.extend_from_slice(&entity);
+    out.extend_from_slice(&signature_len.to_be_bytes());
+    out.extend_from_slice(&body.signature);
+    if out.len() > MAX_BODY_BYTES {
+        return Err(DmqError::TooLarge(out.len()));
+    }
+    Ok(out)
+}
+
+/// The bincode of a signed entity type as a release of `layout` writes it.
+pub fn encode_signed_entity_type(
+    value: &SignedEntityType,
+    layout: DmqLayout,
+) -> Result<Vec<u8>, DmqError> {
+    let (position, fields) = layout.position_of(value)?;
+    let mut out = bincode::encode_to_vec(position, config()).expect("integers encode");
+    for field in fields {
+        out.extend(bincode::encode_to_vec(field, config()).expect("integers encode"));
+    }
+    Ok(out)
+}
+
+/// Reads a batch body by body: each body's result, in order, so one bad body never costs the
+/// others.
+pub fn decode_batch<'a>(
+    bodies: impl IntoIterator<Item = &'a [u8]>,
+    layout: DmqLayout,
+) -> Vec<Result<DmqSignatureBody, DmqError>> {
+    bodies
+        .into_iter()
+        .map(|body| decode_body(body, layout))
+        .collect()
+}

@@ -1,0 +1,518 @@
+//! Today's decentralized formats, exactly: the DMQ signature body of every release that sends
+//! one, and the gossip payload of `mithril-relay`.
+//!
+//! - The DMQ body is checked against upstream's golden vector (`tests/vectors/upstream/dmq/`,
+//!   from `mithril-common/src/messages/register_signature.rs`), whose signature bytes are
+//!   compared with the JSON form of the same signature in the same upstream test, and each
+//!   release's variant table against the enum that release declared
+//!   (`mithril-common/src/entities/signed_entity_type.rs` at tags 2543.0, 2603.1, 2617.0 and
+//!   2630.0), encoded with bincode's serde path as upstream encodes it.
+//! - The gossip payloads wrap the messages `mithril-common` 0.8.3 itself wrote
+//!   (`tests/vectors/upstream/messages.json`) as `mithril-relay/src/p2p/peer.rs` does.
+
+use std::fs;
+use std::path::Path;
+
+use mithril_compat::domain::{
+    BlockNumber, BlockNumberOffset, CardanoDbBeacon, Epoch, ImmutableFileNumber, SignedEntityType,
+};
+use mithril_compat::mithril::dmq::{
+    DmqError, DmqLayout, DmqSignatureBody, decode_batch, decode_body, decode_signed_entity_type,
+    encode_body, encode_signed_entity_type,
+};
+use mithril_compat::mithril::relay::{
+    BroadcastMessage, GossipPayload, RelayError, TOPIC_SIGNATURES_DMQ, TOPIC_SIGNERS_HTTP,
+};
+use proptest::prelude::*;
+use serde::Serialize;
+
+fn vector(name: &str) -> String {
+    fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/vectors/upstream")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn golden_body() -> Vec<u8> {
+    hex::decode(vector("dmq/register_signature_dmq_2630.hex").trim()).unwrap()
+}
+
+#[test]
+fn upstreams_golden_dmq_body_decodes_with_its_releases_table_only() {
+    let bytes = golden_body();
+    let body = decode_body(&bytes, DmqLayout::Since2630).unwrap();
+    assert_eq!(
+        body.signed_entity_type,
+        SignedEntityType::CardanoDatabase(CardanoDbBeacon {
+            epoch: Epoch(10),
+            immutable_file_number: ImmutableFileNumber(1728),
+        })
+    );
+    // Written again, byte for byte.
+    assert_eq!(encode_body(&body, DmqLayout::Since2630).unwrap(), bytes);
+
+    // The signature bytes are the same signature as the HTTP message's JSON form: the won
+    // indices (count, then each as u64 BE), sigma (48 bytes), the signer index (u64 BE).
+    let json: serde_json::Value = serde_json::from_slice(
+        &hex::decode(vector("dmq/register_signature_http_signature.hex").trim()).unwrap(),
+    )
+    .unwrap();
+    let indexes: Vec<u64> = serde_json::from_value(json["indexes"].clone()).unwrap();
+    let sigma: Vec<u8> = serde_json::from_value(json["sigma"].clone()).unwrap();
+    let mut expected = (indexes.len() as u64).to_be_bytes().to_vec();
+    for index in &indexes {
+        expected.extend_from_slice(&index.to_be_bytes());
+    }
+    expected.extend_from_slice(&sigma);
+    expected.extend_from_slice(&json["signer_index"].as_u64().unwrap().to_be_bytes());
+    assert_eq!(body.signature, expected);
+
+    // Position 2 meant the discontinued CardanoImmutableFilesFull before 2630.0: read with an
+    // older release's table, the same bytes are that type, reported as discontinued.
+    for layout in [
+        DmqLayout::Until2543,
+        DmqLayout::Distribution2603,
+        DmqLayout::Distribution2617,
+    ] {
+        assert!(matches!(
+            decode_body(&bytes, layout),
+            Err(DmqError::Discontinued {
+                name: "CardanoImmutableFilesFull",
+                position: 2,
+                ..
+            })
+        ));
+    }
+    // The same signed entity type, written by 2617.0, sits at position 3.
+    let older = encode_body(&body, DmqLayout::Distribution2617).unwrap();
+    assert_eq!(older[2], 3);
+    assert_eq!(
+        decode_body(&older, DmqLayout::Distribution2617).unwrap(),
+        body
+    );
+}
+
+#[test]
+fn layouts_follow_the_distribution_and_the_signer_version() {
+    for (version, layout) in [
+        ("2537.0", DmqLayout::Until2543),
+        ("2543.1-hotfix", DmqLayout::Until2543),
+        ("2603.1", DmqLayout::Distribution2603),
+        ("2617.0", DmqLayout::Distribution2617),
+        ("2630.0", DmqLayout::Since2630),
+        ("2651.0", DmqLayout::Since2630),
+    ] {
+        assert_eq!(
+            DmqLayout::for_distribution(version),
+            Some(layout),
+            "{version}"
+        );
+    }
+    for (version, layout) in [
+        ("0.2.273", DmqLayout::Until2543),
+        ("0.3.7", DmqLayout::Distribution2603),
+        ("1.0.0", DmqLayout::Distribution2617),
+        ("1.1.6", DmqLayout::Since2630),
+        ("2.0.0", DmqLayout::Since2630),
+    ] {
+        assert_eq!(
+            DmqLayout::for_signer_version(version),
+            Some(layout),
+            "{version}"
+        );
+    }
+    assert_eq!(DmqLayout::for_distribution("unstable"), None);
+    assert_eq!(DmqLayout::for_signer_version("x.y"), None);
+}
+
+/// The upstream enums of each release, encoded as upstream encodes them (bincode 2.0.1, serde,
+/// standard configuration). `Epoch`, `BlockNumber` and `BlockNumberOffset` are newtypes of u64
+/// upstream, which serde writes as the u64 itself.
+mod upstream {
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    pub struct CardanoDbBeacon {
+        pub epoch: u64,
+        pub immutable_file_number: u64,
+    }
+
+    #[derive(Serialize)]
+    pub enum Until2543 {
+        MithrilStakeDistribution(u64),
+        CardanoStakeDistribution(u64),
+        CardanoImmutableFilesFull(CardanoDbBeacon),
+        CardanoDatabase(CardanoDbBeacon),
+        CardanoTransactions(u64, u64),
+    }
+
+    #[derive(Serialize)]
+    #[allow(dead_code, reason = "the release's whole enum, for its positions")]
+    pub enum Distribution2603 {
+        MithrilStakeDistribution(u64),
+        CardanoStakeDistribution(u64),
+        CardanoImmutableFilesFull(CardanoDbBeacon),
+        CardanoDatabase(CardanoDbBeacon),
+        CardanoTransactions(u64, u64),
+        CardanoBlocksTransactions(u64, u64),
+    }
+
+    #[derive(Serialize)]
+    #[allow(dead_code, reason = "the release's whole enum, for its positions")]
+    pub enum Distribution2617 {
+        MithrilStakeDistribution(u64),
+        CardanoStakeDistribution(u64),
+        CardanoImmutableFilesFull(CardanoDbBeacon),
+        CardanoDatabase(CardanoDbBeacon),
+        CardanoTransactions(u64, u64),
+        CardanoBlocksTransactions(u64, u64, u64),
+    }
+
+    #[derive(Serialize)]
+    pub enum Since2630 {
+        MithrilStakeDistribution(u64),
+        CardanoStakeDistribution(u64),
+        CardanoDatabase(CardanoDbBeacon),
+        CardanoTransactions(u64, u64),
+        CardanoBlocksTransactions(u64, u64, u64),
+    }
+}
+
+fn bincode_of(value: &impl Serialize) -> Vec<u8> {
+    bincode::serde::encode_to_vec(value, bincode::config::standard()).unwrap()
+}
+
+fn beacon(epoch: u64, immutable: u64) -> upstream::CardanoDbBeacon {
+    upstream::CardanoDbBeacon {
+        epoch,
+        immutable_file_number: immutable,
+    }
+}
+
+/// Every signed entity type a release can write, as upstream writes it, beside ours.
+fn release_cases(layout: DmqLayout, e: u64, b: u64, o: u64) -> Vec<(Vec<u8>, SignedEntityType)> {
+    use upstream::{Distribution2603, Distribution2617, Since2630, Until2543};
+    let ours_beacon = CardanoDbBeacon {
+        epoch: Epoch(e),
+        immutable_file_number: ImmutableFileNumber(b),
+    };
+    let msd = SignedEntityType::MithrilStakeDistribution(Epoch(e));
+    let csd = SignedEntityType::CardanoStakeDistribution(Epoch(e));
+    let cdb = SignedEntityType::CardanoDatabase(ours_beacon);
+    let ctx = SignedEntityType::CardanoTransactions(Epoch(e), BlockNumber(b));
+    let cbtx =
+        SignedEntityType::CardanoBlocksTransactions(Epoch(e), BlockNumber(b), BlockNumberOffset(o));
+    let cbtx_without =
+        SignedEntityType::CardanoBlocksTransactions(Epoch(e), BlockNumber(b), BlockNumberOffset(0));
+    match layout {
+        DmqLayout::Until2543 => vec![
+            (bincode_of(&Until2543::MithrilStakeDistribution(e)), msd),
+            (bincode_of(&Until2543::CardanoStakeDistribution(e)), csd),
+            (bincode_of(&Until2543::CardanoDatabase(beacon(e, b))), cdb),
+            (bincode_of(&Until2543::CardanoTransactions(e, b)), ctx),
+        ],
+        DmqLayout::Distribution2603 => vec![
+            (
+                bincode_of(&Distribution2603::MithrilStakeDistribution(e)),
+                msd,
+            ),
+            (
+                bincode_of(&Distribution2603::CardanoStakeDistribution(e)),
+                csd,
+            ),
+            (
+                bincode_of(&Distribution2603::CardanoDatabase(beacon(e, b))),
+                cdb,
+            ),
+            (
+                bincode_of(&Distribution2603::CardanoTransactions(e, b)),
+                ctx,
+            ),
+            (
+                bincode_of(&Distribution2603::CardanoBlocksTransactions(e, b)),
+                cbtx_without,
+            ),
+        ],
+        DmqLayout::Distribution2617 => vec![
+            (
+                bincode_of(&Distribution2617::MithrilStakeDistribution(e)),
+                msd,
+            ),
+            (
+                bincode_of(&Distribution2617::CardanoStakeDistribution(e)),
+                csd,
+            ),
+            (
+                bincode_of(&Distribution2617::CardanoDatabase(beacon(e, b))),
+                cdb,
+            ),
+            (
+                bincode_of(&Distribution2617::CardanoTransactions(e, b)),
+                ctx,
+            ),
+            (
+                bincode_of(&Distribution2617::CardanoBlocksTransactions(e, b, o)),
+                cbtx,
+            ),
+        ],
+        _ => vec![
+            (bincode_of(&Since2630::MithrilStakeDistribution(e)), msd),
+            (bincode_of(&Since2630::CardanoStakeDistribution(e)), csd),
+            (bincode_of(&Since2630::CardanoDatabase(beacon(e, b))), cdb),
+            (bincode_of(&Since2630::CardanoTransactions(e, b)), ctx),
+            (
+                bincode_of(&Since2630::CardanoBlocksTransactions(e, b, o)),
+                cbtx,
+            ),
+        ],
+    }
+}
+
+proptest! {
+    #[test]
+    fn every_releases_table_agrees_with_that_releases_enum(
+        e in prop_oneof![0u64..300, any::<u64>()],
+        b in prop_oneof![0u64..70_000, any::<u64>()],
+        o in any::<u64>(),
+    ) {
+        for layout in DmqLayout::ALL {
+            for (upstream_bytes, ours) in release_cases(layout, e, b, o) {
+                prop_assert_eq!(
+                    &encode_signed_entity_type(&ours, layout).unwrap(),
+                    &upstream_bytes,
+                    "{:?} {:?}",
+                    layout,
+                    ours
+                );
+                prop_assert_eq!(decode_signed_entity_type(&upstream_bytes, layout).unwrap(), ours);
+            }
+        }
+        // The discontinued type, as the releases that still had it wrote it.
+        let discontinued = bincode_of(&upstream::Until2543::CardanoImmutableFilesFull(beacon(e, b)));
+        prop_assert!(
+            matches!(
+                decode_signed_entity_type(&discontinued, DmqLayout::Distribution2617),
+                Err(DmqError::Discontinued { value: SignedEntityType::CardanoImmutableFilesFull(_), .. })
+            ),
+            "the discontinued type is reported"
+        );
+    }
+
+    #[test]
+    fn any_bytes_are_read_or_refused_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        for layout in DmqLayout::ALL {
+            if let Ok(body) = decode_body(&bytes, layout) {
+                // What reads, writes back to the same bytes.
+                prop_assert_eq!(encode_body(&body, layout).unwrap(), bytes.clone());
+            }
+        }
+        let _ = GossipPayload::decode(&bytes);
+        let _ = GossipPayload::decode(hex::encode(&bytes).as_bytes());
+    }
+}
+
+#[test]
+fn what_a_release_cannot_say_and_bad_bodies_are_refused_with_a_reason() {
+    let cbtx = SignedEntityType::CardanoBlocksTransactions(
+        Epoch(9),
+        BlockNumber(7),
+        BlockNumberOffset(15),
+    );
+    assert!(matches!(
+        encode_signed_entity_type(&cbtx, DmqLayout::Until2543),
+        Err(DmqError::NotInLayout { .. })
+    ));
+    assert!(matches!(
+        encode_signed_entity_type(&cbtx, DmqLayout::Distribution2603),
+        Err(DmqError::NotInLayout { .. })
+    ));
+    let discontinued = SignedEntityType::CardanoImmutableFilesFull(CardanoDbBeacon {
+        epoch: Epoch(1),
+        immutable_file_number: ImmutableFileNumber(2),
+    });
+    assert!(encode_signed_entity_type(&discontinued, DmqLayout::Since2630).is_err());
+
+    let good = golden_body();
+    // Position 7: unknown to every release's table.
+    let mut unknown = good.clone();
+    unknown[2] = 7;
+    assert_eq!(
+        decode_body(&unknown, DmqLayout::Since2630),
+        Err(DmqError::UnknownPosition {
+            position: 7,
+            layout: DmqLayout::Since2630
+        })
+    );
+    for (what, bytes) in [
+        ("empty", vec![]),
+        ("cut in the type", good[..4].to_vec()),
+        ("cut in the signature", good[..good.len() - 1].to_vec()),
+        ("trailing bytes", [good.clone(), vec![0]].concat()),
+        ("oversized", vec![0; 70_000]),
+    ] {
+        assert!(decode_body(&bytes, DmqLayout::Since2630).is_err(), "{what}");
+    }
+    // A batch with a bad body keeps the good ones.
+    let results = decode_batch(
+        [good.as_slice(), &unknown, &good[..3], good.as_slice()],
+        DmqLayout::Since2630,
+    );
+    assert_eq!(results.len(), 4);
+    assert!(results[0].is_ok() && results[3].is_ok());
+    assert!(results[1].is_err() && results[2].is_err());
+}
+
+fn upstream_compact(name: &str) -> String {
+    let messages: serde_json::Value = serde_json::from_str(&vector("messages.json")).unwrap();
+    messages["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|message| message["name"] == name)
+        .unwrap()["compact"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A payload as `mithril-relay` publishes it: the hex of `{"<variant>": <message>}`.
+fn payload(variant: &str, compact: &str) -> Vec<u8> {
+    hex::encode(format!("{{\"{variant}\":{compact}}}")).into_bytes()
+}
+
+#[test]
+fn relay_payloads_of_upstreams_messages_read_and_write_back_byte_for_byte() {
+    for (variant, name) in [
+        ("RegisterSignerHttp", "register_signer"),
+        ("RegisterSignerHttp", "register_signer_concatenation_only"),
+        (
+            "RegisterSignatureHttp",
+            "register_signature_mithril_stake_distribution",
+        ),
+        (
+            "RegisterSignatureHttp",
+            "register_signature_cardano_database",
+        ),
+        (
+            "RegisterSignatureHttp",
+            "register_signature_cardano_blocks_transactions",
+        ),
+    ] {
+        let bytes = payload(variant, &upstream_compact(name));
+        let decoded = GossipPayload::decode(&bytes).unwrap();
+        assert_eq!(decoded.message().variant(), variant, "{name}");
+        assert_eq!(decoded.bytes(), bytes.as_slice());
+        assert!(
+            decoded.message().to_payload() == bytes,
+            "{name} is not written back byte for byte"
+        );
+    }
+    let registration = GossipPayload::decode(&payload(
+        "RegisterSignerHttp",
+        &upstream_compact("register_signer"),
+    ))
+    .unwrap();
+    assert_eq!(registration.message().topic(), Some(TOPIC_SIGNERS_HTTP));
+    let BroadcastMessage::RegisterSignerHttp(message) = registration.message() else {
+        panic!("a registration was expected");
+    };
+    assert!(message.party_id.starts_with("pool1"));
+}
+
+#[test]
+fn relay_payloads_keep_what_this_build_does_not_know() {
+    // A member a newer signer added, inside a known variant: kept when written again.
+    let compact = upstream_compact("register_signature_cardano_database");
+    let newer = format!(
+        "{},\"proof_of_readiness\":\"00ff\"}}",
+        &compact[..compact.len() - 1]
+    );
+    let bytes = payload("RegisterSignatureHttp", &newer);
+    let decoded = GossipPayload::decode(&bytes).unwrap();
+    assert!(
+        decoded.message().to_payload() == bytes,
+        "the unknown member is not written back"
+    );
+    // A variant a newer relay added: kept, and forwarded as it came.
+    let bytes = payload("RegisterSignerDmq", "{\"anything\":[1,2,3]}");
+    let decoded = GossipPayload::decode(&bytes).unwrap();
+    assert!(matches!(
+        decoded.message(),
+        BroadcastMessage::Unknown { variant, .. } if variant == "RegisterSignerDmq"
+    ));
+    assert_eq!(decoded.message().topic(), None);
+    assert_eq!(decoded.bytes(), bytes.as_slice());
+    assert_eq!(decoded.message().to_payload(), bytes);
+    // A DMQ message travels as the serde bytes of its CBOR: a JSON array of numbers.
+    let dmq = golden_body();
+    let array = serde_json::to_string(&dmq).unwrap();
+    let bytes = payload("RegisterSignatureDmq", &array);
+    let decoded = GossipPayload::decode(&bytes).unwrap();
+    assert_eq!(
+        decoded.message(),
+        &BroadcastMessage::RegisterSignatureDmq(dmq)
+    );
+    assert_eq!(decoded.message().topic(), Some(TOPIC_SIGNATURES_DMQ));
+    assert_eq!(decoded.message().to_payload(), bytes);
+}
+
+#[test]
+fn bad_relay_payloads_are_refused_with_a_reason() {
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("not hex", b"zz".to_vec()),
+        ("odd hex", b"7b7".to_vec()),
+        ("not JSON", hex::encode("{nope").into_bytes()),
+        ("not an object", hex::encode("[1]").into_bytes()),
+        (
+            "two variants",
+            hex::encode("{\"A\":1,\"B\":2}").into_bytes(),
+        ),
+        ("no variant", hex::encode("{}").into_bytes()),
+        ("oversized", vec![b'0'; 600_000]),
+    ];
+    for (what, bytes) in cases {
+        assert!(
+            matches!(
+                GossipPayload::decode(&bytes),
+                Err(RelayError::Malformed(_) | RelayError::TooLarge(_))
+            ),
+            "{what}"
+        );
+    }
+    // A known variant with a value that is not its message: the path says where.
+    let error = GossipPayload::decode(&payload(
+        "RegisterSignatureHttp",
+        "{\"entity_type\":{\"MithrilStakeDistribution\":1},\"party_id\":7}",
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(&error, RelayError::InvalidVariant { variant: "RegisterSignatureHttp", reason } if reason.contains("party_id")),
+        "{error}"
+    );
+    assert!(matches!(
+        GossipPayload::decode(&payload("RegisterSignatureDmq", "[256]")),
+        Err(RelayError::InvalidVariant { .. })
+    ));
+}
+
+#[test]
+fn a_body_written_by_one_release_and_read_by_all() {
+    // What each release makes of a CardanoTransactions body written by 2617.0: the same
+    // position means another type after 2630.0, which is why the table follows the sender.
+    let body = DmqSignatureBody {
+        signed_entity_type: SignedEntityType::CardanoTransactions(Epoch(500), BlockNumber(1234)),
+        signature: vec![1, 2, 3],
+    };
+    let written = encode_body(&body, DmqLayout::Distribution2617).unwrap();
+    assert_eq!(
+        decode_body(&written, DmqLayout::Until2543).unwrap(),
+        body,
+        "position 4 unchanged before 2630.0"
+    );
+    assert!(matches!(
+        decode_body(&written, DmqLayout::Since2630),
+        Err(DmqError::Malformed(_))
+    ));
+}
