@@ -49,6 +49,24 @@ impl OperationalCertificate {
         }
     }
 
+    /// A certificate from its parts, as a DMQ message carries them (unchecked: see
+    /// [`Self::verify`]).
+    pub fn from_parts(
+        kes_verification_key: [u8; 32],
+        issue_number: u64,
+        start_kes_period: u64,
+        cold_signature: [u8; 64],
+        cold_verification_key: [u8; 32],
+    ) -> Self {
+        Self {
+            kes_verification_key,
+            issue_number,
+            start_kes_period,
+            cold_signature,
+            cold_verification_key,
+        }
+    }
+
     /// Reads a certificate in either encoding a registration carries: the CBOR of
     /// `cardano-cli`'s text envelope (first byte `0x82`), or the JSON text of today's JSON API
     /// (first byte `[`).

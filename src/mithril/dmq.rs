@@ -396,3 +396,176 @@ pub fn decode_batch<'a>(
         .map(|body| decode_body(body, layout))
         .collect()
 }
+
+/// A DMQ message (CIP-0137) as pallas-network defines it: the id, the payload (body, KES
+/// period, expiry), the KES signature, the operational certificate and the cold key.
+pub use pallas_network::miniprotocols::localmsgsubmission::{
+    DmqMsg, DmqMsgOperationalCertificate, DmqMsgPayload,
+};
+
+use crate::cardano::{KesSignature, OperationalCertificate, PoolId, PoolKeyError, PoolKeys};
+use pallas_codec::minicbor;
+
+/// Largest DMQ message read (bytes of CBOR).
+pub const MAX_MESSAGE_BYTES: usize = 96 * 1024;
+/// The time to live Mithril's signer gives a DMQ message (`DMQ_MESSAGE_TTL_IN_SECONDS`).
+pub const DEFAULT_TTL_SECONDS: u32 = 1800;
+
+/// Why a DMQ message was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DmqMessageError {
+    /// Not the CBOR of a DMQ message.
+    #[error("malformed DMQ message: {0}")]
+    Malformed(String),
+    /// The message id is not the Blake2b-256 of the payload's signed bytes.
+    #[error("the message id is not the Blake2b-256 of the payload")]
+    BadMessageId,
+    /// The message expired.
+    #[error("the message expired at {expires_at} (now {now})")]
+    Expired {
+        /// Its expiry (Unix seconds).
+        expires_at: u32,
+        /// The time it was checked at.
+        now: u64,
+    },
+    /// The operational certificate or the KES signature does not verify.
+    #[error("the pool's keys refuse the message: {0}")]
+    PoolKeys(#[from] PoolKeyError),
+    /// The KES period is before the certificate's start.
+    #[error("KES period {kes_period} is before the certificate's start {start}")]
+    KesPeriodBeforeCertificate {
+        /// The payload's KES period.
+        kes_period: u64,
+        /// The certificate's start.
+        start: u64,
+    },
+}
+
+/// The message id Mithril computes: Blake2b-256 of the payload's signed bytes (its CBOR).
+pub fn message_id(payload: &DmqMsgPayload) -> [u8; 32] {
+    let bytes = payload
+        .bytes_to_sign()
+        .expect("encoding to a vector cannot fail");
+    *pallas_crypto::hash::Hasher::<256>::hash(&bytes)
+}
+
+/// Reads the CBOR of a DMQ message.
+pub fn decode_message(bytes: &[u8]) -> Result<DmqMsg, DmqMessageError> {
+    if bytes.len() > MAX_MESSAGE_BYTES {
+        return Err(DmqMessageError::Malformed(format!(
+            "{} bytes exceed {MAX_MESSAGE_BYTES}",
+            bytes.len()
+        )));
+    }
+    let mut decoder = minicbor::Decoder::new(bytes);
+    let message: DmqMsg = decoder
+        .decode()
+        .map_err(|e| DmqMessageError::Malformed(e.to_string()))?;
+    if decoder.position() != bytes.len() {
+        return Err(DmqMessageError::Malformed(format!(
+            "{} bytes after the message",
+            bytes.len() - decoder.position()
+        )));
+    }
+    Ok(message)
+}
+
+/// The CBOR of a DMQ message.
+pub fn encode_message(message: &DmqMsg) -> Vec<u8> {
+    minicbor::to_vec(message).expect("encoding to a vector cannot fail")
+}
+
+/// Builds the DMQ message that carries `body`, as Mithril's signer does
+/// (`internal/mithril-dmq/src/model/builder.rs`): signed with the pool's KES key at
+/// `kes_period` (the keys must have evolved to it), expiring at `expires_at` (Unix seconds).
+pub fn build_message(keys: &PoolKeys, body: Vec<u8>, kes_period: u64, expires_at: u32) -> DmqMsg {
+    let payload = DmqMsgPayload {
+        msg_body: body,
+        kes_period,
+        expires_at,
+    };
+    let signed = payload
+        .bytes_to_sign()
+        .expect("encoding to a vector cannot fail");
+    let certificate = keys.certificate();
+    DmqMsg {
+        msg_id: message_id(&payload).to_vec(),
+        kes_signature: keys.kes_key().sign(&signed).to_bytes().to_vec(),
+        msg_payload: payload,
+        operational_certificate: DmqMsgOperationalCertificate {
+            kes_vk: certificate.kes_verification_key().to_vec(),
+            issue_number: certificate.issue_number(),
+            start_kes_period: certificate.start_kes_period(),
+            cert_sig: certificate.cold_signature().to_vec(),
+        },
+        cold_verification_key: certificate.cold_verification_key().to_vec(),
+    }
+}
+
+/// A DMQ message whose id, expiry, certificate and KES signature were checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedDmqMessage {
+    /// The pool that sent it (from its cold key, as Mithril derives the party id).
+    pub pool: PoolId,
+    /// The message id.
+    pub id: [u8; 32],
+    /// The body.
+    pub body: Vec<u8>,
+    /// Its expiry (Unix seconds).
+    pub expires_at: u32,
+}
+
+fn fixed<const N: usize>(bytes: &[u8], what: &str) -> Result<[u8; N], DmqMessageError> {
+    bytes.try_into().map_err(|_| {
+        DmqMessageError::Malformed(format!("{what} has {} bytes, not {N}", bytes.len()))
+    })
+}
+
+/// Checks a DMQ message at `now` (Unix seconds): the id is the payload's Blake2b-256, it has not
+/// expired, the cold key signed the operational certificate, and the certified KES key signed
+/// the payload at its KES period (one evolution either side, as Mithril's KES verifier allows).
+pub fn verify_message(message: &DmqMsg, now: u64) -> Result<VerifiedDmqMessage, DmqMessageError> {
+    let id = message_id(&message.msg_payload);
+    if message.msg_id != id {
+        return Err(DmqMessageError::BadMessageId);
+    }
+    if u64::from(message.msg_payload.expires_at) < now {
+        return Err(DmqMessageError::Expired {
+            expires_at: message.msg_payload.expires_at,
+            now,
+        });
+    }
+    let opcert = &message.operational_certificate;
+    let certificate = OperationalCertificate::from_parts(
+        fixed(&opcert.kes_vk, "the KES verification key")?,
+        opcert.issue_number,
+        opcert.start_kes_period,
+        fixed(&opcert.cert_sig, "the certificate's signature")?,
+        fixed(&message.cold_verification_key, "the cold verification key")?,
+    );
+    certificate.verify()?;
+    let evolutions = message
+        .msg_payload
+        .kes_period
+        .checked_sub(opcert.start_kes_period)
+        .ok_or(DmqMessageError::KesPeriodBeforeCertificate {
+            kes_period: message.msg_payload.kes_period,
+            start: opcert.start_kes_period,
+        })?;
+    let signed = message
+        .msg_payload
+        .bytes_to_sign()
+        .expect("encoding to a vector cannot fail");
+    KesSignature::from_bytes(&message.kes_signature)?.verify(
+        certificate.kes_verification_key(),
+        &signed,
+        evolutions,
+    )?;
+    Ok(VerifiedDmqMessage {
+        pool: certificate.pool_id(),
+        id,
+        body: message.msg_payload.msg_body.clone(),
+        expires_at: message.msg_payload.expires_at,
+    })
+}

@@ -516,3 +516,123 @@ fn a_body_written_by_one_release_and_read_by_all() {
         Err(DmqError::Malformed(_))
     ));
 }
+
+mod dmq_messages {
+    use ed25519_dalek::SigningKey;
+    use mithril_compat::cardano::PoolKeys;
+    use mithril_compat::mithril::dmq::{
+        DmqLayout, DmqMessageError, DmqMsgPayload, build_message, decode_body, decode_message,
+        encode_message, message_id, verify_message,
+    };
+
+    use super::golden_body;
+
+    const NOW: u64 = 1_780_000_000;
+
+    fn keys(seed: u8) -> PoolKeys {
+        let mut keys = PoolKeys::new(
+            SigningKey::from_bytes(&[seed; 32]),
+            [seed ^ 0x55; 32],
+            2,
+            100,
+        );
+        keys.evolve_to_period(104).unwrap();
+        keys
+    }
+
+    #[test]
+    fn the_message_id_is_upstreams() {
+        // `internal/mithril-dmq/src/model/builder.rs`, module `golden`: GOLDEN_MSG_ID.
+        let payload = DmqMsgPayload {
+            msg_body: vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+            kes_period: 123,
+            expires_at: 123456,
+        };
+        assert_eq!(
+            message_id(&payload),
+            [
+                202, 230, 133, 93, 29, 204, 161, 252, 87, 183, 156, 101, 193, 251, 172, 245, 171,
+                98, 179, 213, 232, 216, 239, 9, 94, 155, 194, 226, 246, 17, 50, 185
+            ]
+        );
+    }
+
+    #[test]
+    fn a_signers_message_verifies_and_carries_its_body_to_the_aggregator() {
+        let keys = keys(7);
+        let message = build_message(&keys, golden_body(), 104, (NOW + 1800) as u32);
+        let bytes = encode_message(&message);
+        // pallas's CBOR: [id, [body, kes period, expiry], kes signature, [opcert], cold key].
+        assert_eq!(bytes[0], 0x85);
+        let read = decode_message(&bytes).unwrap();
+        assert_eq!(read, message);
+        let verified = verify_message(&read, NOW).unwrap();
+        assert_eq!(verified.pool, keys.pool_id());
+        let body = decode_body(&verified.body, DmqLayout::Since2630).unwrap();
+        assert_eq!(body.signed_entity_type.name(), "CardanoDatabase");
+    }
+
+    #[test]
+    fn forged_expired_or_garbage_messages_are_refused_with_a_reason() {
+        let keys = keys(7);
+        let good = build_message(&keys, b"body".to_vec(), 104, (NOW + 10) as u32);
+        // The body changed on the way: the id no longer matches.
+        let mut tampered = good.clone();
+        tampered.msg_payload.msg_body = b"bodY".to_vec();
+        assert_eq!(
+            verify_message(&tampered, NOW),
+            Err(DmqMessageError::BadMessageId)
+        );
+        // ... and with the id recomputed, the KES signature does not cover it.
+        tampered.msg_id = message_id(&tampered.msg_payload).to_vec();
+        assert!(matches!(
+            verify_message(&tampered, NOW),
+            Err(DmqMessageError::PoolKeys(_))
+        ));
+        // Another pool's cold key claims the certificate.
+        let mut stolen = good.clone();
+        stolen.cold_verification_key = keys_cold(9);
+        assert!(matches!(
+            verify_message(&stolen, NOW),
+            Err(DmqMessageError::PoolKeys(_))
+        ));
+        // Expired.
+        assert!(matches!(
+            verify_message(&good, NOW + 11),
+            Err(DmqMessageError::Expired { .. })
+        ));
+        // A KES period before the certificate.
+        let mut early = build_message(&keys, b"body".to_vec(), 99, (NOW + 10) as u32);
+        early.msg_id = message_id(&early.msg_payload).to_vec();
+        assert!(matches!(
+            verify_message(&early, NOW),
+            Err(DmqMessageError::KesPeriodBeforeCertificate { .. })
+        ));
+        // A signature made at another KES period than the one declared (more than one apart).
+        let mut moved = good.clone();
+        moved.msg_payload.kes_period = 110;
+        moved.msg_id = message_id(&moved.msg_payload).to_vec();
+        assert!(matches!(
+            verify_message(&moved, NOW),
+            Err(DmqMessageError::PoolKeys(_))
+        ));
+        // Garbage.
+        let bytes = encode_message(&good);
+        for (what, garbage) in [
+            ("empty", vec![]),
+            ("truncated", bytes[..bytes.len() - 3].to_vec()),
+            ("trailing", [bytes.clone(), vec![0]].concat()),
+            ("oversized", vec![0x40; 100_000]),
+            ("not a message", vec![0x82, 0x01, 0x02]),
+        ] {
+            assert!(
+                matches!(decode_message(&garbage), Err(DmqMessageError::Malformed(_))),
+                "{what}"
+            );
+        }
+    }
+
+    fn keys_cold(seed: u8) -> Vec<u8> {
+        keys(seed).certificate().cold_verification_key().to_vec()
+    }
+}
