@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 /// Adding a wire version starts here.
 const PACKAGES: &[&str] = &[
     "mithril/discovery/v1",
+    "mithril/envelope/v1",
     "mithril/signer/v1",
     "mithril/signer/v2",
 ];

@@ -30,6 +30,7 @@
 
 mod aggregator;
 pub mod discovery;
+pub mod envelope;
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod json;

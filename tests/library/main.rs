@@ -20,6 +20,7 @@ mod compat_matrix;
 mod dashboard;
 mod decentralized_formats;
 mod downgrade;
+mod envelope;
 mod era;
 mod event_store;
 mod golden;
