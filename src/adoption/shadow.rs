@@ -211,13 +211,43 @@ impl ShadowRound {
                 found: shadow.era.clone(),
             });
         }
-        if shadow.signed_message != self.message {
+        self.verify_parts(
+            &signature.party_id,
+            &shadow.signed_message,
+            shadow.signature.as_bytes(),
+            shadow.won_indexes.as_slice(),
+            shadow.signed_payload(),
+        )
+    }
+
+    /// Verifies a signature of the round's message itself (not a shadow signature) and keeps
+    /// it for the aggregate: a round built with the era in force and the epoch's message
+    /// aggregates the current certificate the same way (what a follower aggregator or a test
+    /// network does to certify an epoch).
+    pub fn verify_current(&mut self, signature: &SingleSignature) -> Result<(), ShadowError> {
+        self.verify_parts(
+            &signature.party_id,
+            &signature.signed_message,
+            signature.signature.as_bytes(),
+            signature.won_indexes.as_slice(),
+            signature.signed_payload(),
+        )
+    }
+
+    fn verify_parts(
+        &mut self,
+        party: &PartyId,
+        signed_message: &SignedMessage,
+        signature: &[u8],
+        won_indexes: &[u64],
+        payload: &[u8],
+    ) -> Result<(), ShadowError> {
+        if *signed_message != self.message {
             return Err(ShadowError::WrongMessage {
                 expected: self.message.clone(),
-                found: shadow.signed_message.clone(),
+                found: signed_message.clone(),
             });
         }
-        let party = &signature.party_id;
         let (stake, key) = self
             .signers
             .get(party)
@@ -225,22 +255,15 @@ impl ShadowRound {
         if self.verified.contains_key(party) {
             return Err(ShadowError::Duplicate(party.clone()));
         }
-        let stm_signature =
-            read_signature(shadow.signature.as_bytes()).map_err(ShadowError::Malformed)?;
+        let stm_signature = read_signature(signature).map_err(ShadowError::Malformed)?;
         let mut won = stm_signature.get_concatenation_signature_indices();
         won.sort_unstable();
         won.dedup();
-        if won.as_slice() != shadow.won_indexes.as_slice() {
+        if won.as_slice() != won_indexes {
             return Err(ShadowError::IndexesMismatch);
         }
         stm_signature
-            .verify(
-                &self.parameters,
-                key,
-                stake,
-                &self.avk,
-                shadow.signed_payload(),
-            )
+            .verify(&self.parameters, key, stake, &self.avk, payload)
             .map_err(|error| ShadowError::Invalid(error.to_string()))?;
         self.verified.insert(party.clone(), stm_signature);
         Ok(())

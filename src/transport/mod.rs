@@ -17,5 +17,8 @@ pub mod grpc;
 #[cfg(any(feature = "http", feature = "http-client"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "http", feature = "http-client"))))]
 pub mod http;
+#[cfg(feature = "p2p")]
+#[cfg_attr(docsrs, doc(cfg(feature = "p2p")))]
+pub mod p2p;
 #[cfg(any(feature = "grpc", feature = "http", feature = "http-client"))]
 mod text;

@@ -34,6 +34,8 @@ mod json_today;
 mod json_wire;
 mod mithril_formats;
 mod one_pass_decode;
+#[cfg(feature = "p2p")]
+mod p2p_network;
 mod pool_certification;
 mod publish;
 mod relay;

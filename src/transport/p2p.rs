@@ -1,0 +1,492 @@
+//! The relay of the decentralized setup (feature `p2p`): libp2p gossipsub over TCP with noise and
+//! yamux, as `mithril-relay` uses it.
+//!
+//! A relay carries envelopes ([`crate::wire::envelope`]) on [`ENVELOPE_TOPIC`] and, bridged,
+//! today's `mithril-relay` payloads ([`crate::mithril::relay`]) on their three topics. Every
+//! message is validated before gossipsub forwards it: a sound envelope is forwarded as the bytes
+//! it came in, whatever version or kind it names, so a relay that reads only v1 forwards v2
+//! envelopes byte for byte; a message that is not a sound envelope (or payload) is refused with
+//! a reason and never forwarded. Messages are identified by the SHA-256 of their bytes, so the
+//! same message published twice, by one peer or by two, is delivered once. A size limit applies
+//! to every message ([`RelayConfig::max_message_bytes`]).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, MessageAuthenticity, TopicHash};
+use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
+pub use libp2p::{Multiaddr, PeerId};
+use libp2p::{Swarm, SwarmBuilder, noise, tcp, yamux};
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::mithril::relay::{
+    GossipPayload, TOPIC_SIGNATURES_DMQ, TOPIC_SIGNATURES_HTTP, TOPIC_SIGNERS_HTTP,
+};
+use crate::wire::WireVersion;
+use crate::wire::envelope::{EnvelopeError, ReceivedEnvelope};
+
+/// The topic envelopes travel on.
+pub const ENVELOPE_TOPIC: &str = "mithril/envelopes/v1";
+/// Today's `mithril-relay` topics, which a relay bridges when asked to.
+pub const TODAY_TOPICS: [&str; 3] = [
+    TOPIC_SIGNERS_HTTP,
+    TOPIC_SIGNATURES_HTTP,
+    TOPIC_SIGNATURES_DMQ,
+];
+/// The default size limit of a message: `mithril-relay`'s gossipsub `max_transmit_size`.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// How a relay runs.
+#[derive(Clone, Debug)]
+pub struct RelayConfig {
+    /// The address to listen on (`/ip4/127.0.0.1/tcp/0` picks a free port).
+    pub listen: Multiaddr,
+    /// Peers to dial at start.
+    pub peers: Vec<Multiaddr>,
+    /// The wire versions this relay's node reads (only what it reports as opened; it forwards
+    /// every sound envelope).
+    pub reads: Vec<WireVersion>,
+    /// Whether to carry today's `mithril-relay` topics too.
+    pub bridge_today: bool,
+    /// Largest message carried, in bytes.
+    pub max_message_bytes: usize,
+    /// The gossipsub heartbeat.
+    pub heartbeat: Duration,
+}
+
+impl RelayConfig {
+    /// A relay listening on `listen`, reading every wire version this build speaks, bridging
+    /// today's topics, with the default limits.
+    pub fn new(listen: Multiaddr) -> Self {
+        Self {
+            listen,
+            peers: Vec::new(),
+            reads: WireVersion::ALL.to_vec(),
+            bridge_today: true,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            heartbeat: Duration::from_millis(200),
+        }
+    }
+}
+
+/// What a relay received.
+#[derive(Clone, Debug)]
+pub enum RelayEvent {
+    /// A sound envelope: forwarded to the relay's peers.
+    Envelope {
+        /// The peer it came from.
+        source: PeerId,
+        /// The envelope, with the bytes it came in.
+        received: ReceivedEnvelope,
+        /// The wire version this relay's node reads it in, or why it cannot.
+        readable: Result<WireVersion, String>,
+    },
+    /// A payload of today's relay topics: forwarded to the relay's peers.
+    Today {
+        /// The peer it came from.
+        source: PeerId,
+        /// Its topic.
+        topic: String,
+        /// The payload, with the bytes it came in.
+        payload: GossipPayload,
+    },
+    /// A message refused: never forwarded.
+    Refused {
+        /// The peer it came from.
+        source: PeerId,
+        /// Its topic.
+        topic: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Why a relay could not start or publish.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RelayError {
+    /// The transport could not be set up, or the address not listened on or dialled.
+    #[error("relay transport: {0}")]
+    Transport(String),
+    /// What was to be published is not a sound envelope or payload.
+    #[error("not published: {0}")]
+    Invalid(String),
+    /// Gossipsub refused to publish (no peer yet, too large, a duplicate, …).
+    #[error("not published: {0}")]
+    Publish(String),
+    /// The relay has stopped.
+    #[error("the relay has stopped")]
+    Stopped,
+}
+
+/// Counters of a relay.
+#[derive(Debug, Default)]
+pub struct RelayStats {
+    /// Sound messages received and forwarded.
+    pub accepted: AtomicU64,
+    /// Messages refused.
+    pub refused: AtomicU64,
+    /// Messages published by this relay.
+    pub published: AtomicU64,
+}
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+    gossipsub: gossipsub::Behaviour,
+}
+
+enum Command {
+    Publish {
+        topic: IdentTopic,
+        data: Vec<u8>,
+        reply: oneshot::Sender<Result<(), RelayError>>,
+    },
+    Dial(Multiaddr, oneshot::Sender<Result<(), RelayError>>),
+    TopicPeers(oneshot::Sender<usize>),
+}
+
+/// A running relay.
+pub struct Relay {
+    peer_id: PeerId,
+    address: Multiaddr,
+    commands: mpsc::Sender<Command>,
+    events: mpsc::Receiver<RelayEvent>,
+    stats: Arc<RelayStats>,
+    max_message_bytes: usize,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn transport(error: impl std::fmt::Display) -> RelayError {
+    RelayError::Transport(error.to_string())
+}
+
+impl Relay {
+    /// Starts a relay on the current Tokio runtime; returns once it listens.
+    pub async fn start(config: RelayConfig) -> Result<Self, RelayError> {
+        let max = config.max_message_bytes;
+        let heartbeat = config.heartbeat;
+        let mut swarm: Swarm<Behaviour> = SwarmBuilder::with_new_identity()
+            .with_tokio()
+            .with_tcp(
+                tcp::Config::default().nodelay(true),
+                noise::Config::new,
+                yamux::Config::default,
+            )
+            .map_err(transport)?
+            .with_behaviour(|key| {
+                let gossipsub_config = gossipsub::ConfigBuilder::default()
+                    .max_transmit_size(max + 1024)
+                    .heartbeat_initial_delay(Duration::from_millis(50))
+                    .heartbeat_interval(heartbeat)
+                    // Small networks too: a mesh of one peer is a mesh.
+                    .mesh_n(4)
+                    .mesh_n_low(1)
+                    .mesh_n_high(8)
+                    .mesh_outbound_min(0)
+                    .flood_publish(true)
+                    .validation_mode(gossipsub::ValidationMode::Strict)
+                    .validate_messages()
+                    // One message, one id, whoever publishes it: duplicates are dropped.
+                    .message_id_fn(|message: &gossipsub::Message| {
+                        gossipsub::MessageId::from(Sha256::digest(&message.data).to_vec())
+                    })
+                    .build()
+                    .map_err(|error| std::io::Error::other(error.to_string()))?;
+                let gossipsub = gossipsub::Behaviour::new(
+                    MessageAuthenticity::Signed(key.clone()),
+                    gossipsub_config,
+                )
+                .map_err(std::io::Error::other)?;
+                Ok(Behaviour { gossipsub })
+            })
+            .map_err(transport)?
+            .with_swarm_config(|swarm| swarm.with_idle_connection_timeout(Duration::from_secs(60)))
+            .build();
+        let mut topics = vec![IdentTopic::new(ENVELOPE_TOPIC)];
+        if config.bridge_today {
+            topics.extend(TODAY_TOPICS.iter().map(|topic| IdentTopic::new(*topic)));
+        }
+        for topic in &topics {
+            swarm
+                .behaviour_mut()
+                .gossipsub
+                .subscribe(topic)
+                .map_err(transport)?;
+        }
+        swarm.listen_on(config.listen.clone()).map_err(transport)?;
+        let address = loop {
+            match swarm.select_next_some().await {
+                SwarmEvent::NewListenAddr { address, .. } => break address,
+                SwarmEvent::ListenerError { error, .. } => return Err(transport(error)),
+                _ => {}
+            }
+        };
+        for peer in &config.peers {
+            swarm.dial(peer.clone()).map_err(transport)?;
+        }
+        let peer_id = *swarm.local_peer_id();
+        let (commands, command_receiver) = mpsc::channel(1024);
+        let (event_sender, events) = mpsc::channel(16 * 1024);
+        let stats = Arc::new(RelayStats::default());
+        let task = tokio::spawn(run(
+            swarm,
+            config,
+            command_receiver,
+            event_sender,
+            stats.clone(),
+        ));
+        Ok(Self {
+            peer_id,
+            address,
+            commands,
+            events,
+            stats,
+            max_message_bytes: max,
+            task,
+        })
+    }
+
+    /// The relay's peer id.
+    pub fn peer_id(&self) -> PeerId {
+        self.peer_id
+    }
+
+    /// The address it listens on, with its peer id (what another relay dials).
+    pub fn address(&self) -> Multiaddr {
+        self.address
+            .clone()
+            .with(libp2p::multiaddr::Protocol::P2p(self.peer_id))
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &RelayStats {
+        &self.stats
+    }
+
+    /// Dials a peer.
+    pub async fn dial(&self, address: Multiaddr) -> Result<(), RelayError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Dial(address, reply))
+            .await
+            .map_err(|_| RelayError::Stopped)?;
+        answer.await.map_err(|_| RelayError::Stopped)?
+    }
+
+    /// How many peers are subscribed to the envelope topic.
+    pub async fn envelope_peers(&self) -> Result<usize, RelayError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::TopicPeers(reply))
+            .await
+            .map_err(|_| RelayError::Stopped)?;
+        answer.await.map_err(|_| RelayError::Stopped)
+    }
+
+    /// Publishes an envelope's bytes (checked to be a sound envelope first).
+    pub async fn publish_envelope(&self, bytes: Vec<u8>) -> Result<(), RelayError> {
+        if bytes.len() > self.max_message_bytes {
+            return Err(RelayError::Invalid(format!(
+                "{} bytes exceed the relay's limit of {}",
+                bytes.len(),
+                self.max_message_bytes
+            )));
+        }
+        ReceivedEnvelope::decode(Bytes::from(bytes.clone()))
+            .map_err(|error| RelayError::Invalid(error.to_string()))?;
+        self.publish(IdentTopic::new(ENVELOPE_TOPIC), bytes).await
+    }
+
+    /// Publishes a payload of today's relay on its topic (checked first).
+    pub async fn publish_today(&self, bytes: Vec<u8>) -> Result<(), RelayError> {
+        let payload = GossipPayload::decode(&bytes)
+            .map_err(|error| RelayError::Invalid(error.to_string()))?;
+        let topic = payload.message().topic().ok_or_else(|| {
+            RelayError::Invalid(format!(
+                "variant {} has no topic of today's relay",
+                payload.message().variant()
+            ))
+        })?;
+        self.publish(IdentTopic::new(topic), bytes).await
+    }
+
+    /// Publishes bytes on a topic without checking them, as a faulty or hostile peer would
+    /// (feature `test-support`: for tests of what the other relays refuse).
+    #[cfg(feature = "test-support")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-support")))]
+    pub async fn publish_raw(&self, topic: &str, bytes: Vec<u8>) -> Result<(), RelayError> {
+        self.publish(IdentTopic::new(topic), bytes).await
+    }
+
+    async fn publish(&self, topic: IdentTopic, data: Vec<u8>) -> Result<(), RelayError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Publish { topic, data, reply })
+            .await
+            .map_err(|_| RelayError::Stopped)?;
+        answer.await.map_err(|_| RelayError::Stopped)?
+    }
+
+    /// The next event; `None` once the relay has stopped.
+    pub async fn next_event(&mut self) -> Option<RelayEvent> {
+        self.events.recv().await
+    }
+
+    /// An event already received, if any.
+    pub fn try_next_event(&mut self) -> Option<RelayEvent> {
+        self.events.try_recv().ok()
+    }
+
+    /// Stops the relay.
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+/// What a message on `topic` is, and whether it is forwarded.
+fn validate(
+    topic: &TopicHash,
+    data: &[u8],
+    config: &RelayConfig,
+    source: PeerId,
+) -> (MessageAcceptance, RelayEvent) {
+    let topic_name = if *topic == IdentTopic::new(ENVELOPE_TOPIC).hash() {
+        ENVELOPE_TOPIC
+    } else {
+        TODAY_TOPICS
+            .iter()
+            .find(|name| IdentTopic::new(**name).hash() == *topic)
+            .copied()
+            .unwrap_or("unknown")
+    };
+    let refused = |reason: String| {
+        (
+            MessageAcceptance::Reject,
+            RelayEvent::Refused {
+                source,
+                topic: topic_name.to_owned(),
+                reason,
+            },
+        )
+    };
+    if data.len() > config.max_message_bytes {
+        return refused(format!(
+            "{} bytes exceed the relay's limit of {}",
+            data.len(),
+            config.max_message_bytes
+        ));
+    }
+    if topic_name == ENVELOPE_TOPIC {
+        return match ReceivedEnvelope::decode(Bytes::copy_from_slice(data)) {
+            Ok(received) => {
+                let readable = received
+                    .readable_version(&config.reads)
+                    .map_err(|error: EnvelopeError| error.to_string());
+                (
+                    MessageAcceptance::Accept,
+                    RelayEvent::Envelope {
+                        source,
+                        received,
+                        readable,
+                    },
+                )
+            }
+            Err(error) => refused(error.to_string()),
+        };
+    }
+    if topic_name == "unknown" {
+        return refused("a topic this relay does not carry".into());
+    }
+    match GossipPayload::decode(data) {
+        Ok(payload) if payload.message().topic() == Some(topic_name) => (
+            MessageAcceptance::Accept,
+            RelayEvent::Today {
+                source,
+                topic: topic_name.to_owned(),
+                payload,
+            },
+        ),
+        Ok(payload) => refused(format!(
+            "a {} payload on topic {topic_name}",
+            payload.message().variant()
+        )),
+        Err(error) => refused(error.to_string()),
+    }
+}
+
+async fn run(
+    mut swarm: Swarm<Behaviour>,
+    config: RelayConfig,
+    mut commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<RelayEvent>,
+    stats: Arc<RelayStats>,
+) {
+    let envelope_topic = IdentTopic::new(ENVELOPE_TOPIC).hash();
+    let mut connected: HashSet<PeerId> = HashSet::new();
+    loop {
+        tokio::select! {
+            command = commands.recv() => match command {
+                None => return,
+                Some(Command::Publish { topic, data, reply }) => {
+                    let result = swarm
+                        .behaviour_mut()
+                        .gossipsub
+                        .publish(topic, data)
+                        .map(|_| {
+                            stats.published.fetch_add(1, Ordering::Relaxed);
+                        })
+                        .map_err(|error| RelayError::Publish(error.to_string()));
+                    let _ = reply.send(result);
+                }
+                Some(Command::Dial(address, reply)) => {
+                    let _ = reply.send(swarm.dial(address).map_err(transport));
+                }
+                Some(Command::TopicPeers(reply)) => {
+                    let count = swarm
+                        .behaviour()
+                        .gossipsub
+                        .all_peers()
+                        .filter(|(_, topics)| topics.contains(&&envelope_topic))
+                        .count();
+                    let _ = reply.send(count);
+                }
+            },
+            event = swarm.select_next_some() => match event {
+                SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                    propagation_source,
+                    message_id,
+                    message,
+                })) => {
+                    let (acceptance, event) =
+                        validate(&message.topic, &message.data, &config, propagation_source);
+                    match acceptance {
+                        MessageAcceptance::Accept => stats.accepted.fetch_add(1, Ordering::Relaxed),
+                        _ => stats.refused.fetch_add(1, Ordering::Relaxed),
+                    };
+                    swarm.behaviour_mut().gossipsub.report_message_validation_result(
+                        &message_id,
+                        &propagation_source,
+                        acceptance,
+                    );
+                    if let RelayEvent::Refused { reason, .. } = &event {
+                        tracing::debug!(peer = %propagation_source, %reason, "message refused");
+                    }
+                    // A full queue means nobody reads the events: drop them rather than stall.
+                    let _ = events.try_send(event);
+                }
+                SwarmEvent::ConnectionEstablished { peer_id, .. } => {
+                    connected.insert(peer_id);
+                }
+                SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+                    connected.remove(&peer_id);
+                }
+                _ => {}
+            },
+        }
+    }
+}
