@@ -73,6 +73,11 @@ enum Command {
     /// the network announced.
     #[command(subcommand)]
     Release(cli::release::ReleaseCommand),
+    /// Runs a relay of the decentralized setup (libp2p gossipsub): envelopes and today's relay
+    /// topics, what it cannot read forwarded byte for byte, what it can read posted to an
+    /// aggregator with `--aggregator` (built with the `p2p` feature of mithril-compat-cli).
+    #[cfg(feature = "p2p")]
+    Relay(cli::relay::RelayArgs),
     /// Runs an aggregator with an in-memory backend: the gRPC endpoint (v1 and v2 signer
     /// services, discovery, health, reflection) and, with `--http`, today's HTTP routes (JSON,
     /// and protobuf by content negotiation); prints what it receives.
@@ -127,6 +132,9 @@ enum CliError {
     Serve(#[from] cli::serve::ServeCliError),
     #[error(transparent)]
     Proxy(#[from] cli::proxy::ProxyCliError),
+    #[cfg(feature = "p2p")]
+    #[error(transparent)]
+    Relay(#[from] cli::relay::RelayCliError),
     #[error(transparent)]
     Demo(#[from] mithril_compat_cli::demo::DemoError),
     #[error(transparent)]
@@ -158,6 +166,8 @@ fn main() -> ExitCode {
             .map_err(CliError::from),
         Command::Serve(args) => cli::serve::run(args).map_err(CliError::from),
         Command::Proxy(args) => cli::proxy::run(args).map_err(CliError::from),
+        #[cfg(feature = "p2p")]
+        Command::Relay(args) => cli::relay::run(args).map_err(CliError::from),
         Command::Quorum(args) => cli::adoption::quorum(args)
             .map_err(CliError::from)
             .and_then(|out| output(out.as_bytes())),

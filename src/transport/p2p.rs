@@ -490,3 +490,100 @@ async fn run(
         }
     }
 }
+
+/// Forwarding what a relay receives to an aggregator's HTTP routes (features `p2p` and
+/// `http-client`): the role of `mithril-relay`'s aggregator side, through the signer's HTTP
+/// client, which negotiates the newest common version and sends each registration's
+/// `signer-node-version` (today's relay re-posts with no headers at all).
+#[cfg(feature = "http-client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http-client")))]
+pub mod forward {
+    use super::RelayEvent;
+    use crate::domain::{SignerRegistration, SingleSignature};
+    use crate::mithril::relay::BroadcastMessage;
+    use crate::transport::http::client::HttpClient;
+    use crate::wire::json::{self, JsonHeaders};
+    use crate::wire::{HubMessage, WireVersion};
+
+    /// What became of one event.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum Forwarded {
+        /// Posted; the aggregator's outcome, as the client names it.
+        Posted(String),
+        /// Not for the aggregator (a kind it is not sent, or a DMQ message, which reaches it
+        /// through its DMQ node), or refused by the relay: gossip carries it on, nothing is
+        /// posted.
+        Skipped(String),
+        /// The aggregator could not be reached, or refused the request.
+        Failed(String),
+    }
+
+    /// Posts what a relay receives to an aggregator.
+    pub struct HttpForwarder {
+        client: HttpClient,
+        reads: Vec<WireVersion>,
+    }
+
+    impl HttpForwarder {
+        /// A forwarder through `client`, opening the envelopes of `reads`.
+        pub fn new(client: HttpClient, reads: Vec<WireVersion>) -> Self {
+            Self { client, reads }
+        }
+
+        /// Posts the registration or signature an event carries.
+        pub async fn forward(&mut self, event: &RelayEvent) -> Forwarded {
+            let message = match event {
+                RelayEvent::Envelope { received, .. } => match received.open(&self.reads) {
+                    Ok(message) => message,
+                    Err(error) => return Forwarded::Skipped(error.to_string()),
+                },
+                RelayEvent::Today { payload, .. } => match payload.message() {
+                    BroadcastMessage::RegisterSignerHttp(message) => {
+                        match json::from_message::<SignerRegistration>(
+                            message,
+                            &JsonHeaders::default(),
+                        ) {
+                            Ok(registration) => HubMessage::SignerRegistration(registration),
+                            Err(error) => return Forwarded::Skipped(error.to_string()),
+                        }
+                    }
+                    BroadcastMessage::RegisterSignatureHttp(message) => {
+                        match json::from_message::<SingleSignature>(
+                            message,
+                            &JsonHeaders::default(),
+                        ) {
+                            Ok(signature) => HubMessage::SingleSignature(signature),
+                            Err(error) => return Forwarded::Skipped(error.to_string()),
+                        }
+                    }
+                    other => {
+                        return Forwarded::Skipped(format!(
+                            "a {} message is not posted",
+                            other.variant()
+                        ));
+                    }
+                },
+                RelayEvent::Refused { reason, .. } => return Forwarded::Skipped(reason.clone()),
+            };
+            let result = match &message {
+                HubMessage::SignerRegistration(registration) => self
+                    .client
+                    .register_signer(registration)
+                    .await
+                    .map(|sent| format!("{:?} ({:?})", sent.outcome, sent.format)),
+                HubMessage::SingleSignature(signature) => self
+                    .client
+                    .register_signature(signature)
+                    .await
+                    .map(|sent| format!("{:?} ({:?})", sent.outcome, sent.format)),
+                other => {
+                    return Forwarded::Skipped(format!("{:?} is not posted", other.kind()));
+                }
+            };
+            match result {
+                Ok(outcome) => Forwarded::Posted(outcome),
+                Err(error) => Forwarded::Failed(error.to_string()),
+            }
+        }
+    }
+}

@@ -114,7 +114,12 @@ fn epoch_signers(epoch: u64) -> Vec<(SignerRegistration, StmSigner<D>)> {
                 vec![pythagoras()]
             };
             registration.node_info = NodeInfo::new(
-                SoftwareVersion::new(if index.is_multiple_of(3) { "0.2.5" } else { "0.2.4" }).unwrap(),
+                SoftwareVersion::new(if index.is_multiple_of(3) {
+                    "0.2.5"
+                } else {
+                    "0.2.4"
+                })
+                .unwrap(),
                 lagrange,
                 vec![version_of(index).id()],
             )

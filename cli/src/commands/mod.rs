@@ -6,6 +6,8 @@ pub mod demo;
 pub mod era;
 pub mod files;
 pub mod proxy;
+#[cfg(feature = "p2p")]
+pub mod relay;
 pub mod release;
 pub mod serve;
 pub mod signed_message;

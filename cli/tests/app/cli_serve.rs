@@ -282,7 +282,7 @@ async fn a_closed_or_full_standard_output_changes_nothing_for_clients() {
 
 /// Kills a child process when a test ends, passed or failed: a server left running would keep
 /// the test harness's output open.
-struct KillOnDrop(u32);
+pub(crate) struct KillOnDrop(pub(crate) u32);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {

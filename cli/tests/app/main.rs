@@ -3,6 +3,8 @@
 mod cli;
 mod cli_adoption;
 mod cli_era;
+#[cfg(feature = "p2p")]
+mod cli_relay;
 mod cli_release;
 mod cli_serve;
 mod demo;
