@@ -11,6 +11,9 @@
 #[cfg(any(feature = "grpc", feature = "http"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "grpc", feature = "http"))))]
 pub mod aggregator;
+#[cfg(all(feature = "dmq", unix))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "dmq", unix))))]
+pub mod dmq;
 #[cfg(feature = "grpc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
 pub mod grpc;

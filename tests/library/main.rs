@@ -19,6 +19,8 @@ mod common;
 mod compat_matrix;
 mod dashboard;
 mod decentralized_formats;
+#[cfg(unix)]
+mod dmq_transport;
 mod downgrade;
 mod envelope;
 mod era;
