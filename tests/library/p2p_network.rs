@@ -14,8 +14,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use mithril_compat::adoption::{
-    AdoptionMonitor, MemoryStore, Provenance, RegistrationWire, ShadowRound, UnverifiedReason,
+    AdoptionMonitor, MemoryStore, Provenance, RegistrationWire, ShadowRound,
 };
+use mithril_compat::cardano::{PoolKeys, certify};
 use mithril_compat::domain::{
     Epoch, EraName, KeyBytes, NetworkMagic, NodeInfo, PartyId, ProtocolParameters, SignatureBytes,
     SignedEntityType, SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature,
@@ -58,10 +59,6 @@ fn message_of(epoch: u64) -> SignedMessage {
     SignedMessage::new(hex::encode(Sha256::digest(format!("epoch {epoch}")))).unwrap()
 }
 
-fn party(index: usize) -> PartyId {
-    PartyId::new(format!("pool-{index:02}")).unwrap()
-}
-
 fn version_of(index: usize) -> WireVersion {
     if index.is_multiple_of(2) {
         WireVersion::V2
@@ -93,7 +90,6 @@ fn epoch_signers(epoch: u64) -> Vec<(SignerRegistration, StmSigner<D>)> {
         .map(|(index, initializer)| {
             let mut registration = samples::signer_registration();
             registration.epoch = Epoch(epoch);
-            registration.party_id = party(index);
             registration.verification_key = KeyBytes::new(
                 initializer
                     .get_verification_key_proof_of_possession_for_concatenation()
@@ -124,6 +120,12 @@ fn epoch_signers(epoch: u64) -> Vec<(SignerRegistration, StmSigner<D>)> {
                 vec![version_of(index).id()],
             )
             .unwrap();
+            // The pool signs its registration and its node info with its KES key, as Mithril's
+            // signers do: every aggregator can check the declaration, whoever relayed it.
+            let keys = pool_keys(index);
+            registration.party_id = PartyId::new(keys.pool_id().to_bech32()).unwrap();
+            keys.certify(&mut registration, NetworkMagic::PREPROD)
+                .unwrap();
             (
                 registration,
                 initializer.try_create_signer(&closed).unwrap(),
@@ -132,9 +134,27 @@ fn epoch_signers(epoch: u64) -> Vec<(SignerRegistration, StmSigner<D>)> {
         .collect()
 }
 
+fn pool_keys(index: usize) -> PoolKeys {
+    PoolKeys::new(
+        ed25519_dalek::SigningKey::from_bytes(&[index as u8 + 1; 32]),
+        [index as u8 + 101; 32],
+        0,
+        0,
+    )
+}
+
 fn stake_of(party: &PartyId) -> u64 {
-    let index: u64 = party.as_str()[5..].parse().unwrap();
-    100 + 37 * index
+    static STAKES: std::sync::OnceLock<BTreeMap<String, u64>> = std::sync::OnceLock::new();
+    STAKES.get_or_init(|| {
+        (0..SIGNERS)
+            .map(|index| {
+                (
+                    pool_keys(index).pool_id().to_bech32(),
+                    100 + 37 * index as u64,
+                )
+            })
+            .collect()
+    })[party.as_str()]
 }
 
 /// The envelope a signer sends, in its own wire version.
@@ -151,7 +171,8 @@ fn envelope(message: &HubMessage, version: WireVersion) -> Vec<u8> {
 /// An aggregator fed by gossip: the inputs of each epoch, kept once per party.
 struct Aggregator {
     name: &'static str,
-    registrations: BTreeMap<Epoch, BTreeMap<PartyId, (SignerRegistration, WireVersion)>>,
+    registrations:
+        BTreeMap<Epoch, BTreeMap<PartyId, (SignerRegistration, WireVersion, Provenance)>>,
     signatures: BTreeMap<Epoch, BTreeMap<PartyId, SingleSignature>>,
     /// The bytes of every envelope received, by their SHA-256.
     received: HashMap<[u8; 32], Bytes>,
@@ -182,12 +203,7 @@ impl Aggregator {
             .readable_version(&[WireVersion::V1, WireVersion::V2])
             .unwrap();
         match received.open(&[WireVersion::V1, WireVersion::V2]).unwrap() {
-            HubMessage::SignerRegistration(registration) => {
-                self.registrations
-                    .entry(registration.epoch)
-                    .or_default()
-                    .insert(registration.party_id.clone(), (registration, version));
-            }
+            HubMessage::SignerRegistration(registration) => self.register(registration, version),
             HubMessage::SingleSignature(signature) => {
                 let epoch = signature.signed_entity_type.epoch().unwrap();
                 self.signatures
@@ -197,6 +213,23 @@ impl Aggregator {
             }
             other => panic!("{}: unexpected {:?}", self.name, other.kind()),
         }
+    }
+
+    /// Keeps a registration once per party and epoch, whether gossip or a leader brought it.
+    fn register(&mut self, registration: SignerRegistration, version: WireVersion) {
+        let provenance = certify(
+            &registration,
+            RegistrationWire::Protobuf(version.id()),
+            NetworkMagic::PREPROD,
+        );
+        assert_eq!(provenance, Provenance::Verified, "{}", self.name);
+        self.registrations
+            .entry(registration.epoch)
+            .or_default()
+            .insert(
+                registration.party_id.clone(),
+                (registration, version, provenance),
+            );
     }
 
     fn has_epoch(&self, epoch: Epoch, signatures: usize) -> bool {
@@ -209,7 +242,7 @@ impl Aggregator {
         let set = SignerSet::new(
             self.registrations[&epoch]
                 .values()
-                .map(|(registration, _)| Signer {
+                .map(|(registration, _, _)| Signer {
                     party_id: registration.party_id.clone(),
                     verification_key: registration.verification_key.clone(),
                     verification_key_signature: None,
@@ -238,13 +271,13 @@ impl Aggregator {
             parameters(),
             EraName::new("lagrange").unwrap(),
         );
-        for (registration, version) in self.registrations[&epoch].values() {
+        for (registration, version, provenance) in self.registrations[&epoch].values() {
             monitor
                 .record_registration(
                     registration,
                     Stake(stake_of(&registration.party_id)),
                     RegistrationWire::Protobuf(version.id()),
-                    Provenance::Unverified(UnverifiedReason::Unsigned),
+                    provenance.clone(),
                 )
                 .unwrap();
         }
@@ -391,10 +424,21 @@ async fn relays_forward_what_they_cannot_read_and_aggregators_agree() {
         // A certificate from each aggregator, and the same report.
         assert!(a1.certify(Epoch(epoch)), "A1 certifies epoch {epoch}");
         assert!(a2.certify(Epoch(epoch)), "A2 certifies epoch {epoch}");
+        let report = a1.report(Epoch(epoch));
+        assert_eq!(report, a2.report(Epoch(epoch)), "epoch {epoch}");
+        // A2 follows A1 too: what its leader hands it again counts once.
+        let from_leader: Vec<_> = a1.registrations[&Epoch(epoch)].values().cloned().collect();
+        for (registration, version, _) in from_leader {
+            a2.register(registration, version);
+        }
         assert_eq!(
-            a1.report(Epoch(epoch)),
             a2.report(Epoch(epoch)),
-            "epoch {epoch}"
+            report,
+            "epoch {epoch}, after the leader's"
+        );
+        assert!(
+            report.to_string().contains("\"verified\""),
+            "every declaration was checked: {report}"
         );
     }
 
