@@ -6,7 +6,7 @@
 //! - [`wire`]: the registry of wire versions and every per-version decision
 //!   ([`wire::WireVersion`]), the protobuf packages (`mithril.signer.v1`, …) and their
 //!   conversions, the JSON bodies of today's API (feature `json`), the frozen discovery handshake,
-//!   and the lossless relay.
+//!   the frozen envelope of the decentralized paths, and the lossless relay.
 //! - [`era`]: eras, signed era markers, the schedule, the checker and per-era behaviour.
 //! - `mithril` (feature `json`): Mithril's own formats byte for byte: the signed message, the
 //!   era datum and its key files; with feature `publish`, the unsigned transaction that
@@ -25,7 +25,8 @@
 //! - [`transport`]: the aggregator side both transports share (backend, state, era policy), the
 //!   gRPC endpoint and client (feature `grpc`), and today's HTTP routes with protobuf by content
 //!   negotiation: extractors, router, warp filters, the signer's client and the migration proxy
-//!   (features `http`, `warp`, `http-client`, `proxy`).
+//!   (features `http`, `warp`, `http-client`, `proxy`); the relay of the decentralized setup
+//!   (feature `p2p`) and DMQ publishing and receiving (feature `dmq`).
 //! - `samples` (feature `test-support`): deterministic sample messages for tests and fixtures.
 //! - [`error`]: typed errors with field paths.
 //!

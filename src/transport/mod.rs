@@ -7,6 +7,9 @@
 //! - [`http`] (feature `http`): today's routes, JSON as today and protobuf by content
 //!   negotiation; a codec layer for a node's own handlers, a standalone router, the signer's
 //!   client (`http-client`) and the migration proxy (`proxy`).
+//! - `p2p` (feature `p2p`): the relay of the decentralized setup (libp2p gossipsub), carrying
+//!   envelopes and today's relay topics, and forwarding to an aggregator.
+//! - `dmq` (feature `dmq`, Unix): publishing and receiving DMQ messages through a DMQ node.
 
 #[cfg(any(feature = "grpc", feature = "http"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "grpc", feature = "http"))))]
