@@ -10,9 +10,6 @@
 //! - The gossip payloads wrap the messages `mithril-common` 0.8.3 itself wrote
 //!   (`tests/vectors/upstream/messages.json`) as `mithril-relay/src/p2p/peer.rs` does.
 
-use std::fs;
-use std::path::Path;
-
 use mithril_compat::domain::{
     BlockNumber, BlockNumberOffset, CardanoDbBeacon, Epoch, ImmutableFileNumber, SignedEntityType,
 };
@@ -27,12 +24,7 @@ use proptest::prelude::*;
 use serde::Serialize;
 
 fn vector(name: &str) -> String {
-    fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/vectors/upstream")
-            .join(name),
-    )
-    .unwrap()
+    super::common::vector_text(&format!("upstream/{name}"))
 }
 
 fn golden_body() -> Vec<u8> {

@@ -43,12 +43,7 @@ fn parameters() -> ProtocolParameters {
 }
 
 fn stm_parameters() -> Parameters {
-    let parameters = parameters();
-    Parameters {
-        k: parameters.k(),
-        m: parameters.m(),
-        phi_f: parameters.phi_f(),
-    }
+    super::common::stm_parameters(&parameters())
 }
 
 fn pythagoras() -> EraName {

@@ -19,12 +19,7 @@ const WALLET: &str = "addr_test1vq3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygsw
 const SCRIPT: &str = "addr_test1wpzyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3qa9lxew";
 
 fn vector(name: &str) -> String {
-    fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/vectors/publish")
-            .join(name),
-    )
-    .unwrap()
+    super::common::vector_text(&format!("publish/{name}"))
 }
 
 fn parameters() -> LedgerParameters {

@@ -471,3 +471,22 @@ pub fn epoch_settings(shape: Shape) -> impl Strategy<Value = EpochSettings> {
             }),
         })
 }
+
+/// The text of a vector file under `tests/vectors/` (`upstream/messages.json`).
+pub fn vector_text(path: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors")
+        .join(path);
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// The protocol parameters as mithril-stm takes them.
+pub fn stm_parameters(
+    parameters: &mithril_compat::domain::ProtocolParameters,
+) -> mithril_stm::Parameters {
+    mithril_stm::Parameters {
+        k: parameters.k(),
+        m: parameters.m(),
+        phi_f: parameters.phi_f(),
+    }
+}
