@@ -24,11 +24,15 @@ use libp2p::{Swarm, SwarmBuilder, noise, tcp, yamux};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::domain::{Epoch, NetworkMagic};
+use crate::mithril::relay::BroadcastMessage;
 use crate::mithril::relay::{
     GossipPayload, TOPIC_SIGNATURES_DMQ, TOPIC_SIGNATURES_HTTP, TOPIC_SIGNERS_HTTP,
 };
 use crate::wire::WireVersion;
-use crate::wire::envelope::{EnvelopeError, ReceivedEnvelope};
+use crate::wire::envelope::{
+    Envelope, EnvelopeError, EnvelopeKind, PayloadEncoding, ReceivedEnvelope,
+};
 
 /// The topic envelopes travel on.
 pub const ENVELOPE_TOPIC: &str = "mithril/envelopes/v1";
@@ -53,10 +57,17 @@ pub struct RelayConfig {
     pub reads: Vec<WireVersion>,
     /// Whether to carry today's `mithril-relay` topics too.
     pub bridge_today: bool,
+    /// Whether to translate between the two (with `bridge_today`): a payload of today's topics
+    /// is also published as an envelope of its exact JSON, and an envelope of today's JSON as a
+    /// payload of today's topics. Ids are content hashes, so each translation happens once.
+    pub translate_today: bool,
     /// Largest message carried, in bytes.
     pub max_message_bytes: usize,
     /// The gossipsub heartbeat.
     pub heartbeat: Duration,
+    /// The network the envelopes this relay makes from today's payloads name (today's payloads
+    /// do not say; `NetworkMagic(0)` when unset).
+    pub network: NetworkMagic,
 }
 
 impl RelayConfig {
@@ -68,8 +79,10 @@ impl RelayConfig {
             peers: Vec::new(),
             reads: WireVersion::ALL.to_vec(),
             bridge_today: true,
+            translate_today: true,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             heartbeat: Duration::from_millis(200),
+            network: NetworkMagic(0),
         }
     }
 }
@@ -348,6 +361,80 @@ impl Relay {
     }
 }
 
+/// The envelope that carries a payload of today's relay topics: its variant's JSON, byte for
+/// byte as the payload had it, in an envelope of encoding JSON (or a DMQ message's CBOR).
+pub fn envelope_of_today(payload: &GossipPayload, network: NetworkMagic) -> Option<Envelope> {
+    let json = hex::decode(payload.bytes()).ok()?;
+    let tagged: std::collections::BTreeMap<&str, &serde_json::value::RawValue> =
+        serde_json::from_slice(&json).ok()?;
+    let inner = tagged.values().next()?.get().as_bytes();
+    let (kind, encoding, payload_bytes, epoch) = match payload.message() {
+        BroadcastMessage::RegisterSignerHttp(message) => (
+            EnvelopeKind::SignerRegistration,
+            PayloadEncoding::Json,
+            inner.to_vec(),
+            message.epoch,
+        ),
+        BroadcastMessage::RegisterSignatureHttp(message) => (
+            EnvelopeKind::SingleSignature,
+            PayloadEncoding::Json,
+            inner.to_vec(),
+            crate::wire::json::from_message::<crate::domain::SingleSignature>(
+                message,
+                &Default::default(),
+            )
+            .ok()
+            .and_then(|signature| signature.signed_entity_type.epoch())
+            .map_or(0, |epoch| epoch.0),
+        ),
+        BroadcastMessage::RegisterSignatureDmq(bytes) => (
+            EnvelopeKind::SingleSignature,
+            PayloadEncoding::DmqMessage,
+            bytes.clone(),
+            0,
+        ),
+        _ => return None,
+    };
+    Some(Envelope {
+        wire_version: 0,
+        kind,
+        encoding,
+        payload: Bytes::from(payload_bytes),
+        node_info: None,
+        network,
+        epoch: Epoch(epoch),
+    })
+}
+
+/// The payload of today's relay topics that carries an envelope of encoding JSON (or a DMQ
+/// message): `mithril-relay`'s hex of `{"<variant>": <the envelope's payload>}`.
+pub fn today_of_envelope(envelope: &Envelope) -> Option<(&'static str, Vec<u8>)> {
+    let (variant, topic, inner) = match (envelope.kind, envelope.encoding) {
+        (EnvelopeKind::SignerRegistration, PayloadEncoding::Json) => (
+            "RegisterSignerHttp",
+            TOPIC_SIGNERS_HTTP,
+            std::str::from_utf8(&envelope.payload).ok()?.to_owned(),
+        ),
+        (EnvelopeKind::SingleSignature, PayloadEncoding::Json) => (
+            "RegisterSignatureHttp",
+            TOPIC_SIGNATURES_HTTP,
+            std::str::from_utf8(&envelope.payload).ok()?.to_owned(),
+        ),
+        (EnvelopeKind::SingleSignature, PayloadEncoding::DmqMessage) => (
+            "RegisterSignatureDmq",
+            TOPIC_SIGNATURES_DMQ,
+            serde_json::to_string(envelope.payload.as_ref()).ok()?,
+        ),
+        _ => return None,
+    };
+    let bytes = hex::encode(format!("{{\"{variant}\":{inner}}}")).into_bytes();
+    // Only what reads back as the variant it claims.
+    GossipPayload::decode(&bytes)
+        .ok()
+        .filter(|payload| payload.message().topic() == Some(topic))?;
+    Some((topic, bytes))
+}
+
 /// What a message on `topic` is, and whether it is forwarded.
 fn validate(
     topic: &TopicHash,
@@ -475,6 +562,25 @@ async fn run(
                     );
                     if let RelayEvent::Refused { reason, .. } = &event {
                         tracing::debug!(peer = %propagation_source, %reason, "message refused");
+                    }
+                    if config.bridge_today && config.translate_today {
+                        // The same message on the other side of the bridge. Ids are the
+                        // content's hash, so what was bridged once is a duplicate after.
+                        let bridged = match &event {
+                            RelayEvent::Today { payload, .. } => {
+                                envelope_of_today(payload, config.network).map(|envelope| {
+                                    (IdentTopic::new(ENVELOPE_TOPIC), envelope.encode())
+                                })
+                            }
+                            RelayEvent::Envelope { received, .. } => {
+                                today_of_envelope(received.envelope())
+                                    .map(|(topic, bytes)| (IdentTopic::new(topic), bytes))
+                            }
+                            RelayEvent::Refused { .. } => None,
+                        };
+                        if let Some((topic, bytes)) = bridged {
+                            let _ = swarm.behaviour_mut().gossipsub.publish(topic, bytes);
+                        }
                     }
                     // A full queue means nobody reads the events: drop them rather than stall.
                     let _ = events.try_send(event);

@@ -83,6 +83,8 @@ pub enum PayloadEncoding {
     Json,
     /// A DMQ signature body.
     DmqBody,
+    /// A whole DMQ message (its CBOR), as `mithril-relay` gossips it.
+    DmqMessage,
     /// An encoding this build does not know, by its number.
     Unknown(i32),
 }
@@ -94,6 +96,7 @@ impl PayloadEncoding {
             Ok(pb::PayloadEncoding::Protobuf) => Self::Protobuf,
             Ok(pb::PayloadEncoding::Json) => Self::Json,
             Ok(pb::PayloadEncoding::DmqBody) => Self::DmqBody,
+            Ok(pb::PayloadEncoding::DmqMessage) => Self::DmqMessage,
             Err(_) => Self::Unknown(number),
         })
     }
@@ -103,6 +106,7 @@ impl PayloadEncoding {
             Self::Protobuf => pb::PayloadEncoding::Protobuf as i32,
             Self::Json => pb::PayloadEncoding::Json as i32,
             Self::DmqBody => pb::PayloadEncoding::DmqBody as i32,
+            Self::DmqMessage => pb::PayloadEncoding::DmqMessage as i32,
             Self::Unknown(number) => number,
         }
     }

@@ -176,7 +176,7 @@ proptest! {
         let envelope = Envelope {
             wire_version: version,
             kind: match kind { 1 => EnvelopeKind::SignerRegistration, 2 => EnvelopeKind::SingleSignature, 3 => EnvelopeKind::EpochSettings, n => EnvelopeKind::Unknown(n) },
-            encoding: match encoding { 1 => PayloadEncoding::Protobuf, 2 => PayloadEncoding::Json, 3 => PayloadEncoding::DmqBody, n => PayloadEncoding::Unknown(n) },
+            encoding: match encoding { 1 => PayloadEncoding::Protobuf, 2 => PayloadEncoding::Json, 3 => PayloadEncoding::DmqBody, 4 => PayloadEncoding::DmqMessage, n => PayloadEncoding::Unknown(n) },
             payload: Bytes::from(epoch.to_be_bytes().to_vec()),
             node_info: None,
             network: NetworkMagic(network),

@@ -544,3 +544,120 @@ async fn relays_forward_what_they_cannot_read_and_aggregators_agree() {
         relay.stop();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn todays_payloads_and_envelopes_cross_the_bridge_byte_for_byte() {
+    use mithril_compat::mithril::relay::BroadcastMessage;
+    use mithril_compat::wire::envelope::PayloadEncoding;
+
+    let start = |peers: Vec<Multiaddr>| async move {
+        let mut config = RelayConfig::new("/ip4/127.0.0.1/tcp/0".parse().unwrap());
+        config.peers = peers;
+        config.heartbeat = Duration::from_millis(100);
+        config.network = NetworkMagic::PREPROD;
+        Relay::start(config).await.unwrap()
+    };
+    let a = start(vec![]).await;
+    let b = start(vec![a.address()]).await;
+    // C carries both sides without translating, to see what B's translation gives.
+    let mut c = {
+        let mut config = RelayConfig::new("/ip4/127.0.0.1/tcp/0".parse().unwrap());
+        config.peers = vec![b.address()];
+        config.heartbeat = Duration::from_millis(100);
+        config.translate_today = false;
+        Relay::start(config).await.unwrap()
+    };
+    wait_for_mesh(&[(&a, 1), (&b, 2), (&c, 1)]).await;
+
+    // Today's registration, as mithril-relay publishes it.
+    let messages: serde_json::Value =
+        serde_json::from_str(&super::common::vector_text("upstream/messages.json")).unwrap();
+    let compact = messages["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|message| message["name"] == "register_signer")
+        .unwrap()["compact"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let today = hex::encode(format!("{{\"RegisterSignerHttp\":{compact}}}")).into_bytes();
+    a.publish_today(today.clone()).await.unwrap();
+
+    // An envelope of today's JSON signature, published as an envelope.
+    let signature_json = messages["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|message| message["name"] == "register_signature_cardano_database")
+        .unwrap()["compact"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let envelope = Envelope {
+        wire_version: 0,
+        kind: EnvelopeKind::SingleSignature,
+        encoding: PayloadEncoding::Json,
+        payload: Bytes::from(signature_json.clone()),
+        node_info: None,
+        network: NetworkMagic::PREPROD,
+        epoch: Epoch(10),
+    };
+    a.publish_envelope(envelope.encode()).await.unwrap();
+
+    let (mut bridged_envelope, mut bridged_today, mut today_at_c) = (None, None, None);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while bridged_envelope.is_none() || bridged_today.is_none() || today_at_c.is_none() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bridge did not carry both: envelope {}, today's signature {}, today's \
+             registration {}",
+            bridged_envelope.is_some(),
+            bridged_today.is_some(),
+            today_at_c.is_some()
+        );
+        match tokio::time::timeout(Duration::from_millis(100), c.next_event()).await {
+            Ok(Some(RelayEvent::Envelope { received, .. }))
+                if received.envelope().kind == EnvelopeKind::SignerRegistration =>
+            {
+                bridged_envelope = Some(received.envelope().clone());
+            }
+            Ok(Some(RelayEvent::Today { payload, .. })) => match payload.message() {
+                BroadcastMessage::RegisterSignerHttp(_) => {
+                    today_at_c = Some(payload.bytes().to_vec())
+                }
+                BroadcastMessage::RegisterSignatureHttp(_) => {
+                    bridged_today = Some(payload.bytes().to_vec())
+                }
+                _ => {}
+            },
+            Ok(Some(RelayEvent::Refused { reason, .. })) => panic!("refused: {reason}"),
+            _ => {}
+        }
+    }
+    // Today's payload arrives as it was, and as an envelope of its exact JSON.
+    assert_eq!(today_at_c.unwrap(), today);
+    let bridged = bridged_envelope.unwrap();
+    assert_eq!(bridged.encoding, PayloadEncoding::Json);
+    assert_eq!(bridged.payload.as_ref(), compact.as_bytes());
+    assert_eq!(bridged.network, NetworkMagic::PREPROD);
+    assert_eq!(
+        bridged.epoch.0,
+        messages["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == "register_signer")
+            .unwrap()["json"]["epoch"]
+            .as_u64()
+            .unwrap()
+    );
+    // The JSON envelope arrives on today's topic as mithril-relay writes it.
+    assert_eq!(
+        bridged_today.unwrap(),
+        hex::encode(format!("{{\"RegisterSignatureHttp\":{signature_json}}}")).into_bytes()
+    );
+    for relay in [a, b, c] {
+        relay.stop();
+    }
+}
