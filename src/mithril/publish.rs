@@ -21,6 +21,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The multi-era reader this module checks what it builds with, for node crates and tests that
+/// read the transaction back.
+pub use pallas_traverse;
+
 use pallas_addresses::{Address, ShelleyPaymentPart};
 use pallas_codec::minicbor;
 use pallas_codec::utils::{KeyValuePairs, MaybeIndefArray};

@@ -15,6 +15,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The pallas-network crate this module is built on, for node crates that run a DMQ node of
+/// their own or test against one (its `facades::DmqServer`).
+pub use pallas_network;
+
 use pallas_network::facades::DmqClient;
 use pallas_network::miniprotocols::localtxsubmission::Response;
 

@@ -16,18 +16,20 @@ use mithril_compat::mithril::dmq::{
 };
 use mithril_compat::samples;
 use mithril_compat::transport::aggregator::{AggregatorState, InMemoryBackend};
+use mithril_compat::transport::dmq::pallas_network::facades::DmqServer;
+use mithril_compat::transport::dmq::pallas_network::miniprotocols::localmsgnotification::Request as NotificationRequest;
+use mithril_compat::transport::dmq::pallas_network::miniprotocols::localmsgsubmission::{
+    DmqMsgRejectReason, DmqMsgValidationError,
+};
+use mithril_compat::transport::dmq::pallas_network::miniprotocols::localtxsubmission::{
+    Request, Response,
+};
 use mithril_compat::transport::dmq::{
     DmqConsumer, DmqPublisher, DmqThenHttp, DmqTransportError, Received, dmq_magic,
 };
 use mithril_compat::transport::http::client::HttpClient;
 use mithril_compat::transport::http::{HttpConfig, router};
 use mithril_compat::wire::WireVersion;
-use pallas_network::facades::DmqServer;
-use pallas_network::miniprotocols::localmsgnotification::Request as NotificationRequest;
-use pallas_network::miniprotocols::localmsgsubmission::{
-    DmqMsgRejectReason, DmqMsgValidationError,
-};
-use pallas_network::miniprotocols::localtxsubmission::{Request, Response};
 use tokio::net::UnixListener;
 use tokio::sync::Mutex;
 

@@ -18,8 +18,9 @@ mod certificate_chain;
 mod common;
 mod compat_matrix;
 mod dashboard;
+#[cfg(feature = "dmq")]
 mod decentralized_formats;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "dmq"))]
 mod dmq_transport;
 mod downgrade;
 mod envelope;
@@ -39,8 +40,10 @@ mod one_pass_decode;
 #[cfg(feature = "p2p")]
 mod p2p_network;
 mod pool_certification;
+#[cfg(feature = "publish")]
 mod publish;
 mod relay;
+mod relay_payloads;
 mod release;
 mod roundtrip;
 mod shadow;

@@ -6,13 +6,13 @@
 use std::fs;
 use std::path::Path;
 
+use mithril_compat::mithril::publish::pallas_traverse::MultiEraTx;
 use mithril_compat::mithril::publish::{
     LedgerParameters, PublishError, PublishRequest, PublishTransaction, TEXT_ENVELOPE_TYPE, Utxo,
     build_publish_transaction, datum_cbor_from_text, utxos_from_cardano_cli_json,
 };
 use mithril_compat::release::SignedRelease;
 use pallas_codec::minicbor;
-use pallas_traverse::MultiEraTx;
 
 const MARKER: &str = "addr_test1vqg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygxrcya6";
 const WALLET: &str = "addr_test1vq3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygswahgq5";

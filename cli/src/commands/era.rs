@@ -128,11 +128,14 @@ pub enum EraCommand {
     /// Builds the unsigned transaction that publishes a datum (era markers, a protocol
     /// configuration or a release manifest) at the marker address, spending the UTxO that holds
     /// the previous datum, and prints it as the text envelope `cardano-cli transaction sign
-    /// --tx-file` reads (then `cardano-cli transaction submit`).
+    /// --tx-file` reads (then `cardano-cli transaction submit`). Built with the `publish`
+    /// feature of mithril-compat-cli.
+    #[cfg(feature = "publish")]
     Publish(PublishArgs),
 }
 
 /// Arguments of `era publish`.
+#[cfg(feature = "publish")]
 #[derive(Args)]
 pub struct PublishArgs {
     /// The UTxOs that may be spent (the marker address's and the funding wallet's), as
@@ -186,6 +189,7 @@ pub struct ShowArgs {
 /// An era command's failure.
 #[derive(Debug, thiserror::Error)]
 pub enum EraCliError {
+    #[cfg(feature = "publish")]
     #[error("{0}")]
     Publish(#[from] mithril_compat::mithril::publish::PublishError),
     #[error(transparent)]
@@ -219,13 +223,10 @@ fn read_file(path: &Path) -> Result<String, EraCliError> {
     Ok(super::files::read_text(path)?)
 }
 
-fn write_new(path: &Path, text: &str) -> Result<(), EraCliError> {
-    Ok(super::files::write_new(path, text)?)
-}
-
 /// Runs an era command; returns what to print on stdout.
 pub fn run(command: EraCommand) -> Result<String, EraCliError> {
     match command {
+        #[cfg(feature = "publish")]
         EraCommand::Publish(args) => publish(args),
         EraCommand::Keygen {
             format,
@@ -578,6 +579,7 @@ fn show(args: ShowArgs) -> Result<String, EraCliError> {
     Ok(out)
 }
 
+#[cfg(feature = "publish")]
 fn publish(args: PublishArgs) -> Result<String, EraCliError> {
     use mithril_compat::mithril::publish::{
         LedgerParameters, PublishRequest, build_publish_transaction, datum_cbor_from_text,
@@ -596,7 +598,7 @@ fn publish(args: PublishArgs) -> Result<String, EraCliError> {
     let Some(path) = args.out_file else {
         return Ok(envelope);
     };
-    write_new(&path, &envelope)?;
+    super::files::write_new(&path, &envelope)?;
     let inputs: Vec<String> = built.inputs.iter().map(|utxo| utxo.name()).collect();
     Ok(format!(
         "transaction {} written to {}\n  spends {}\n  datum output {} lovelace ({} bytes of \

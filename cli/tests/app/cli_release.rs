@@ -166,6 +166,7 @@ fn verify_accepts_the_right_artifact_and_refuses_a_change_a_rollback_and_a_repla
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[cfg(feature = "publish")]
 #[test]
 fn era_publish_writes_the_unsigned_transaction_that_carries_the_signed_manifest() {
     let dir = std::env::temp_dir().join(format!("cli-publish-{}", std::process::id()));
