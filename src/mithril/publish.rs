@@ -19,7 +19,7 @@
 //! of `query protocol-parameters`. UTxOs holding native assets are never spent (their assets
 //! would need outputs of their own); a marker UTxO holding them is refused.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The multi-era reader this module checks what it builds with, for node crates and tests that
 /// read the transaction back.
@@ -585,13 +585,4 @@ fn check_datum_preserved(cbor: &[u8], datum: &[u8]) -> Result<(), PublishError> 
     } else {
         Err(PublishError::DatumNotPreserved)
     }
-}
-
-/// The lovelace each address of `utxos` holds, for a summary.
-pub fn balances(utxos: &[Utxo]) -> BTreeMap<String, u64> {
-    let mut balances = BTreeMap::new();
-    for utxo in utxos {
-        *balances.entry(utxo.address.clone()).or_insert(0) += utxo.lovelace;
-    }
-    balances
 }

@@ -10,7 +10,6 @@
 //! same message published twice, by one peer or by two, is delivered once. A size limit applies
 //! to every message ([`RelayConfig::max_message_bytes`]).
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -438,19 +437,15 @@ pub fn today_of_envelope(envelope: &Envelope) -> Option<(&'static str, Vec<u8>)>
 /// What a message on `topic` is, and whether it is forwarded.
 fn validate(
     topic: &TopicHash,
+    topics: &[(TopicHash, &'static str)],
     data: &[u8],
     config: &RelayConfig,
     source: PeerId,
 ) -> (MessageAcceptance, RelayEvent) {
-    let topic_name = if *topic == IdentTopic::new(ENVELOPE_TOPIC).hash() {
-        ENVELOPE_TOPIC
-    } else {
-        TODAY_TOPICS
-            .iter()
-            .find(|name| IdentTopic::new(**name).hash() == *topic)
-            .copied()
-            .unwrap_or("unknown")
-    };
+    let topic_name = topics
+        .iter()
+        .find(|(hash, _)| hash == topic)
+        .map_or("unknown", |(_, name)| *name);
     let refused = |reason: String| {
         (
             MessageAcceptance::Reject,
@@ -514,7 +509,11 @@ async fn run(
     stats: Arc<RelayStats>,
 ) {
     let envelope_topic = IdentTopic::new(ENVELOPE_TOPIC).hash();
-    let mut connected: HashSet<PeerId> = HashSet::new();
+    // The hash of every topic carried, computed once.
+    let topics: Vec<(TopicHash, &'static str)> = std::iter::once(ENVELOPE_TOPIC)
+        .chain(TODAY_TOPICS)
+        .map(|name| (IdentTopic::new(name).hash(), name))
+        .collect();
     loop {
         tokio::select! {
             command = commands.recv() => match command {
@@ -543,14 +542,14 @@ async fn run(
                     let _ = reply.send(count);
                 }
             },
-            event = swarm.select_next_some() => match event {
-                SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+            event = swarm.select_next_some() => {
+                if let SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                     propagation_source,
                     message_id,
                     message,
-                })) => {
+                })) = event {
                     let (acceptance, event) =
-                        validate(&message.topic, &message.data, &config, propagation_source);
+                        validate(&message.topic, &topics, &message.data, &config, propagation_source);
                     match acceptance {
                         MessageAcceptance::Accept => stats.accepted.fetch_add(1, Ordering::Relaxed),
                         _ => stats.refused.fetch_add(1, Ordering::Relaxed),
@@ -585,14 +584,7 @@ async fn run(
                     // A full queue means nobody reads the events: drop them rather than stall.
                     let _ = events.try_send(event);
                 }
-                SwarmEvent::ConnectionEstablished { peer_id, .. } => {
-                    connected.insert(peer_id);
-                }
-                SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
-                    connected.remove(&peer_id);
-                }
-                _ => {}
-            },
+            }
         }
     }
 }
