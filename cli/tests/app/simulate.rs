@@ -68,7 +68,8 @@ fn the_gate_never_loses_a_certificate_and_is_never_later_than_flat_95() {
             "{report}"
         );
         // At most two epochs after the reference (median); three where the largest pools come
-        // last, each arrival several percent of the stake: the margin waits for one more.
+        // last: the others' stake sits between the reference's safe share and the gate's, and
+        // no pool upgrades in the epoch before the largest begin, which the gate waits out.
         let allowed = if scenario == Scenario::LargePoolsLast {
             3
         } else {
