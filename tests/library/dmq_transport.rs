@@ -41,6 +41,8 @@ const NOW: u64 = 1_780_000_000;
 struct Queue {
     messages: Vec<DmqMsg>,
     resend_all: bool,
+    /// The node holds its answers to submissions while this is set.
+    hold_answers: bool,
 }
 
 async fn dmq_node(path: std::path::PathBuf, magic: u64, queue: Arc<Mutex<Queue>>) {
@@ -59,6 +61,9 @@ async fn dmq_node(path: std::path::PathBuf, magic: u64, queue: Arc<Mutex<Queue>>
         tokio::spawn(async move {
             let _plexer = plexer;
             while let Ok(Request::Submit(message)) = msg_submission.recv_next_request().await {
+                while submissions.lock().await.hold_answers {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
                 // A DMQ node checks what it is given (CIP-0137).
                 let response = match verify_message(&message, NOW) {
                     Ok(_) => {
@@ -135,19 +140,26 @@ fn body(epoch: u64) -> Vec<u8> {
     .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signatures_travel_through_a_dmq_node_checked_and_once() {
-    let dir = std::env::temp_dir().join(format!("dmq-node-{}", std::process::id()));
+/// A DMQ node on a socket of its own under a fresh directory (removed by the caller).
+async fn start_node(name: &str) -> (std::path::PathBuf, std::path::PathBuf, Arc<Mutex<Queue>>) {
+    let dir = std::env::temp_dir().join(format!("dmq-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let socket = dir.join("dmq.socket");
     let magic = dmq_magic(NetworkMagic::PREPROD).unwrap();
-    assert_eq!(magic, 2_147_483_649);
     let queue = Arc::new(Mutex::new(Queue::default()));
     tokio::spawn(dmq_node(socket.clone(), magic, queue.clone()));
     while !socket.exists() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    (dir, socket, queue)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signatures_travel_through_a_dmq_node_checked_and_once() {
+    let (dir, socket, queue) = start_node("node").await;
+    let magic = dmq_magic(NetworkMagic::PREPROD).unwrap();
+    assert_eq!(magic, 2_147_483_649);
 
     let publisher = DmqPublisher::new(&socket, magic);
     let signers: Vec<PoolKeys> = (1..=3).map(keys).collect();
@@ -260,5 +272,113 @@ async fn signatures_travel_through_a_dmq_node_checked_and_once() {
     // Sent twice over HTTP, kept once.
     assert_eq!(backend.signatures().len(), 1);
     assert_eq!(queue.lock().await.messages.len(), 6);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consumer_remembers_a_bounded_number_of_ids_oldest_forgotten_first() {
+    let (dir, socket, queue) = start_node("bounded").await;
+    let magic = dmq_magic(NetworkMagic::PREPROD).unwrap();
+    let publisher = DmqPublisher::new(&socket, magic);
+    let signer = keys(7);
+    let messages: Vec<DmqMsg> = [40, 41, 42]
+        .into_iter()
+        .map(|epoch| build_message(&signer, body(epoch), 203, (NOW + 1800) as u32))
+        .collect();
+    for message in &messages {
+        publisher.publish(message).await.unwrap();
+    }
+    let mut consumer = DmqConsumer::new(&socket, magic).with_seen_capacity(2);
+    let first = consumer.receive(NOW).await.unwrap();
+    assert_eq!(first.len(), 3, "{first:?}");
+    assert_eq!(consumer.remembered(), 2);
+    assert_eq!(consumer.forgotten_early(), 1);
+
+    // The newest is still remembered: sent again, it is dropped.
+    queue.lock().await.messages.push(messages[2].clone());
+    let again = consumer.receive(NOW).await.unwrap();
+    assert!(again.is_empty(), "{again:?}");
+    assert_eq!(consumer.duplicates(), 1);
+
+    // The oldest was forgotten to make room: sent again, it comes through a second time (the
+    // counter above said it could), and the next oldest makes room for it.
+    queue.lock().await.messages.push(messages[0].clone());
+    let again = consumer.receive(NOW).await.unwrap();
+    assert_eq!(again, first[..1], "{again:?}");
+    assert_eq!(consumer.duplicates(), 1);
+    assert_eq!(consumer.forgotten_early(), 2);
+    assert_eq!(consumer.remembered(), 2);
+
+    // Expired ids are forgotten without counting as forgotten early.
+    queue.lock().await.resend_all = true;
+    let later = consumer.receive(NOW + 1801).await.unwrap();
+    assert_eq!(later.len(), 5, "{later:?}");
+    assert!(
+        later.iter().all(|item| matches!(
+            item,
+            Received::Refused {
+                reason: DmqMessageError::Expired { .. },
+                ..
+            }
+        )),
+        "{later:?}"
+    );
+    assert_eq!(consumer.remembered(), 0);
+    assert_eq!(consumer.forgotten_early(), 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_dropped_while_it_waits_leaves_the_connection_usable() {
+    let (dir, socket, queue) = start_node("cancel").await;
+    let magic = dmq_magic(NetworkMagic::PREPROD).unwrap();
+    let publisher = DmqPublisher::new(&socket, magic);
+    let signer = keys(9);
+
+    // The consumer asks while the node has nothing: the call is dropped by its timeout after
+    // the request went out. The next call waits for that request's reply.
+    let mut consumer = DmqConsumer::new(&socket, magic);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), consumer.receive(NOW))
+            .await
+            .is_err()
+    );
+    let message = build_message(&signer, body(50), 203, (NOW + 1800) as u32);
+    publisher.publish(&message).await.unwrap();
+    let received = consumer.receive(NOW).await.unwrap();
+    assert!(
+        matches!(received.as_slice(), [Received::Message(verified)] if verified.pool == signer.pool_id()),
+        "{received:?}"
+    );
+
+    // The node holds its answer and the publisher's call is dropped: the next call starts a
+    // connection of its own rather than reading an answer meant for another message.
+    queue.lock().await.hold_answers = true;
+    let held = build_message(&signer, body(51), 203, (NOW + 1800) as u32);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), publisher.publish(&held))
+            .await
+            .is_err()
+    );
+    queue.lock().await.hold_answers = false;
+    let next = build_message(&signer, body(52), 203, (NOW + 1800) as u32);
+    publisher.publish(&next).await.unwrap();
+    // Both reach the node (the held one once its answer is let go), in either order.
+    let mut bodies = Vec::new();
+    while bodies.len() < 2 {
+        let received = tokio::time::timeout(Duration::from_secs(10), consumer.receive(NOW))
+            .await
+            .expect("the node sends both")
+            .unwrap();
+        for item in received {
+            let Received::Message(verified) = item else {
+                panic!("{item:?}")
+            };
+            let body = decode_body(&verified.body, DmqLayout::Since2630).unwrap();
+            bodies.push(body.signed_entity_type.epoch().unwrap().0);
+        }
+    }
+    bodies.sort_unstable();
+    assert_eq!(bodies, vec![51, 52]);
     let _ = std::fs::remove_dir_all(&dir);
 }
