@@ -439,7 +439,7 @@ fn matrix_samples() -> Vec<(String, HubMessage)> {
 }
 
 /// The parts of `b` that differ from `a`, by path in the hub's JSON form.
-fn diff(a: &Value, b: &Value, path: &str, out: &mut BTreeSet<String>) {
+pub(crate) fn diff(a: &Value, b: &Value, path: &str, out: &mut BTreeSet<String>) {
     let join = |key: &str| {
         if path.is_empty() {
             key.to_owned()
@@ -476,7 +476,7 @@ fn diff(a: &Value, b: &Value, path: &str, out: &mut BTreeSet<String>) {
     }
 }
 
-fn inner_json(message: &HubMessage) -> Value {
+pub(crate) fn inner_json(message: &HubMessage) -> Value {
     match message {
         HubMessage::SignerRegistration(value) => serde_json::to_value(value),
         HubMessage::SingleSignature(value) => serde_json::to_value(value),

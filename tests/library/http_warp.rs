@@ -485,9 +485,9 @@ async fn a_body_that_does_not_arrive_in_time_is_408_over_tcp() {
     let (address, _stop) = serve(small_limits(MAX_BODY_BYTES, Duration::from_millis(300))).await;
     let head = "POST /aggregator/register-signer HTTP/1.1\r\nhost: localhost\r\n\
                 content-type: application/json\r\ncontent-length: 100\r\nconnection: close\r\n\r\n";
-    let started = std::time::Instant::now();
+    // The server answers and closes (`exchange` waits 5 s for that, far less than the default
+    // body timeout), so the configured timeout is the one that applied.
     let answer = exchange(address, head, b"{\"epoch\":").await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("request_timeout"), "{answer}");
-    assert!(started.elapsed() < Duration::from_secs(5));
 }

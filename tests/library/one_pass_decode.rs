@@ -1,6 +1,12 @@
 //! The decoders of `wire` read the bytes in one pass: epoch settings convert each signer as soon
 //! as it is decoded. Whatever the bytes, the outcome must be the one of decoding the generated
 //! type and converting it afterwards: the same value, or the same error at the same path.
+//!
+//! Only epoch settings have a one-pass conversion of their own; registrations and signatures go
+//! through `Spoke::decode_to_hub`'s default, which is the two passes. For them, these properties
+//! check what `wire::decode_with_limit` adds around it (the size limit, naming bytes of another
+//! version, the message's name on error paths) on damaged bytes, and will check a one-pass
+//! conversion the day one of them gets its own.
 
 use crate::common;
 
