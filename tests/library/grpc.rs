@@ -702,6 +702,19 @@ async fn the_in_memory_backend_keeps_each_signature_once_within_its_window() {
     assert_eq!(aggregator.backend.received_count(), 600);
 }
 
+/// `count` connections to the aggregator that send nothing.
+async fn connections(aggregator: &Aggregator, count: usize) -> Vec<tokio::net::TcpStream> {
+    let mut held = Vec::new();
+    for _ in 0..count {
+        held.push(
+            tokio::net::TcpStream::connect(aggregator.address)
+                .await
+                .unwrap(),
+        );
+    }
+    held
+}
+
 /// Finding 4: idle connections were never closed. A peer that sends nothing is now closed after
 /// the idle timeout.
 #[tokio::test]
@@ -710,14 +723,7 @@ async fn idle_connections_are_closed() {
     let mut limits = ServerLimits::default();
     limits.idle_timeout = std::time::Duration::from_millis(300);
     let aggregator = aggregator_with(&[WireVersion::V2], PYTHAGORAS_EPOCH, limits).await;
-    let mut idle = Vec::new();
-    for _ in 0..2 {
-        idle.push(
-            tokio::net::TcpStream::connect(aggregator.address)
-                .await
-                .unwrap(),
-        );
-    }
+    let idle = connections(&aggregator, 2).await;
     // The idle connections were closed by the server: reading gives end of stream or an error.
     for mut connection in idle {
         let mut buf = [0u8; 1024];
@@ -742,14 +748,7 @@ async fn connections_past_the_cap_wait_for_one_to_close() {
     limits.idle_timeout = std::time::Duration::from_secs(30);
     limits.max_connections = 2;
     let aggregator = aggregator_with(&[WireVersion::V2], PYTHAGORAS_EPOCH, limits).await;
-    let mut held = Vec::new();
-    for _ in 0..2 {
-        held.push(
-            tokio::net::TcpStream::connect(aggregator.address)
-                .await
-                .unwrap(),
-        );
-    }
+    let mut held = connections(&aggregator, 2).await;
     let endpoint = aggregator.endpoint();
     let served = tokio::spawn(async move {
         let info = samples::node_info();
@@ -975,14 +974,7 @@ async fn one_host_cannot_take_every_connection() {
     limits.max_connections_per_peer = 2;
     limits.idle_timeout = std::time::Duration::from_secs(30);
     let aggregator = aggregator_with(&[WireVersion::V2], PYTHAGORAS_EPOCH, limits).await;
-    let mut held = Vec::new();
-    for _ in 0..2 {
-        held.push(
-            tokio::net::TcpStream::connect(aggregator.address)
-                .await
-                .unwrap(),
-        );
-    }
+    let mut held = connections(&aggregator, 2).await;
     let mut third = tokio::net::TcpStream::connect(aggregator.address)
         .await
         .unwrap();
