@@ -5,6 +5,7 @@ use bytes::{Buf, Bytes};
 use prost::encoding::{DecodeContext, WireType, decode_key, message};
 use prost::{DecodeError, Message};
 
+use crate::domain::limits::MAX_SIGNERS;
 use crate::domain::{
     EpochSettings, EraName, KeyBytes, NodeInfo, ProtocolParameters, SignedEntityType, Signer,
     SignerSet, SoftwareVersion, UnknownOrigin, UnknownVariant, WireVersionId, check_declared_len,
@@ -264,8 +265,11 @@ where
 /// One signer list being converted, signer after signer.
 #[derive(Default)]
 struct SignerStream {
-    /// The signers converted so far: all those read, until one is not valid.
+    /// The signers converted so far: all those read, until one is not valid or the list is
+    /// longer than a signer set may be.
     signers: Vec<Signer>,
+    /// Signers read, converted or not.
+    read: usize,
     /// The error of the first signer that is not valid; later signers are decoded, not converted.
     error: Option<ValidationError>,
 }
@@ -287,7 +291,14 @@ impl SignerStream {
 
     /// Converts the next signer of the list, unless an earlier one was invalid.
     fn push<S>(&mut self, pb: S, signer_to_hub: fn(S) -> Result<Signer, ValidationError>) {
+        self.read += 1;
         if self.error.is_some() {
+            return;
+        }
+        if self.read > MAX_SIGNERS {
+            // Longer than any signer set: what is read from here on is counted, never kept, so
+            // a list of tiny signers cannot make the hub's much larger ones fill memory.
+            self.signers = Vec::new();
             return;
         }
         match signer_to_hub(pb) {
@@ -303,6 +314,13 @@ impl SignerStream {
     fn finish(self) -> ConvertedSigners {
         match self.error {
             Some(error) => Err(error),
+            // The whole count, as a set built from the list would report it.
+            None if self.read > MAX_SIGNERS => {
+                Err(ValidationError::here(Violation::TooManyEntries {
+                    count: self.read,
+                    max: MAX_SIGNERS,
+                }))
+            }
             None => SignerSet::new(self.signers),
         }
     }
@@ -315,11 +333,52 @@ pub(crate) fn signers_to_hub<S>(
     signer_to_hub: fn(S) -> Result<Signer, ValidationError>,
 ) -> ConvertedSigners {
     let mut list = SignerStream {
-        signers: Vec::with_capacity(signers.len()),
+        signers: Vec::with_capacity(signers.len().min(MAX_SIGNERS)),
         ..SignerStream::default()
     };
     for signer in signers {
         list.push(signer, signer_to_hub);
     }
     list.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::PartyId;
+
+    fn tiny(index: usize) -> Result<Signer, ValidationError> {
+        Ok(Signer {
+            party_id: PartyId::new(format!("p{index}")).unwrap(),
+            verification_key: KeyBytes::new(vec![1]).unwrap(),
+            verification_key_signature: None,
+            operational_certificate: None,
+            kes_evolutions: None,
+            stake: None,
+            verification_key_for_snark: None,
+            verification_key_signature_for_snark: None,
+            proof_of_bound_possession_for_snark: None,
+        })
+    }
+
+    #[test]
+    fn a_list_past_the_bound_keeps_nothing_while_it_is_read() {
+        let mut stream = SignerStream::default();
+        for index in 0..MAX_SIGNERS {
+            stream.push(index, tiny);
+        }
+        assert_eq!(stream.signers.len(), MAX_SIGNERS);
+        for index in MAX_SIGNERS..MAX_SIGNERS + 1000 {
+            stream.push(index, tiny);
+            assert_eq!(stream.signers.capacity(), 0, "signer {index} kept");
+        }
+        let error = stream.finish().unwrap_err();
+        assert_eq!(
+            *error.violation(),
+            Violation::TooManyEntries {
+                count: MAX_SIGNERS + 1000,
+                max: MAX_SIGNERS
+            }
+        );
+    }
 }

@@ -443,3 +443,41 @@ fn the_versions_added_to_node_info_are_checked_and_bounded() {
     });
     assert_eq!(path, "signer_registration.node_info.distribution_version");
 }
+
+#[test]
+fn a_signer_list_longer_than_any_set_is_refused_with_its_whole_count() {
+    let max = mithril_compat::domain::limits::MAX_SIGNERS;
+    // The smallest valid signers: a few bytes each on the wire, a few hundred once converted.
+    let tiny = |count: usize| -> Vec<pb::Signer> {
+        (0..count)
+            .map(|index| pb::Signer {
+                party_id: format!("p{index}"),
+                verification_key: Bytes::from_static(&[1]),
+                ..Default::default()
+            })
+            .collect()
+    };
+    let mut message = sample_settings_pb();
+    message.next_signers = tiny(max + 7);
+    let bytes = message.encode_to_vec();
+    assert!(bytes.len() < 2 << 20, "{} bytes", bytes.len());
+    let (path, violation) = invalid(v1::decode::<EpochSettings>(&bytes[..]));
+    assert_eq!(path, "epoch_settings.next_signers");
+    assert_eq!(
+        violation,
+        Violation::TooManyEntries {
+            count: max + 7,
+            max
+        }
+    );
+    // At the bound, the list is a set.
+    message.next_signers = tiny(max);
+    let settings = v1::decode::<EpochSettings>(&message.encode_to_vec()[..]).unwrap();
+    assert_eq!(settings.next_signers.as_slice().len(), max);
+    // An invalid signer before the bound is still the one reported.
+    let mut signers = tiny(max + 1);
+    signers[3].verification_key = Bytes::new();
+    message.current_signers = signers;
+    let (path, _) = invalid(v1::decode::<EpochSettings>(&message.encode_to_vec()[..]));
+    assert_eq!(path, "epoch_settings.current_signers[3].verification_key");
+}

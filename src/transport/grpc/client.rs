@@ -186,6 +186,21 @@ pub(super) fn to_pb<S: Spoke<T>, T: HubType>(value: &T) -> Result<S::Pb, ClientE
         .map_err(|error| ClientError::Wire(crate::error::Nest::within(error, T::KIND.field_name())))
 }
 
+/// Converts a response's message into the hub: an absent message is an error naming its field,
+/// never a default value.
+pub(super) fn from_pb<S: Spoke<T>, T: HubType>(
+    pb: Option<S::Pb>,
+    field: &'static str,
+) -> Result<T, ClientError> {
+    let pb = pb.ok_or_else(|| {
+        WireError::Invalid(crate::error::ValidationError::new(
+            crate::error::FieldPath::field(field),
+            crate::error::Violation::Missing,
+        ))
+    })?;
+    S::to_hub(pb).map_err(|error| ClientError::Wire(crate::error::Nest::within(error, field)))
+}
+
 impl SignerClient {
     /// Connects to `endpoint` (such as `http://127.0.0.1:50051`) and negotiates.
     pub async fn connect(
@@ -332,5 +347,35 @@ impl SignerClient {
     /// The epoch settings.
     pub async fn epoch_settings(&self) -> Result<(EpochSettings, Reply), ClientError> {
         super::calls(self.negotiated).epoch_settings(self).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{v1, v2};
+
+    #[test]
+    fn an_answer_without_its_message_is_an_error_not_a_default() {
+        for error in [
+            from_pb::<v1::V1, EpochSettings>(None, "epoch_settings").unwrap_err(),
+            from_pb::<v2::V2, EpochSettings>(None, "epoch_settings").unwrap_err(),
+        ] {
+            assert_eq!(error.to_string(), "epoch_settings: missing", "{error:?}");
+        }
+        // A message that is there converts, and its errors name the field.
+        let settings = from_pb::<v2::V2, EpochSettings>(
+            Some(v2::V2::from_hub_strict(&crate::samples::epoch_settings()).unwrap()),
+            "epoch_settings",
+        )
+        .unwrap();
+        assert_eq!(settings, crate::samples::epoch_settings());
+        let mut damaged = v2::V2::from_hub_strict(&crate::samples::epoch_settings()).unwrap();
+        damaged.next_signers[0].party_id.clear();
+        let error = from_pb::<v2::V2, EpochSettings>(Some(damaged), "epoch_settings").unwrap_err();
+        assert!(
+            error.to_string().starts_with("epoch_settings."),
+            "{error}"
+        );
     }
 }

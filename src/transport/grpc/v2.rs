@@ -2,9 +2,8 @@
 
 use tonic::metadata::MetadataMap;
 
-use super::client::{BatchReply, CallFuture, Reply, SignerClient, VersionCalls, to_pb};
+use super::client::{BatchReply, CallFuture, Reply, SignerClient, VersionCalls, from_pb, to_pb};
 use crate::domain::{EpochSettings, SignerRegistration, SingleSignature};
-use crate::wire::Spoke;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -319,8 +318,11 @@ impl VersionCalls for Calls {
                     .get_epoch_settings(client.request(v2::pb::GetEpochSettingsRequest {}))
                     .await?;
             let reply = Reply::from_metadata(response.metadata());
-            let pb = response.into_inner().epoch_settings.unwrap_or_default();
-            Ok((<v2::V2 as Spoke<EpochSettings>>::to_hub(pb)?, reply))
+            let settings = from_pb::<v2::V2, EpochSettings>(
+                response.into_inner().epoch_settings,
+                "epoch_settings",
+            )?;
+            Ok((settings, reply))
         })
     }
 }
