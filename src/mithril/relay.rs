@@ -14,6 +14,7 @@
 
 use serde_json::Value;
 
+use crate::wire::json::tree::Strict;
 use crate::wire::json::{RegisterSignatureMessage, RegisterSignerMessage};
 
 /// The topic of signer registrations sent over HTTP.
@@ -126,7 +127,8 @@ impl GossipPayload {
         }
         let json = hex::decode(bytes)
             .map_err(|error| RelayError::Malformed(format!("not ASCII hex: {error}")))?;
-        let value: Value = serde_json::from_slice(&json)
+        // A repeated key is refused, as today's nodes refuse a repeated field: one reading only.
+        let Strict(value) = serde_json::from_slice(&json)
             .map_err(|error| RelayError::Malformed(format!("not JSON: {error}")))?;
         let Value::Object(object) = value else {
             return Err(RelayError::Malformed("not a JSON object".into()));

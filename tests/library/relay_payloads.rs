@@ -123,6 +123,10 @@ fn bad_relay_payloads_are_refused_with_a_reason() {
             hex::encode("{\"A\":1,\"B\":2}").into_bytes(),
         ),
         ("no variant", hex::encode("{}").into_bytes()),
+        (
+            "a variant twice",
+            hex::encode("{\"Future\":1,\"Future\":2}").into_bytes(),
+        ),
         ("oversized", vec![b'0'; 600_000]),
     ];
     for (what, bytes) in cases {
@@ -142,6 +146,19 @@ fn bad_relay_payloads_are_refused_with_a_reason() {
     .unwrap_err();
     assert!(
         matches!(&error, RelayError::InvalidVariant { variant: "RegisterSignatureHttp", reason } if reason.contains("party_id")),
+        "{error}"
+    );
+    // A repeated member inside a message has one reading only if it is refused, as today's
+    // nodes refuse it: the relay neither forwards nor posts a last-one-wins reading.
+    let signature = upstream_compact("register_signature_mithril_stake_distribution");
+    let repeated = format!(
+        "{},\"party_id\":\"pool1other\"}}",
+        signature.strip_suffix('}').unwrap()
+    );
+    assert!(GossipPayload::decode(&payload("RegisterSignatureHttp", &signature)).is_ok());
+    let error = GossipPayload::decode(&payload("RegisterSignatureHttp", &repeated)).unwrap_err();
+    assert!(
+        matches!(&error, RelayError::Malformed(reason) if reason.contains("duplicate key \"party_id\"")),
         "{error}"
     );
     assert!(matches!(

@@ -373,9 +373,6 @@ mod tests {
         let mut damaged = v2::V2::from_hub_strict(&crate::samples::epoch_settings()).unwrap();
         damaged.next_signers[0].party_id.clear();
         let error = from_pb::<v2::V2, EpochSettings>(Some(damaged), "epoch_settings").unwrap_err();
-        assert!(
-            error.to_string().starts_with("epoch_settings."),
-            "{error}"
-        );
+        assert!(error.to_string().starts_with("epoch_settings."), "{error}");
     }
 }

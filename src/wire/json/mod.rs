@@ -126,7 +126,7 @@ mod convert;
 mod convert_aggregator;
 pub mod http;
 pub mod message;
-mod tree;
+pub(crate) mod tree;
 
 pub use aggregator::{
     AggregatorCapabilitiesMessage, AggregatorFeaturesMessage, AggregatorStatusMessage,

@@ -9,7 +9,7 @@ use serde_json::{Map, Number, Value};
 ///
 /// serde_json's own tree keeps the last of two equal keys; today's nodes refuse a repeated field
 /// of their messages. Refusing every repeated key keeps one reading of a document.
-pub(super) struct Strict(pub(super) Value);
+pub(crate) struct Strict(pub(crate) Value);
 
 impl<'de> Deserialize<'de> for Strict {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
