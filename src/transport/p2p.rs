@@ -145,6 +145,14 @@ pub struct RelayStats {
     pub refused: AtomicU64,
     /// Messages published by this relay.
     pub published: AtomicU64,
+    /// Messages published again on the other side of the bridge between today's topics and
+    /// the envelope topic.
+    pub bridged: AtomicU64,
+    /// Messages the bridge could not publish (no peer on that side, too large, full queues);
+    /// one it had bridged already is not counted.
+    pub bridge_failed: AtomicU64,
+    /// Events dropped because nobody read the relay's event queue.
+    pub events_dropped: AtomicU64,
 }
 
 #[derive(NetworkBehaviour)]
@@ -578,11 +586,22 @@ async fn run(
                             RelayEvent::Refused { .. } => None,
                         };
                         if let Some((topic, bytes)) = bridged {
-                            let _ = swarm.behaviour_mut().gossipsub.publish(topic, bytes);
+                            match swarm.behaviour_mut().gossipsub.publish(topic.clone(), bytes) {
+                                Ok(_) => {
+                                    stats.bridged.fetch_add(1, Ordering::Relaxed);
+                                }
+                                Err(gossipsub::PublishError::Duplicate) => {}
+                                Err(error) => {
+                                    stats.bridge_failed.fetch_add(1, Ordering::Relaxed);
+                                    tracing::debug!(topic = %topic, %error, "bridge failed");
+                                }
+                            }
                         }
                     }
                     // A full queue means nobody reads the events: drop them rather than stall.
-                    let _ = events.try_send(event);
+                    if events.try_send(event).is_err() {
+                        stats.events_dropped.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             }
         }

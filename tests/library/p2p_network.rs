@@ -657,6 +657,11 @@ async fn todays_payloads_and_envelopes_cross_the_bridge_byte_for_byte() {
         bridged_today.unwrap(),
         hex::encode(format!("{{\"RegisterSignatureHttp\":{signature_json}}}")).into_bytes()
     );
+    // B counts what it bridged, each once.
+    assert_eq!(
+        b.stats().bridged.load(std::sync::atomic::Ordering::Relaxed),
+        2
+    );
     for relay in [a, b, c] {
         relay.stop();
     }
