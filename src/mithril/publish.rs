@@ -479,7 +479,14 @@ pub fn build_publish_transaction(
     )?;
 
     loop {
-        let available: u64 = inputs.iter().map(|utxo| utxo.lovelace).sum();
+        // More than 2^64 lovelace exist nowhere (the supply is 4.5e16): such a file is wrong.
+        let available = inputs
+            .iter()
+            .try_fold(0u64, |total, utxo| total.checked_add(utxo.lovelace))
+            .ok_or_else(|| PublishError::Malformed {
+                what: "UTxO set",
+                reason: "its lovelace add up past 2^64".into(),
+            })?;
         let mut keys = BTreeSet::new();
         for utxo in &inputs {
             keys.insert(payment_key(
@@ -492,7 +499,7 @@ pub fn build_publish_transaction(
         let mut fee = parameters.min_fee(0);
         let mut attempt = None;
         for _ in 0..8 {
-            let Some(rest) = available.checked_sub(datum_lovelace + fee) else {
+            let Some(rest) = available.checked_sub(datum_lovelace.saturating_add(fee)) else {
                 break;
             };
             let (change, fee_paid) = if rest >= change_min {
@@ -540,7 +547,7 @@ pub fn build_publish_transaction(
             None => {
                 return Err(PublishError::InsufficientFunds {
                     available,
-                    needed: datum_lovelace + fee.max(parameters.min_fee(0)),
+                    needed: datum_lovelace.saturating_add(fee.max(parameters.min_fee(0))),
                 });
             }
         }

@@ -186,19 +186,49 @@ fn a_larger_datum_output_and_change_too_small_for_an_output() {
     check_transaction(&built, &tight, &datum);
 }
 
+/// The UTxOs holding less than 3 ada: too little to publish the datum.
+fn poor_of(utxos: &[Utxo]) -> Vec<Utxo> {
+    utxos
+        .iter()
+        .filter(|utxo| utxo.lovelace < 3_000_000)
+        .cloned()
+        .collect()
+}
+
 #[test]
 fn what_cannot_be_published_is_refused_with_its_reason() {
     let utxos = utxos_from_cardano_cli_json(&vector("utxo.json")).unwrap();
     let datum = datum_cbor_from_text(&release_datum_json()).unwrap();
     // Not enough lovelace.
-    let poor: Vec<Utxo> = utxos
-        .iter()
-        .filter(|utxo| utxo.lovelace < 3_000_000)
-        .cloned()
+    assert!(matches!(
+        build_publish_transaction(&request(poor_of(&utxos), datum.clone())),
+        Err(PublishError::InsufficientFunds { .. })
+    ));
+    // Amounts past what exists: a typed refusal, never an overflow.
+    // (Two datum UTxOs at the marker address, both spent, whose amounts add up past 2^64.)
+    let marker = utxos.iter().find(|utxo| utxo.has_datum).unwrap();
+    let huge: Vec<Utxo> = (0..2)
+        .map(|index| Utxo {
+            index,
+            lovelace: u64::MAX / 2 + 1,
+            ..marker.clone()
+        })
         .collect();
     assert!(matches!(
-        build_publish_transaction(&request(poor, datum.clone())),
-        Err(PublishError::InsufficientFunds { .. })
+        build_publish_transaction(&request(huge, datum.clone())),
+        Err(PublishError::Malformed {
+            what: "UTxO set",
+            ..
+        })
+    ));
+    let mut greedy = request(poor_of(&utxos), datum.clone());
+    greedy.datum_lovelace = Some(u64::MAX);
+    assert!(matches!(
+        build_publish_transaction(&greedy),
+        Err(PublishError::InsufficientFunds {
+            needed: u64::MAX,
+            ..
+        })
     ));
     // A marker UTxO with native assets.
     let mut with_assets = utxos.clone();
