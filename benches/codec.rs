@@ -16,14 +16,9 @@ use mithril_compat::wire::json::{self, JsonHeaders};
 use mithril_compat::wire::{HubType, Spoke, v1, v2};
 use prost::Message;
 
-/// Today's JSON-hex carries the JSON text of a key (an array of decimal bytes): those are the
-/// bytes the hex decodes to.
-fn json_text_of(bytes: &[u8]) -> Vec<u8> {
-    serde_json::to_vec(bytes).expect("bytes serialize")
-}
-
+/// Today's JSON-hex carries the JSON text of a key (`samples::json_text_of`).
 fn json_key(key: &KeyBytes) -> KeyBytes {
-    KeyBytes::new(json_text_of(key.as_bytes())).expect("within bounds")
+    samples::json_key(key).expect("within bounds")
 }
 
 fn registration() -> (SignerRegistration, SignerRegistration) {
@@ -33,12 +28,7 @@ fn registration() -> (SignerRegistration, SignerRegistration) {
         verification_key_signature_for_snark: None,
         ..samples::signer_registration()
     };
-    let today = SignerRegistration {
-        verification_key: json_key(&raw.verification_key),
-        verification_key_signature: raw.verification_key_signature.as_ref().map(json_key),
-        operational_certificate: raw.operational_certificate.as_ref().map(json_key),
-        ..raw.clone()
-    };
+    let today = samples::with_todays_key_texts(&raw).expect("within bounds");
     (raw, today)
 }
 
@@ -47,10 +37,7 @@ fn signature(len: usize) -> (SingleSignature, SingleSignature) {
         signature: SignatureBytes::new(samples::bytes(5, len)).unwrap(),
         ..samples::single_signature()
     };
-    let today = SingleSignature {
-        signature: SignatureBytes::new(json_text_of(raw.signature.as_bytes())).unwrap(),
-        ..raw.clone()
-    };
+    let today = samples::with_todays_signature_text(&raw).expect("within bounds");
     (raw, today)
 }
 

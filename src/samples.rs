@@ -347,9 +347,71 @@ pub fn all() -> Vec<(String, HubMessage)> {
     samples
 }
 
+/// The bytes today's JSON bodies carry for a key or signature: not its binary form but the JSON
+/// text of it (a serde array of decimal bytes), which the body then writes as hex. That is
+/// `mithril-common`'s "JSON-hex" (`ProtocolKey`, `crypto_helper/types/protocol_key.rs`), and why
+/// today's bodies are several times the size of the keys they carry.
+pub fn json_text_of(bytes: &[u8]) -> Vec<u8> {
+    let mut text = Vec::with_capacity(bytes.len() * 4 + 2);
+    text.push(b'[');
+    for (index, byte) in bytes.iter().enumerate() {
+        if index > 0 {
+            text.push(b',');
+        }
+        text.extend_from_slice(byte.to_string().as_bytes());
+    }
+    text.push(b']');
+    text
+}
+
+/// `key` as today's JSON carries it ([`json_text_of`]), within the key size limit.
+pub fn json_key(key: &KeyBytes) -> Option<KeyBytes> {
+    KeyBytes::new(json_text_of(key.as_bytes())).ok()
+}
+
+/// A registration whose keys hold what today's JSON bodies carry for them ([`json_text_of`]):
+/// the verification key, its KES signature and the operational certificate.
+pub fn with_todays_key_texts(registration: &SignerRegistration) -> Option<SignerRegistration> {
+    Some(SignerRegistration {
+        verification_key: json_key(&registration.verification_key)?,
+        verification_key_signature: match &registration.verification_key_signature {
+            Some(key) => Some(json_key(key)?),
+            None => None,
+        },
+        operational_certificate: match &registration.operational_certificate {
+            Some(key) => Some(json_key(key)?),
+            None => None,
+        },
+        ..registration.clone()
+    })
+}
+
+/// A single signature whose signature holds what today's JSON bodies carry for it
+/// ([`json_text_of`]).
+pub fn with_todays_signature_text(signature: &SingleSignature) -> Option<SingleSignature> {
+    Some(SingleSignature {
+        signature: SignatureBytes::new(json_text_of(signature.signature.as_bytes())).ok()?,
+        ..signature.clone()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "json")]
+    #[test]
+    fn json_text_is_serde_json_of_the_bytes() {
+        for bytes in [&[][..], &[0], &[0, 7, 42, 255], &bytes(3, 200)[..]] {
+            assert_eq!(json_text_of(bytes), serde_json::to_vec(bytes).unwrap());
+        }
+        let signature = single_signature();
+        let today = with_todays_signature_text(&signature).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Vec<u8>>(today.signature.as_bytes()).unwrap(),
+            signature.signature.as_bytes()
+        );
+    }
 
     #[test]
     fn samples_are_deterministic_and_distinct() {
