@@ -32,7 +32,8 @@ enum Command {
         /// Wire version of the input (v1).
         #[arg(long, default_value = "v1")]
         wire: WireVersion,
-        /// Message kind: register-signer, register-signature or epoch-settings.
+        /// Message kind: register-signer, register-signature, epoch-settings, aggregator-features,
+        /// protocol-configuration or aggregator-status.
         #[arg(long)]
         message: MessageKind,
     },
@@ -41,7 +42,8 @@ enum Command {
         /// Wire version of the output (v1).
         #[arg(long, default_value = "v1")]
         wire: WireVersion,
-        /// Message kind: register-signer, register-signature or epoch-settings.
+        /// Message kind: register-signer, register-signature, epoch-settings, aggregator-features,
+        /// protocol-configuration or aggregator-status.
         #[arg(long)]
         message: MessageKind,
     },
@@ -49,7 +51,8 @@ enum Command {
     /// (binary for v1 and v2, JSON for json). Writing JSON drops what JSON cannot carry and
     /// says so on stderr, with the HTTP headers to send beside the body.
     Convert {
-        /// Message kind: register-signer, register-signature or epoch-settings.
+        /// Message kind: register-signer, register-signature, epoch-settings, aggregator-features,
+        /// protocol-configuration or aggregator-status.
         #[arg(long)]
         message: MessageKind,
         /// Encoding of the input: json, v1 or v2.
@@ -105,7 +108,8 @@ enum Command {
         /// Wire version of the output (v1).
         #[arg(long, default_value = "v1")]
         wire: WireVersion,
-        /// Message kind: register-signer, register-signature or epoch-settings.
+        /// Message kind: register-signer, register-signature, epoch-settings, aggregator-features,
+        /// protocol-configuration or aggregator-status.
         #[arg(long)]
         message: MessageKind,
     },

@@ -12,7 +12,7 @@
 //! | which streams it has | [`WireVersion::streams`] |
 //! | which optional parts of the hub it carries (how tests build a rich value for it) | [`WireVersion::carries`] |
 //! | its conversions, for run-time dispatch | `spoke` (private) |
-//! | its gRPC service, client calls and mounting | `transport::grpc::version` (feature `grpc`) |
+//! | its gRPC service, client calls and mounting | `src/transport/grpc/vN.rs` (private modules `v1`, `v2` of `transport::grpc`, feature `grpc`) |
 //!
 //! Everything else loops over [`WireVersion::ALL`]: the server mounts what it serves, the client
 //! negotiates the newest version both sides speak, the demo counts each version, and the tests
