@@ -130,6 +130,37 @@ mod tests {
         );
     }
 
+    /// The identifier's bytes are part of the frozen discovery protocol (0.3.0): two nodes of
+    /// different builds compare them. The expected values were computed apart from this code,
+    /// from the definition: SHA-256 of the magic (u32, big-endian), then for each activation up
+    /// to the epoch, in order, its name's length (one byte), its name and its epoch (u64,
+    /// big-endian); the first 8 bytes. (Python: `hashlib.sha256(struct.pack(">I", 1) +
+    /// bytes([10]) + b"pythagoras" + struct.pack(">Q", 0)).hexdigest()[:16]`.)
+    #[test]
+    fn the_identifier_is_pinned_to_its_definition() {
+        let markers = [at("pythagoras", 0), at("lagrange", 512)];
+        let before = EraHistoryId::compute(NetworkMagic::PREPROD, &markers, Epoch(500));
+        assert_eq!(hex::encode(before.hash), "0b05884fd474fdb3");
+        assert_eq!(before.next, Some(Epoch(512)));
+        let after = EraHistoryId::compute(NetworkMagic::PREPROD, &markers, Epoch(520));
+        assert_eq!(hex::encode(after.hash), "70439eb2315985f9");
+        assert_eq!(after.next, None);
+        let mainnet = EraHistoryId::compute(NetworkMagic::MAINNET, &markers, Epoch(520));
+        assert_eq!(hex::encode(mainnet.hash), "d0267e8de67469a2");
+        // Announced markers (no epoch yet) are not part of it.
+        let announced = [
+            at("pythagoras", 0),
+            EraMarker::announced(EraName::new("lagrange").unwrap()),
+        ];
+        assert_eq!(
+            EraHistoryId::compute(NetworkMagic::PREPROD, &announced, Epoch(520)),
+            EraHistoryId {
+                hash: before.hash,
+                next: None
+            }
+        );
+    }
+
     #[test]
     fn compatibility_rules() {
         let agreed = [at("pythagoras", 0), at("lagrange", 100)];
