@@ -39,6 +39,7 @@ mod registry;
 mod relay;
 mod shared;
 mod spoke;
+mod undeclared;
 mod unknown;
 mod unknown_variant;
 pub mod v1;
@@ -52,6 +53,7 @@ pub use spoke::{
     encode_with_policy,
 };
 pub(crate) use spoke::{entry_points, malformed, sealed};
+pub use undeclared::{UndeclaredField, undeclared_fields};
 pub use unknown::UnknownFields;
 
 /// Default bound on the size of one encoded message accepted by the decoders (bytes).

@@ -556,3 +556,49 @@ async fn json_registration_through(
         .unwrap();
     (proxy, answer)
 }
+
+/// A newer signer's additive protobuf fields, which prost would skip without a word, are refused
+/// by name when the body must be converted; an answer's parts this build does not declare are
+/// named in `mithril-proxy-dropped`.
+#[tokio::test]
+async fn parts_this_build_does_not_declare_are_refused_or_named_never_lost_silently() {
+    let (upstream, received) = json_only_aggregator().await;
+    let proxy = proxy_to(&format!("http://{upstream}")).await;
+    let http = reqwest::Client::new();
+    let mut body = mithril_compat::wire::v2::encode(&samples::single_signature()).unwrap();
+    // Field 99 (a varint holding 1): a field of a newer schema.
+    body.extend([0x98, 0x06, 0x01]);
+    let answer = http
+        .post(format!("http://{proxy}/aggregator/register-signatures"))
+        .header(
+            "content-type",
+            Format::Protobuf(WireVersion::V2)
+                .content_type(mithril_compat::wire::MessageKind::SingleSignature),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 422);
+    // The error is a google.rpc.Status, whose message is UTF-8 within its bytes.
+    let error = answer.bytes().await.unwrap();
+    let error = String::from_utf8_lossy(&error);
+    assert!(error.contains("single_signature.#99"), "{error}");
+    assert!(received.lock().unwrap().is_empty());
+
+    // The aggregator's `GET /` has a member this build does not declare: a protobuf signer gets
+    // the rest, and the header names it.
+    let answer = http
+        .get(format!("http://{proxy}/aggregator"))
+        .header(
+            "accept",
+            Format::Protobuf(WireVersion::V2)
+                .content_type(mithril_compat::wire::MessageKind::AggregatorFeatures),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let dropped = answer.headers()[DROPPED].to_str().unwrap().to_owned();
+    assert!(dropped.contains("a_member_of_tomorrow"), "{dropped}");
+}

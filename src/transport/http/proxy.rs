@@ -12,12 +12,14 @@
 //!   JSON target imposes and that today's aggregators never read: a registration's declared eras
 //!   and wire versions (JSON has no place for them; its software version travels in
 //!   `signer-node-version`). They are dropped and named in the `mithril-proxy-dropped` header of
-//!   the answer. A JSON body with members this build does not know is refused when it must be
-//!   converted into protobuf (the members could not follow).
+//!   the answer. A body with parts this build's schema does not declare (a JSON body's unknown
+//!   members, a protobuf body's undeclared fields, as a newer signer's additive fields) is
+//!   refused when it must be converted: those parts could not follow.
 //! - An answer of a signer route (`GET /`, `/epoch-settings`, `/protocol-configuration/{epoch}`)
 //!   in a format the signer does not accept is fetched in one the upstream serves and converted
 //!   into the one the signer asked for. Answers are converted leniently (a JSON client gets no
-//!   stake, as today): parts left out are named in `mithril-proxy-dropped` and counted.
+//!   stake, as today): parts left out, and parts of the answer this build does not declare, are
+//!   named in `mithril-proxy-dropped` and counted.
 //!   `GET /` in JSON passes with every member, plus the wire versions the proxy converts to in
 //!   `capabilities.wire_versions`, so that a protobuf signer negotiates with the proxy.
 //! - Anything else (other routes, other methods) passes unchanged.
@@ -344,8 +346,8 @@ impl Proxy {
         self.count(route.name(), &from.to_string(), &to.to_string(), outcome);
     }
 
-    fn count_dropped(&self, route: Route, from: Format, to: Format, dropped: &[FieldPath]) {
-        if dropped.is_empty() {
+    fn count_dropped(&self, route: Route, from: Format, to: Format, dropped: usize) {
+        if dropped == 0 {
             return;
         }
         self.dropped
@@ -355,7 +357,7 @@ impl Proxy {
                 to: to.to_string(),
                 outcome: Outcome::Converted,
             })
-            .inc_by(dropped.len() as u64);
+            .inc_by(dropped as u64);
     }
 
     /// What the upstream takes now: configured, cached, or asked (`GET /` in JSON).
@@ -510,7 +512,7 @@ fn respond(upstream: Upstream, extra: &[(&str, String)]) -> Response {
     response
 }
 
-fn dropped_text(dropped: &[FieldPath]) -> String {
+fn dropped_text(dropped: &[impl ToString]) -> String {
     crate::transport::aggregator::bounded(
         &dropped
             .iter()
@@ -701,7 +703,7 @@ async fn post(
                 .inspect_err(|_| proxy.count_formats(route, format, target, Outcome::Failed))?;
             if !(answer.status == StatusCode::UNSUPPORTED_MEDIA_TYPE && target == Format::Json) {
                 proxy.count_formats(route, format, target, Outcome::Converted);
-                proxy.count_dropped(route, format, target, &dropped);
+                proxy.count_dropped(route, format, target, dropped.len());
                 let mut extra = vec![(CONVERTED, format!("{format}->{target}"))];
                 if !dropped.is_empty() {
                     extra.push((DROPPED, dropped_text(&dropped)));
@@ -724,6 +726,22 @@ async fn post(
     }
 }
 
+/// The parts of a body this build's schema does not declare, which no conversion can carry: a
+/// JSON body's unknown members, a protobuf body's undeclared fields (prost skips them).
+fn unread_parts(
+    format: Format,
+    kind: MessageKind,
+    body: &[u8],
+) -> Result<Vec<String>, crate::WireError> {
+    Ok(match format {
+        Format::Json => crate::wire::json::unknown_members(kind, body)?,
+        Format::Protobuf(version) => crate::wire::undeclared_fields(version, kind, body)?
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+    })
+}
+
 /// Converts a request body through the hub; what the target cannot carry is refused, except a
 /// registration's declaration into JSON (returned as dropped).
 fn convert_request(
@@ -734,15 +752,14 @@ fn convert_request(
     headers: &HeaderMap,
 ) -> Result<(super::body::EncodedBody, Vec<FieldPath>), HttpError> {
     let protobuf = from.is_protobuf();
-    if from == Format::Json {
-        let unknown = crate::wire::json::unknown_members(kind, body)
-            .map_err(|error| HttpError::body(&error).in_protobuf(protobuf))?;
-        if !unknown.is_empty() {
-            return Err(HttpError::unprocessable(format!(
-                "{} cannot be carried by {to}: refused rather than dropped",
-                crate::transport::aggregator::bounded(&unknown.join(", "), 512)
-            )));
-        }
+    let unknown = unread_parts(from, kind, body)
+        .map_err(|error| HttpError::body(&error).in_protobuf(protobuf))?;
+    if !unknown.is_empty() {
+        return Err(HttpError::unprocessable(format!(
+            "{} cannot be carried by {to}: refused rather than dropped",
+            crate::transport::aggregator::bounded(&unknown.join(", "), 512)
+        ))
+        .in_protobuf(protobuf));
     }
     let message = decode_body(from, kind, body, &json_headers(headers))
         .map_err(|error| HttpError::body(&error).in_protobuf(protobuf))?;
@@ -813,6 +830,8 @@ async fn get(
         }
         return Ok(respond(answer, &[]));
     }
+    // What the answer carries that this build does not declare cannot follow: named below.
+    let unread = unread_parts(answered, kind, &answer.body).unwrap_or_default();
     let message: HubMessage = decode_body(answered, kind, &answer.body, &Default::default())
         .map_err(|error| {
             proxy.count_formats(route, wanted, answered, Outcome::Failed);
@@ -833,14 +852,19 @@ async fn get(
             HttpError::internal(error.to_string()).in_protobuf(wanted.is_protobuf())
         })?;
     proxy.count_formats(route, wanted, answered, Outcome::Converted);
-    proxy.count_dropped(route, answered, wanted, &dropped);
+    let lost: Vec<String> = dropped
+        .iter()
+        .map(ToString::to_string)
+        .chain(unread)
+        .collect();
+    proxy.count_dropped(route, answered, wanted, lost.len());
     let mut headers = answer.headers;
     if let Ok(value) = HeaderValue::from_str(&encoded.content_type) {
         headers.insert(header::CONTENT_TYPE, value);
     }
     let mut extra = vec![(CONVERTED, format!("{answered}->{wanted}"))];
-    if !dropped.is_empty() {
-        extra.push((DROPPED, dropped_text(&dropped)));
+    if !lost.is_empty() {
+        extra.push((DROPPED, dropped_text(&lost)));
     }
     Ok(respond(
         Upstream {
