@@ -619,14 +619,23 @@ pub mod forward {
     use crate::domain::{SignerRegistration, SingleSignature};
     use crate::mithril::relay::BroadcastMessage;
     use crate::transport::http::client::HttpClient;
+    use crate::wire::json::JsonMessage;
     use crate::wire::json::{self, JsonHeaders};
-    use crate::wire::{HubMessage, WireVersion};
+    use crate::wire::{HubMessage, WireVersion, undeclared_fields};
 
     /// What became of one event.
     #[derive(Clone, Debug, PartialEq, Eq)]
     pub enum Forwarded {
-        /// Posted; the aggregator's outcome, as the client names it.
-        Posted(String),
+        /// Posted.
+        Posted {
+            /// The aggregator's outcome, as the client names it.
+            outcome: String,
+            /// What the post could not carry, by path: parts of the received message this
+            /// build does not declare (a newer peer's fields or members), and parts the format
+            /// negotiated with the aggregator has no place for. The gossip side forwarded the
+            /// message whole.
+            left_out: Vec<String>,
+        },
         /// Not for the aggregator (a kind it is not sent, or a DMQ message, which reaches it
         /// through its DMQ node), or refused by the relay: gossip carries it on, nothing is
         /// posted.
@@ -649,9 +658,24 @@ pub mod forward {
 
         /// Posts the registration or signature an event carries.
         pub async fn forward(&mut self, event: &RelayEvent) -> Forwarded {
+            // What the received message carries that this build does not declare.
+            let mut left_out: Vec<String> = Vec::new();
             let message = match event {
                 RelayEvent::Envelope { received, .. } => match received.open(&self.reads) {
-                    Ok(message) => message,
+                    Ok(message) => {
+                        if let (Ok(version), Some(kind)) = (
+                            received.readable_version(&self.reads),
+                            received.envelope().kind.message_kind(),
+                        ) {
+                            left_out.extend(
+                                undeclared_fields(version, kind, &received.envelope().payload)
+                                    .unwrap_or_default()
+                                    .iter()
+                                    .map(ToString::to_string),
+                            );
+                        }
+                        message
+                    }
                     Err(error) => return Forwarded::Skipped(error.to_string()),
                 },
                 RelayEvent::Today { payload, .. } => match payload.message() {
@@ -660,7 +684,10 @@ pub mod forward {
                             message,
                             &JsonHeaders::default(),
                         ) {
-                            Ok(registration) => HubMessage::SignerRegistration(registration),
+                            Ok(registration) => {
+                                left_out.extend(message.unknown_fields());
+                                HubMessage::SignerRegistration(registration)
+                            }
                             Err(error) => return Forwarded::Skipped(error.to_string()),
                         }
                     }
@@ -669,7 +696,10 @@ pub mod forward {
                             message,
                             &JsonHeaders::default(),
                         ) {
-                            Ok(signature) => HubMessage::SingleSignature(signature),
+                            Ok(signature) => {
+                                left_out.extend(message.unknown_fields());
+                                HubMessage::SingleSignature(signature)
+                            }
                             Err(error) => return Forwarded::Skipped(error.to_string()),
                         }
                     }
@@ -683,22 +713,24 @@ pub mod forward {
                 RelayEvent::Refused { reason, .. } => return Forwarded::Skipped(reason.clone()),
             };
             let result = match &message {
-                HubMessage::SignerRegistration(registration) => self
-                    .client
-                    .register_signer(registration)
-                    .await
-                    .map(|sent| format!("{:?} ({:?})", sent.outcome, sent.format)),
-                HubMessage::SingleSignature(signature) => self
-                    .client
-                    .register_signature(signature)
-                    .await
-                    .map(|sent| format!("{:?} ({:?})", sent.outcome, sent.format)),
+                HubMessage::SignerRegistration(registration) => {
+                    self.client.register_signer(registration).await.map(|sent| {
+                        left_out.extend(sent.dropped.iter().map(ToString::to_string));
+                        format!("{:?} ({:?})", sent.outcome, sent.format)
+                    })
+                }
+                HubMessage::SingleSignature(signature) => {
+                    self.client.register_signature(signature).await.map(|sent| {
+                        left_out.extend(sent.dropped.iter().map(ToString::to_string));
+                        format!("{:?} ({:?})", sent.outcome, sent.format)
+                    })
+                }
                 other => {
                     return Forwarded::Skipped(format!("{:?} is not posted", other.kind()));
                 }
             };
             match result {
-                Ok(outcome) => Forwarded::Posted(outcome),
+                Ok(outcome) => Forwarded::Posted { outcome, left_out },
                 Err(error) => Forwarded::Failed(error.to_string()),
             }
         }

@@ -131,7 +131,12 @@ pub fn run(args: RelayArgs) -> Result<(), RelayCliError> {
                     let mut line = describe(&event);
                     if let Some(forwarder) = &mut forwarder {
                         match forwarder.forward(&event).await {
-                            Forwarded::Posted(outcome) => line.push_str(&format!("; posted: {outcome}")),
+                            Forwarded::Posted { outcome, left_out } => {
+                                line.push_str(&format!("; posted: {outcome}"));
+                                if !left_out.is_empty() {
+                                    line.push_str(&format!(" (left out: {})", left_out.join(", ")));
+                                }
+                            }
                             Forwarded::Skipped(_) => {}
                             Forwarded::Failed(error) => line.push_str(&format!("; not posted: {error}")),
                         }

@@ -87,12 +87,17 @@ async fn the_relay_posts_what_it_reads_to_the_aggregator_and_refuses_garbage() {
 
     let mut registration = samples::signer_registration();
     registration.epoch = Epoch(7);
-    let envelope = Envelope::wrap(
+    let mut envelope = Envelope::wrap(
         &HubMessage::SignerRegistration(registration),
         WireVersion::V2,
         NetworkMagic::PREPROD,
     )
     .unwrap();
+    // A field of a newer schema (99, a varint): gossip carries it, the post cannot, and the
+    // relay says so.
+    let mut payload = envelope.payload.to_vec();
+    payload.extend([0x98, 0x06, 0x01]);
+    envelope.payload = payload.into();
     peer.publish_envelope(envelope.encode()).await.unwrap();
     peer.publish_raw(ENVELOPE_TOPIC, b"not an envelope".to_vec())
         .await
@@ -115,6 +120,10 @@ async fn the_relay_posts_what_it_reads_to_the_aggregator_and_refuses_garbage() {
         "{posted}"
     );
     assert!(posted.contains("Protobuf(V2)"), "{posted}");
+    assert!(
+        posted.contains("(left out: signer_registration.#99)"),
+        "{posted}"
+    );
     assert!(refused.unwrap().contains("not an envelope"));
     // The aggregator received it, in v2.
     let echoed = loop {
