@@ -1,11 +1,12 @@
 //! Property tests: hub → wire → bytes → wire → hub is the identity for every valid hub value a
-//! version can carry, across versions too, and no input makes a decoder panic.
+//! version can carry, across versions too (and through today's JSON for the aggregator's own
+//! messages), and no input makes a decoder panic.
 
 use crate::common;
 
 use common::Shape;
 use mithril_compat::samples;
-use mithril_compat::wire::{self, HubMessage, MessageKind, WireVersion};
+use mithril_compat::wire::{self, DowngradePolicy, HubMessage, MessageKind, WireVersion, json};
 use proptest::prelude::*;
 
 /// hub → `from` → hub → `to` → hub, asserting identity at each step.
@@ -15,6 +16,81 @@ fn across(message: &HubMessage, from: WireVersion, to: WireVersion) -> Result<()
     prop_assert_eq!(&first, message, "through {}", from);
     let second = wire::decode(to, kind, &wire::encode(to, &first).unwrap()[..]).unwrap();
     prop_assert_eq!(&second, message, "through {} then {}", from, to);
+    Ok(())
+}
+
+/// A wire the aggregator's own messages travel on: a protobuf wire version, or the JSON of
+/// today's API, which carries every part of them too.
+#[derive(Clone, Copy, Debug)]
+enum Wire {
+    Protobuf(WireVersion),
+    Json,
+}
+
+impl std::fmt::Display for Wire {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Wire::Protobuf(version) => version.fmt(f),
+            Wire::Json => f.write_str(json::NAME),
+        }
+    }
+}
+
+/// Every protobuf wire version, then JSON.
+fn every_wire() -> impl Iterator<Item = Wire> {
+    WireVersion::ALL
+        .iter()
+        .map(|version| Wire::Protobuf(*version))
+        .chain([Wire::Json])
+}
+
+/// hub → `on` → hub, asserting identity, and that the decoded value encodes to the same bytes
+/// (names this build does not know are re-emitted as they came).
+fn through(on: Wire, message: &HubMessage) -> Result<(), TestCaseError> {
+    let kind = message.kind();
+    let (encoded, decoded, again) = match on {
+        Wire::Protobuf(version) => {
+            let bytes = wire::encode(version, message).unwrap();
+            let decoded = wire::decode(version, kind, &bytes[..]).unwrap();
+            let again = wire::encode(version, &decoded).unwrap();
+            (bytes, decoded, again)
+        }
+        Wire::Json => {
+            let encoded = json::encode_message(message, DowngradePolicy::Strict).unwrap();
+            prop_assert!(
+                encoded.dropped.is_empty(),
+                "json dropped {:?}",
+                encoded.dropped
+            );
+            let decoded = json::decode_message(kind, &encoded.body, &encoded.headers).unwrap();
+            let again = json::encode_message(&decoded, DowngradePolicy::Strict).unwrap();
+            (encoded.body, decoded, again.body)
+        }
+    };
+    prop_assert_eq!(&decoded, message, "through {}", on);
+    prop_assert_eq!(again, encoded, "re-encoded in {}", on);
+    Ok(())
+}
+
+/// hub → `from` → hub → `to` → hub for every pair of wires, asserting identity at each step.
+fn across_every_wire(message: &HubMessage) -> Result<(), TestCaseError> {
+    let kind = message.kind();
+    let hop = |on: Wire, value: &HubMessage| match on {
+        Wire::Protobuf(version) => {
+            wire::decode(version, kind, &wire::encode(version, value).unwrap()[..]).unwrap()
+        }
+        Wire::Json => {
+            let encoded = json::encode_message(value, DowngradePolicy::Strict).unwrap();
+            json::decode_message(kind, &encoded.body, &encoded.headers).unwrap()
+        }
+    };
+    for from in every_wire() {
+        let first = hop(from, message);
+        prop_assert_eq!(&first, message, "through {}", from);
+        for to in every_wire() {
+            prop_assert_eq!(&hop(to, &first), message, "through {} then {}", from, to);
+        }
+    }
     Ok(())
 }
 
@@ -60,6 +136,36 @@ proptest! {
         prop_assert_eq!(wire::decode(version, message.kind(), &bytes[..]).unwrap(), message);
     }
 
+    // The aggregator's own messages: every version carries every part of them, and so does
+    // JSON, checked on the same value.
+
+    #[test]
+    fn aggregator_features_round_trip(
+        (version, value) in common::in_every_version(|_| common::aggregator_features().boxed())
+    ) {
+        let message = HubMessage::AggregatorFeatures(value);
+        through(Wire::Protobuf(version), &message)?;
+        through(Wire::Json, &message)?;
+    }
+
+    #[test]
+    fn protocol_configurations_round_trip(
+        (version, value) in common::in_every_version(|_| common::protocol_configuration().boxed())
+    ) {
+        let message = HubMessage::ProtocolConfiguration(value);
+        through(Wire::Protobuf(version), &message)?;
+        through(Wire::Json, &message)?;
+    }
+
+    #[test]
+    fn aggregator_statuses_round_trip(
+        (version, value) in common::in_every_version(|_| common::aggregator_status().boxed())
+    ) {
+        let message = HubMessage::AggregatorStatus(value);
+        through(Wire::Protobuf(version), &message)?;
+        through(Wire::Json, &message)?;
+    }
+
     #[test]
     fn registrations_cross_versions(value in common::signer_registration(Shape::common())) {
         let message = HubMessage::SignerRegistration(value);
@@ -93,6 +199,21 @@ proptest! {
                 across(&message, *from, *to)?;
             }
         }
+    }
+
+    #[test]
+    fn aggregator_features_cross_versions(value in common::aggregator_features()) {
+        across_every_wire(&HubMessage::AggregatorFeatures(value))?;
+    }
+
+    #[test]
+    fn protocol_configurations_cross_versions(value in common::protocol_configuration()) {
+        across_every_wire(&HubMessage::ProtocolConfiguration(value))?;
+    }
+
+    #[test]
+    fn aggregator_statuses_cross_versions(value in common::aggregator_status()) {
+        across_every_wire(&HubMessage::AggregatorStatus(value))?;
     }
 }
 

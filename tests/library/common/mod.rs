@@ -6,10 +6,12 @@
 
 use bytes::Bytes;
 use mithril_compat::domain::{
-    BlockNumber, BlockNumberOffset, CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch,
-    EpochSettings, EraName, ImmutableFileNumber, KeyBytes, NodeInfo, PartyId, ProtocolParameters,
-    ShadowSignature, SignatureBytes, SignedEntityType, SignedMessage, Signer, SignerRegistration,
-    SignerSet, SingleSignature, SoftwareVersion, Stake, UnknownVariant, WireVersionId, WonIndexes,
+    AggregateSignatureKind, AggregatorFeatures, AggregatorStatus, BlockNumber, BlockNumberOffset,
+    CardanoDbBeacon, CardanoTransactionsSigningConfig, Epoch, EpochSettings, EraName,
+    ImmutableFileNumber, KeyBytes, Label, NodeInfo, PartyId, ProtocolConfiguration,
+    ProtocolParameters, ShadowSignature, SignatureBytes, SignedEntityKind, SignedEntityType,
+    SignedMessage, Signer, SignerRegistration, SignerSet, SingleSignature, SoftwareVersion, Stake,
+    UnknownVariant, WireVersionId, WonIndexes, limits,
 };
 use mithril_compat::wire::WireVersion;
 use proptest::collection::{btree_map, btree_set, vec};
@@ -470,6 +472,274 @@ pub fn epoch_settings(shape: Shape) -> impl Strategy<Value = EpochSettings> {
                 }
             }),
         })
+}
+
+// The aggregator's own messages (`AggregatorFeatures`, `ProtocolConfiguration`,
+// `AggregatorStatus`). Every wire carries every part of them (the protobuf versions share one
+// conversion, `Carries` has no flag for them, and signed entity kinds travel as names, so even
+// v1 carries the `CardanoBlocksTransactions` kind), so their strategies take no `Shape`. The hub
+// types are plain structs: these strategies build only what the decoders accept (labels of
+// printable ASCII, 1 to 512 bytes; era names; at most 64 kinds, none repeated but the unnamed
+// one; wire version numbers 1 to 2^31 - 1, at most 64; names that are not a known kind's or
+// signature type's as unknown variants only).
+
+/// A number, with its extremes more often than a uniform draw gives them.
+pub fn number() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        6 => any::<u64>(),
+        2 => 0u64..1_000,
+        1 => Just(0),
+        1 => Just(u64::MAX),
+    ]
+}
+
+/// Text an aggregator publishes ([`Label`]): printable ASCII, spaces included; mostly short,
+/// sometimes of the longest length allowed.
+pub fn label() -> impl Strategy<Value = Label> {
+    let longest = Label::MAX_BYTES;
+    prop_oneof![
+        8 => "[ -~]{1,64}".boxed(),
+        1 => proptest::string::string_regex(&format!("[ -~]{{65,{longest}}}"))
+            .unwrap()
+            .boxed(),
+        1 => proptest::string::string_regex(&format!("[ -~]{{{longest}}}"))
+            .unwrap()
+            .boxed(),
+    ]
+    .prop_map(|text| Label::new(text).unwrap())
+}
+
+/// A known name changed just enough not to be it any more (case, surrounding spaces, a
+/// character less): what an unknown name read by the wires must keep exactly.
+fn near_miss(known: Vec<&'static str>) -> impl Strategy<Value = String> {
+    (proptest::sample::select(known), 0..4u8).prop_map(|(name, change)| match change {
+        0 => name.to_lowercase(),
+        1 => format!("{name} "),
+        2 => format!(" {name}"),
+        _ => name[..name.len() - 1].to_owned(),
+    })
+}
+
+/// Any signed entity kind: the known ones (the discontinued one included), names this build
+/// does not know (any label, near misses of known names), and the unnamed type.
+pub fn signed_entity_kind() -> impl Strategy<Value = SignedEntityKind> {
+    // `KNOWN` is `'static`, and so are its names.
+    let known_names = SignedEntityKind::KNOWN
+        .iter()
+        .map(SignedEntityKind::name)
+        .collect::<Vec<&'static str>>();
+    prop_oneof![
+        4 => proptest::sample::select(SignedEntityKind::KNOWN.to_vec()),
+        2 => label().prop_map(|name| SignedEntityKind::from_name(name.as_str()).unwrap()),
+        1 => near_miss(known_names).prop_map(|name| SignedEntityKind::from_name(&name).unwrap()),
+        1 => Just(SignedEntityKind::Unnamed),
+    ]
+}
+
+/// A list of signed entity kinds as an aggregator declares it: empty, short, or of the longest
+/// length allowed; a name appears once, the unnamed type any number of times.
+pub fn signed_entity_kinds() -> impl Strategy<Value = Vec<SignedEntityKind>> {
+    prop_oneof![
+        6 => vec(signed_entity_kind(), 0..8),
+        2 => vec(signed_entity_kind(), 0..=limits::MAX_DECLARED),
+        1 => vec(signed_entity_kind(), limits::MAX_DECLARED),
+    ]
+    .prop_map(|kinds| {
+        // A repeated name becomes an unnamed type: the list keeps its length and stays valid.
+        let mut kept: Vec<SignedEntityKind> = Vec::with_capacity(kinds.len());
+        for kind in kinds {
+            if kept.contains(&kind) {
+                kept.push(SignedEntityKind::Unnamed);
+            } else {
+                kept.push(kind);
+            }
+        }
+        kept
+    })
+}
+
+/// Any aggregate signature type: the known ones, and names this build does not know.
+pub fn aggregate_signature_kind() -> impl Strategy<Value = AggregateSignatureKind> {
+    let known = vec!["Concatenation", "Snark", "IvcSnark"];
+    prop_oneof![
+        3 => proptest::sample::select(known.clone()).prop_map(str::to_owned),
+        1 => label().prop_map(Label::into_string),
+        1 => near_miss(known),
+    ]
+    .prop_map(|name| AggregateSignatureKind::from_name(&name).unwrap())
+}
+
+/// Wire version numbers as an aggregator declares them: the versions this build speaks and
+/// numbers it does not name (up to the largest allowed), in any order, repeats allowed as the
+/// decoders allow them; empty, short, or of the longest length allowed.
+pub fn wire_version_ids() -> impl Strategy<Value = Vec<WireVersionId>> {
+    let id = prop_oneof![
+        2 => proptest::sample::select(WireVersion::ALL.to_vec()).prop_map(WireVersion::id),
+        2 => (1u32..=WireVersionId::MAX).prop_map(|number| WireVersionId::new(number).unwrap()),
+        1 => Just(WireVersionId::new(WireVersionId::MAX).unwrap()),
+    ];
+    prop_oneof![
+        6 => vec(id.clone(), 0..6),
+        1 => vec(id, limits::MAX_DECLARED),
+    ]
+}
+
+/// A signing configuration of Cardano transactions (or blocks and transactions).
+pub fn signing_config() -> impl Strategy<Value = CardanoTransactionsSigningConfig> {
+    (number(), number()).prop_map(
+        |(security_parameter, step)| CardanoTransactionsSigningConfig {
+            security_parameter,
+            step: BlockNumber(step),
+        },
+    )
+}
+
+/// Any valid protocol parameters, extremes included: `k` of 1 or `m`, `m` up to `u64::MAX`,
+/// `phi_f` anywhere in (0, 1] down to the smallest subnormal, and exactly 1. For the wires only:
+/// STM would take too long to run lotteries of such `m`.
+pub fn any_protocol_parameters() -> impl Strategy<Value = ProtocolParameters> {
+    let m = prop_oneof![
+        3 => 1u64..100_000,
+        2 => 1u64..=u64::MAX,
+        1 => Just(1),
+        1 => Just(u64::MAX),
+    ];
+    let phi_f = prop_oneof![
+        3 => 1e-9f64..=1.0,
+        // Every positive double up to 1 by its bits: tiny and subnormal values as often as not.
+        2 => (1u64..=1f64.to_bits()).prop_map(f64::from_bits),
+        1 => Just(1.0),
+        1 => Just(f64::from_bits(1)),
+    ];
+    (m, phi_f, 0..4u8, any::<u64>()).prop_map(|(m, phi_f, pick, draw)| {
+        let k = match pick {
+            0 => 1,
+            1 => m,
+            _ => 1 + draw % m,
+        };
+        ProtocolParameters::new(k, m, phi_f).unwrap()
+    })
+}
+
+/// Any aggregator features (`GET /`).
+pub fn aggregator_features() -> impl Strategy<Value = AggregatorFeatures> {
+    (
+        label(),
+        label(),
+        signed_entity_kinds(),
+        aggregate_signature_kind(),
+        proptest::option::of(number()),
+        wire_version_ids(),
+    )
+        .prop_map(
+            |(
+                open_api_version,
+                documentation_url,
+                signed_entity_types,
+                aggregate_signature_type,
+                cardano_transactions_prover_max_hashes,
+                wire_versions,
+            )| AggregatorFeatures {
+                open_api_version,
+                documentation_url,
+                signed_entity_types,
+                aggregate_signature_type,
+                cardano_transactions_prover_max_hashes,
+                wire_versions,
+            },
+        )
+}
+
+/// Any protocol configuration of an epoch (`GET /protocol-configuration/{epoch}`).
+pub fn protocol_configuration() -> impl Strategy<Value = ProtocolConfiguration> {
+    (
+        any_protocol_parameters(),
+        proptest::option::of(signing_config()),
+        proptest::option::of(signing_config()),
+        signed_entity_kinds(),
+    )
+        .prop_map(
+            |(
+                protocol_parameters,
+                cardano_transactions_signing_config,
+                cardano_blocks_transactions_signing_config,
+                available_signed_entity_types,
+            )| ProtocolConfiguration {
+                protocol_parameters,
+                cardano_transactions_signing_config,
+                cardano_blocks_transactions_signing_config,
+                available_signed_entity_types,
+            },
+        )
+}
+
+/// Any aggregator status (`GET /status`), with any era name, known to this build or not.
+pub fn aggregator_status() -> impl Strategy<Value = AggregatorStatus> {
+    let texts = (
+        label(),
+        label(),
+        "[a-z0-9_-]{1,32}".prop_map(|name| EraName::new(name).unwrap()),
+        label(),
+        label(),
+        proptest::option::of(label()),
+        proptest::option::of(label()),
+    );
+    let numbers = (
+        number(),
+        number(),
+        number(),
+        number(),
+        number(),
+        number(),
+        number(),
+    );
+    (
+        texts,
+        numbers,
+        any_protocol_parameters(),
+        any_protocol_parameters(),
+    )
+        .prop_map(
+            |(
+                (
+                    cardano_era,
+                    cardano_network,
+                    mithril_era,
+                    cardano_node_version,
+                    aggregator_node_version,
+                    leader_aggregator_endpoint,
+                    certificate_chain_aggregator_endpoint,
+                ),
+                (
+                    epoch,
+                    total_signers,
+                    total_next_signers,
+                    total_stakes_signers,
+                    total_next_stakes_signers,
+                    total_cardano_spo,
+                    total_cardano_stake,
+                ),
+                protocol_parameters,
+                next_protocol_parameters,
+            )| AggregatorStatus {
+                epoch: Epoch(epoch),
+                cardano_era,
+                cardano_network,
+                mithril_era,
+                cardano_node_version,
+                aggregator_node_version,
+                protocol_parameters,
+                next_protocol_parameters,
+                total_signers,
+                total_next_signers,
+                total_stakes_signers: Stake(total_stakes_signers),
+                total_next_stakes_signers: Stake(total_next_stakes_signers),
+                total_cardano_spo,
+                total_cardano_stake: Stake(total_cardano_stake),
+                leader_aggregator_endpoint,
+                certificate_chain_aggregator_endpoint,
+            },
+        )
 }
 
 /// The text of a vector file under `tests/vectors/` (`upstream/messages.json`).
