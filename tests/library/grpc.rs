@@ -702,48 +702,6 @@ async fn the_in_memory_backend_keeps_each_signature_once_within_its_window() {
     assert_eq!(aggregator.backend.received_count(), 600);
 }
 
-/// Peers choose the epoch they register for: the in-memory backend keeps those of its window
-/// always, and of a few other epochs only, so ever new epochs cannot grow it without end.
-#[tokio::test]
-async fn the_in_memory_backend_keeps_registrations_of_few_epochs_outside_its_window() {
-    use mithril_compat::adoption::RegistrationWire;
-    use mithril_compat::transport::aggregator::{
-        BackendError, MAX_EPOCHS_OUTSIDE_WINDOW, SignerBackend,
-    };
-    let aggregator = aggregator(&[WireVersion::V2], PYTHAGORAS_EPOCH).await;
-    let backend = &aggregator.backend;
-    let register = |epoch: u64| {
-        let mut registration = samples::signer_registration();
-        registration.epoch = Epoch(epoch);
-        backend.register_signer(
-            registration,
-            RegistrationWire::Protobuf(WireVersion::V2.id()),
-        )
-    };
-    // The window is 496 to 501 at epoch 500 (retention 4, and the next epoch).
-    let far = 600;
-    for epoch in far..far + MAX_EPOCHS_OUTSIDE_WINDOW as u64 {
-        register(epoch).await.unwrap();
-    }
-    let refused = register(far + MAX_EPOCHS_OUTSIDE_WINDOW as u64)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&refused, BackendError::Refused(reason) if reason.contains("takes epochs 496 to 501")),
-        "{refused:?}"
-    );
-    // The window's epochs, and the epochs already kept, are still taken.
-    register(PYTHAGORAS_EPOCH).await.unwrap();
-    register(PYTHAGORAS_EPOCH + 1).await.unwrap();
-    register(far).await.unwrap();
-    // Once the window reaches them, the far epochs are in it and free their places.
-    backend.set_epoch(Epoch(far));
-    register(far + MAX_EPOCHS_OUTSIDE_WINDOW as u64)
-        .await
-        .unwrap();
-    assert_eq!(backend.registrations(Epoch(far)).len(), 1);
-}
-
 /// `count` connections to the aggregator that send nothing.
 async fn connections(aggregator: &Aggregator, count: usize) -> Vec<tokio::net::TcpStream> {
     let mut held = Vec::new();

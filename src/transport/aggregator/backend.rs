@@ -100,10 +100,6 @@ fn internal(error: impl std::fmt::Display) -> BackendError {
 pub const DEFAULT_RETENTION_EPOCHS: u64 = 4;
 /// Most signatures, and most registrations, the in-memory backend keeps for one epoch by default.
 pub const DEFAULT_MAX_PER_EPOCH: usize = 1_000_000;
-/// Most epochs outside the retention window (and the next epoch) the in-memory backend keeps
-/// registrations for: peers choose the epoch they register for, and a real round is always in
-/// the window, so these slots only hold the odd early or late registration.
-pub const MAX_EPOCHS_OUTSIDE_WINDOW: usize = 4;
 
 #[derive(Debug)]
 struct Inner {
@@ -139,10 +135,8 @@ impl Inner {
 /// each once (a signature is identified by its party, signed entity and message), at most
 /// `DEFAULT_MAX_PER_EPOCH` (1 000 000) of each per epoch, and feeds the adoption monitor with what it
 /// keeps. Its memory stays flat under load while the epoch moves. Registrations are kept by the
-/// epoch they name, which a peer chooses: those of the retention window and the next epoch
-/// always, and those of at most [`MAX_EPOCHS_OUTSIDE_WINDOW`] other epochs, so that a peer
-/// naming ever new epochs is refused rather than growing memory without end. (Mithril's
-/// aggregator takes only its current round's epoch; a node crate's backend may be as strict.)
+/// epoch they name, which a peer chooses: a node crate's backend should refuse epochs it does not
+/// expect.
 ///
 /// With [`Self::echo`], every message received is logged with `tracing` (target
 /// `mithril_compat::received`), after the backend's lock is released: a slow or closed log
@@ -308,24 +302,6 @@ impl SignerBackend for InMemoryBackend {
         wire: RegistrationWire,
     ) -> Result<(), BackendError> {
         let mut inner = self.lock();
-        let oldest = inner.epoch.0.saturating_sub(self.retention);
-        let newest = inner.epoch.0.saturating_add(1);
-        let in_window = |epoch: &Epoch| (oldest..=newest).contains(&epoch.0);
-        if !in_window(&registration.epoch)
-            && !inner.registration_counts.contains_key(&registration.epoch)
-            && inner
-                .registration_counts
-                .keys()
-                .filter(|epoch| !in_window(epoch))
-                .count()
-                >= MAX_EPOCHS_OUTSIDE_WINDOW
-        {
-            return Err(BackendError::Refused(format!(
-                "a registration for epoch {}: this aggregator takes epochs {oldest} to {newest}, \
-                 and already keeps registrations of {MAX_EPOCHS_OUTSIDE_WINDOW} others",
-                registration.epoch
-            )));
-        }
         let key = (registration.epoch, registration.party_id.clone());
         let new = !inner.registrations.contains_key(&key);
         let count = inner

@@ -20,8 +20,7 @@ pub use admission::admit;
 pub(crate) use admission::required_packages;
 pub use admission::{Carrier, Refusal};
 pub use backend::{
-    BackendError, DEFAULT_MAX_PER_EPOCH, DEFAULT_RETENTION_EPOCHS, InMemoryBackend,
-    MAX_EPOCHS_OUTSIDE_WINDOW, SignerBackend,
+    BackendError, DEFAULT_MAX_PER_EPOCH, DEFAULT_RETENTION_EPOCHS, InMemoryBackend, SignerBackend,
 };
 pub use state::{AggregatorState, EraView};
 
