@@ -617,11 +617,16 @@ async fn run(
 pub mod forward {
     use super::RelayEvent;
     use crate::domain::{SignerRegistration, SingleSignature};
+    use crate::error::Segment;
     use crate::mithril::relay::BroadcastMessage;
+    use crate::transport::http::Format;
     use crate::transport::http::client::HttpClient;
+    use crate::transport::text::bounded;
     use crate::wire::json::JsonMessage;
     use crate::wire::json::{self, JsonHeaders};
-    use crate::wire::{HubMessage, WireVersion, undeclared_fields};
+    use crate::wire::{
+        HubMessage, MAX_NAMED_UNDECLARED, UndeclaredField, WireVersion, undeclared_fields,
+    };
 
     /// What became of one event.
     #[derive(Clone, Debug, PartialEq, Eq)]
@@ -644,6 +649,40 @@ pub mod forward {
         Failed(String),
     }
 
+    /// What a post in `format` left out of a received message: its unknown JSON `members`, its
+    /// `undeclared` protobuf fields (with the envelope's version) and what the format `dropped`.
+    /// Unknown signed entity types are kept and written back in their own version: posted in
+    /// it, they were carried. Each entry is peer text: escaped, bounded, and so many at most.
+    pub(super) fn left_out_of(
+        members: Vec<String>,
+        undeclared: Option<(WireVersion, Vec<UndeclaredField>)>,
+        format: Format,
+        dropped: &[crate::FieldPath],
+    ) -> Vec<String> {
+        let mut left_out = members;
+        if let Some((version, fields)) = undeclared {
+            let kept = |field: &UndeclaredField| {
+                format == Format::Protobuf(version)
+                    && field
+                        .within
+                        .segments()
+                        .contains(&Segment::Field("signed_entity_type"))
+            };
+            left_out.extend(
+                fields
+                    .iter()
+                    .filter(|field| !kept(field))
+                    .map(ToString::to_string),
+            );
+        }
+        left_out.extend(dropped.iter().map(ToString::to_string));
+        left_out
+            .iter()
+            .take(MAX_NAMED_UNDECLARED)
+            .map(|text| bounded(&text.escape_debug().to_string(), 128))
+            .collect()
+    }
+
     /// Posts what a relay receives to an aggregator.
     pub struct HttpForwarder {
         client: HttpClient,
@@ -658,8 +697,10 @@ pub mod forward {
 
         /// Posts the registration or signature an event carries.
         pub async fn forward(&mut self, event: &RelayEvent) -> Forwarded {
-            // What the received message carries that this build does not declare.
+            // What the received message carries that this build does not declare: a JSON
+            // payload's unknown members, an envelope's undeclared fields (with its version).
             let mut left_out: Vec<String> = Vec::new();
+            let mut undeclared: Option<(WireVersion, Vec<UndeclaredField>)> = None;
             let message = match event {
                 RelayEvent::Envelope { received, .. } => match received.open(&self.reads) {
                     Ok(message) => {
@@ -667,12 +708,11 @@ pub mod forward {
                             received.readable_version(&self.reads),
                             received.envelope().kind.message_kind(),
                         ) {
-                            left_out.extend(
+                            undeclared = Some((
+                                version,
                                 undeclared_fields(version, kind, &received.envelope().payload)
-                                    .unwrap_or_default()
-                                    .iter()
-                                    .map(ToString::to_string),
-                            );
+                                    .unwrap_or_default(),
+                            ));
                         }
                         message
                     }
@@ -713,26 +753,90 @@ pub mod forward {
                 RelayEvent::Refused { reason, .. } => return Forwarded::Skipped(reason.clone()),
             };
             let result = match &message {
-                HubMessage::SignerRegistration(registration) => {
-                    self.client.register_signer(registration).await.map(|sent| {
-                        left_out.extend(sent.dropped.iter().map(ToString::to_string));
-                        format!("{:?} ({:?})", sent.outcome, sent.format)
-                    })
-                }
-                HubMessage::SingleSignature(signature) => {
-                    self.client.register_signature(signature).await.map(|sent| {
-                        left_out.extend(sent.dropped.iter().map(ToString::to_string));
-                        format!("{:?} ({:?})", sent.outcome, sent.format)
-                    })
-                }
+                HubMessage::SignerRegistration(registration) => self
+                    .client
+                    .register_signer(registration)
+                    .await
+                    .map(|sent| (sent.format, sent.dropped, format!("{:?}", sent.outcome))),
+                HubMessage::SingleSignature(signature) => self
+                    .client
+                    .register_signature(signature)
+                    .await
+                    .map(|sent| (sent.format, sent.dropped, format!("{:?}", sent.outcome))),
                 other => {
                     return Forwarded::Skipped(format!("{:?} is not posted", other.kind()));
                 }
             };
             match result {
-                Ok(outcome) => Forwarded::Posted { outcome, left_out },
+                Ok((format, dropped, outcome)) => Forwarded::Posted {
+                    outcome: format!("{outcome} ({format:?})"),
+                    left_out: left_out_of(left_out, undeclared, format, &dropped),
+                },
                 Err(error) => Forwarded::Failed(error.to_string()),
             }
         }
+    }
+}
+
+#[cfg(all(test, feature = "http-client"))]
+mod tests {
+    use super::forward::left_out_of;
+    use crate::FieldPath;
+    use crate::transport::http::Format;
+    use crate::wire::{MAX_NAMED_UNDECLARED, UndeclaredField, WireVersion};
+
+    fn at(path: FieldPath, number: u32) -> UndeclaredField {
+        UndeclaredField {
+            within: path,
+            number,
+        }
+    }
+
+    #[test]
+    fn a_post_leaves_out_what_it_cannot_carry_and_says_so_within_bounds() {
+        let signature = FieldPath::field("single_signature");
+        let undeclared = vec![
+            at(signature.clone(), 99),
+            at(signature.clone().then("signed_entity_type"), 12),
+        ];
+        // Posted in the envelope's own version, the unknown signed entity type travelled.
+        let same = left_out_of(
+            vec![],
+            Some((WireVersion::V2, undeclared.clone())),
+            Format::Protobuf(WireVersion::V2),
+            &[],
+        );
+        assert_eq!(same, ["single_signature.#99"]);
+        // In JSON, it did not; nor did a member, nor a dropped part.
+        let json = left_out_of(
+            vec!["register_signature.future".into()],
+            Some((WireVersion::V2, undeclared)),
+            Format::Json,
+            &[FieldPath::field("register_signer").then("node_info")],
+        );
+        assert_eq!(
+            json,
+            [
+                "register_signature.future",
+                "single_signature.#99",
+                "single_signature.signed_entity_type.#12",
+                "register_signer.node_info"
+            ]
+        );
+        // A peer's member names are escaped and bounded, and so many at most.
+        let hostile: Vec<String> = (0..100)
+            .map(|index| format!("register_signer.\u{1b}[31m{index}\n{}", "x".repeat(500)))
+            .collect();
+        let bounded = left_out_of(hostile, None, Format::Json, &[]);
+        assert_eq!(bounded.len(), MAX_NAMED_UNDECLARED);
+        assert!(
+            bounded.iter().all(|entry| entry.len() <= 128),
+            "{bounded:?}"
+        );
+        assert!(
+            bounded
+                .iter()
+                .all(|entry| !entry.contains('\u{1b}') && !entry.contains('\n'))
+        );
     }
 }

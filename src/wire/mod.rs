@@ -53,7 +53,7 @@ pub use spoke::{
     encode_with_policy,
 };
 pub(crate) use spoke::{entry_points, malformed, sealed};
-pub use undeclared::{UndeclaredField, undeclared_fields};
+pub use undeclared::{MAX_NAMED_UNDECLARED, UndeclaredField, undeclared_fields};
 pub use unknown::UnknownFields;
 
 /// Default bound on the size of one encoded message accepted by the decoders (bytes).

@@ -229,7 +229,8 @@ where
 /// its bytes are still in the processor's cache (decoding thousands of signers first, then
 /// converting them, reads each one from memory twice). The result, decode errors included, is
 /// the one of decoding `P` and converting its lists in order: a list's error is its first
-/// invalid signer, and bytes that do not decode are an error whatever the lists hold.
+/// invalid signer among the first `MAX_SIGNERS`, else its length if it is longer, and bytes
+/// that do not decode are an error whatever the lists hold.
 fn decode_settings_streaming<P, S>(
     mut bytes: impl Buf,
     signer_to_hub: fn(S) -> Result<Signer, ValidationError>,
@@ -326,8 +327,9 @@ impl SignerStream {
     }
 }
 
-/// Converts a decoded signer list, in order: the error is the one of the first invalid signer,
-/// as when the list is converted while it is decoded.
+/// Converts a decoded signer list, in order: the error is the one of the first invalid signer
+/// among the first `MAX_SIGNERS`, else the list's length if it is longer, as when the list is
+/// converted while it is decoded.
 pub(crate) fn signers_to_hub<S>(
     signers: Vec<S>,
     signer_to_hub: fn(S) -> Result<Signer, ValidationError>,

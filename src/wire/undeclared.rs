@@ -148,10 +148,15 @@ impl fmt::Display for UndeclaredField {
     }
 }
 
-/// The fields of a `version` message of `kind` that this build's schema does not declare, in
-/// the order they come: `signer_registration.#20` for an undeclared field of the message
-/// itself, `epoch_settings.next_signers[3].#12` inside a list's element. Bytes that are not a
-/// protobuf message are [`WireError::Malformed`].
+/// Most distinct undeclared fields [`undeclared_fields`] names: the bytes are a peer's, and a
+/// message repeating thousands of fields must not make a list (or a log line) of thousands.
+pub const MAX_NAMED_UNDECLARED: usize = 32;
+
+/// The fields of a `version` message of `kind` that this build's schema does not declare, each
+/// once, in the order they first come, at most [`MAX_NAMED_UNDECLARED`] of them:
+/// `signer_registration.#20` for an undeclared field of the message itself,
+/// `epoch_settings.next_signers[3].#12` inside a list's element. Bytes that are not a protobuf
+/// message are [`WireError::Malformed`] (the whole message is read, named fields or not).
 pub fn undeclared_fields(
     version: WireVersion,
     kind: MessageKind,
@@ -189,10 +194,13 @@ fn walk(
     while buf.has_remaining() {
         let (tag, wire_type) = decode_key(buf)?;
         let Some(field) = fields.and_then(|fields| fields.get(&tag)) else {
-            found.push(UndeclaredField {
+            let undeclared = UndeclaredField {
                 within: path.clone(),
                 number: tag,
-            });
+            };
+            if found.len() < MAX_NAMED_UNDECLARED && !found.contains(&undeclared) {
+                found.push(undeclared);
+            }
             skip_field(wire_type, tag, buf, ctx.clone())?;
             continue;
         };
@@ -303,6 +311,29 @@ mod tests {
         assert_eq!(
             v2::decode::<crate::domain::EpochSettings>(&bytes[..]).unwrap(),
             settings
+        );
+    }
+
+    #[test]
+    fn each_undeclared_field_is_named_once_and_so_many_at_most() {
+        let mut bytes = v2::encode(&samples::signer_registration()).unwrap();
+        for _ in 0..1000 {
+            bytes.extend(extra(99));
+        }
+        let found =
+            undeclared_fields(WireVersion::V2, MessageKind::SignerRegistration, &bytes).unwrap();
+        assert_eq!(found.len(), 1);
+        for number in 100..1000 {
+            bytes.extend(extra(number));
+        }
+        let found =
+            undeclared_fields(WireVersion::V2, MessageKind::SignerRegistration, &bytes).unwrap();
+        assert_eq!(found.len(), MAX_NAMED_UNDECLARED);
+        assert_eq!(found[1].number, 100);
+        // Past the ones named, the rest is still read: garbage there is still malformed.
+        bytes.push(0x0b);
+        assert!(
+            undeclared_fields(WireVersion::V2, MessageKind::SignerRegistration, &bytes).is_err()
         );
     }
 

@@ -557,19 +557,12 @@ async fn json_registration_through(
     (proxy, answer)
 }
 
-/// A newer signer's additive protobuf fields, which prost would skip without a word, are refused
-/// by name when the body must be converted; an answer's parts this build does not declare are
-/// named in `mithril-proxy-dropped`.
-#[tokio::test]
-async fn parts_this_build_does_not_declare_are_refused_or_named_never_lost_silently() {
-    let (upstream, received) = json_only_aggregator().await;
-    let proxy = proxy_to(&format!("http://{upstream}")).await;
-    let http = reqwest::Client::new();
+/// A v2 signature with field 99 (a varint holding 1), a field of a newer schema, posted to
+/// `proxy`.
+async fn post_with_a_newer_field(http: &reqwest::Client, proxy: SocketAddr) -> reqwest::Response {
     let mut body = mithril_compat::wire::v2::encode(&samples::single_signature()).unwrap();
-    // Field 99 (a varint holding 1): a field of a newer schema.
     body.extend([0x98, 0x06, 0x01]);
-    let answer = http
-        .post(format!("http://{proxy}/aggregator/register-signatures"))
+    http.post(format!("http://{proxy}/aggregator/register-signatures"))
         .header(
             "content-type",
             Format::Protobuf(WireVersion::V2)
@@ -578,7 +571,18 @@ async fn parts_this_build_does_not_declare_are_refused_or_named_never_lost_silen
         .body(body)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// A newer signer's additive protobuf fields, which prost would skip without a word, are refused
+/// by name when the body must be converted; an answer's parts this build does not declare are
+/// named in `mithril-proxy-dropped`.
+#[tokio::test]
+async fn parts_this_build_does_not_declare_are_refused_or_named_never_lost_silently() {
+    let (upstream, received) = json_only_aggregator().await;
+    let proxy = proxy_to(&format!("http://{upstream}")).await;
+    let http = reqwest::Client::new();
+    let answer = post_with_a_newer_field(&http, proxy).await;
     assert_eq!(answer.status(), 422);
     // The error is a google.rpc.Status, whose message is UTF-8 within its bytes.
     let error = answer.bytes().await.unwrap();
@@ -601,4 +605,25 @@ async fn parts_this_build_does_not_declare_are_refused_or_named_never_lost_silen
     assert_eq!(answer.status(), 200);
     let dropped = answer.headers()[DROPPED].to_str().unwrap().to_owned();
     assert!(dropped.contains("a_member_of_tomorrow"), "{dropped}");
+
+    // Where what the upstream takes is only a guess (today's API, as when its `GET /` fails),
+    // such a body is offered as it is before being refused: a protobuf aggregator takes it
+    // whole, newer field included.
+    let (upstream, backend) = protobuf_only_aggregator().await;
+    let mut config = ProxyConfig::new(&format!("http://{upstream}"));
+    config.upstream_offer = Some(mithril_compat::transport::http::Offer {
+        versions: Vec::new(),
+        json: true,
+    });
+    let guessing = Arc::new(Proxy::new(config).unwrap());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(mithril_compat::transport::http::proxy::serve(
+        listener,
+        guessing,
+        std::future::pending(),
+    ));
+    let answer = post_with_a_newer_field(&http, address).await;
+    assert_eq!(answer.status(), 201);
+    assert_eq!(backend.signatures().len(), 1);
 }

@@ -628,3 +628,23 @@ fn a_node_info_member_is_checked_and_bounded_as_protobuf_node_info_is() {
     let (path, _) = invalid(decode(MessageKind::SignerRegistration, &hex));
     assert_eq!(path, "register_signer.node_info_signature");
 }
+
+#[test]
+fn a_json_signer_list_longer_than_any_set_is_refused_with_its_count() {
+    let max = mithril_compat::domain::limits::MAX_SIGNERS;
+    let body = fixture("epoch_settings");
+    // The smallest signers the body type reads: a party id and a verification key each.
+    let signers: Vec<Value> = (0..=max)
+        .map(|index| json!({"party_id": format!("p{index}"), "verification_key": "00"}))
+        .collect();
+    let too_many = with(&body, "/next_signers", Value::Array(signers));
+    let (path, violation) = invalid(decode(MessageKind::EpochSettings, &too_many));
+    assert_eq!(path, "epoch_settings.next_signers");
+    assert_eq!(
+        violation,
+        Violation::TooManyEntries {
+            count: max + 1,
+            max
+        }
+    );
+}

@@ -37,7 +37,7 @@ async fn serve_answers_signers_and_reflection_and_prints_what_it_receives() {
 
     let endpoint = format!("http://{address}");
     let mut registration = samples::signer_registration();
-    // The endpoint takes registrations for the epochs it keeps and the next two.
+    // The endpoint is at epoch 7 (`--epoch 7`): the registration is for it.
     registration.epoch = mithril_compat::domain::Epoch(7);
     let client = SignerClient::connect(
         endpoint.clone(),

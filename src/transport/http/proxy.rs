@@ -13,8 +13,9 @@
 //!   and wire versions (JSON has no place for them; its software version travels in
 //!   `signer-node-version`). They are dropped and named in the `mithril-proxy-dropped` header of
 //!   the answer. A body with parts this build's schema does not declare (a JSON body's unknown
-//!   members, a protobuf body's undeclared fields, as a newer signer's additive fields) is
-//!   refused when it must be converted: those parts could not follow.
+//!   members, a protobuf body's undeclared fields, as a newer signer's additive fields) cannot
+//!   be converted: those parts could not follow. It is offered to the upstream as it is, and
+//!   refused with 422 naming them if the upstream does not take it (415).
 //! - An answer of a signer route (`GET /`, `/epoch-settings`, `/protocol-configuration/{epoch}`)
 //!   in a format the signer does not accept is fetched in one the upstream serves and converted
 //!   into the one the signer asked for. Answers are converted leniently (a JSON client gets no
@@ -665,7 +666,8 @@ async fn post(
                 }
             }
         };
-        let answer = if target == format {
+        // The body as it came, to the upstream.
+        let unchanged = || async {
             proxy
                 .upstream_call(
                     Method::POST,
@@ -674,9 +676,25 @@ async fn post(
                     Some(body.clone()),
                 )
                 .await
-                .inspect_err(|_| proxy.count_formats(route, format, target, Outcome::Failed))?
+                .inspect_err(|_| proxy.count_formats(route, format, format, Outcome::Failed))
+        };
+        let answer = if target == format {
+            unchanged().await?
         } else {
-            let (converted, dropped) = convert_request(kind, format, target, &body, headers)
+            let (message, unread) = read_request(kind, format, &body, headers)
+                .inspect_err(|_| proxy.count_formats(route, format, target, Outcome::Refused))?;
+            if !unread.is_empty() {
+                // No conversion carries these parts. The upstream may take the body as it is
+                // (what it takes is sometimes a guess): ask once; if it does not, refuse.
+                let answer = unchanged().await?;
+                if answer.status != StatusCode::UNSUPPORTED_MEDIA_TYPE {
+                    proxy.count_formats(route, format, format, Outcome::Passed);
+                    return Ok(respond(answer, &[]));
+                }
+                proxy.count_formats(route, format, target, Outcome::Refused);
+                return Err(unread_refusal(format, target, &unread));
+            }
+            let (converted, dropped) = convert_request(&message, format, target)
                 .inspect_err(|_| proxy.count_formats(route, format, target, Outcome::Refused))?;
             let mut upstream_headers = forwarded(headers);
             if let Ok(value) = HeaderValue::from_str(&converted.content_type) {
@@ -742,28 +760,41 @@ fn unread_parts(
     })
 }
 
-/// Converts a request body through the hub; what the target cannot carry is refused, except a
-/// registration's declaration into JSON (returned as dropped).
-fn convert_request(
+/// Reads a request body that must be converted: the message, and the parts of it this build's
+/// schema does not declare (which no conversion carries). A body that does not decode is
+/// refused as the server refuses it.
+fn read_request(
     kind: MessageKind,
     from: Format,
-    to: Format,
     body: &[u8],
     headers: &HeaderMap,
-) -> Result<(super::body::EncodedBody, Vec<FieldPath>), HttpError> {
+) -> Result<(HubMessage, Vec<String>), HttpError> {
     let protobuf = from.is_protobuf();
-    let unknown = unread_parts(from, kind, body)
-        .map_err(|error| HttpError::body(&error).in_protobuf(protobuf))?;
-    if !unknown.is_empty() {
-        return Err(HttpError::unprocessable(format!(
-            "{} cannot be carried by {to}: refused rather than dropped",
-            crate::transport::aggregator::bounded(&unknown.join(", "), 512)
-        ))
-        .in_protobuf(protobuf));
-    }
     let message = decode_body(from, kind, body, &json_headers(headers))
         .map_err(|error| HttpError::body(&error).in_protobuf(protobuf))?;
-    let (encoded, dropped) = encode_body_with(to, &message, DowngradePolicy::Lossy)
+    let unread = unread_parts(from, kind, body)
+        .map_err(|error| HttpError::body(&error).in_protobuf(protobuf))?;
+    Ok((message, unread))
+}
+
+/// The refusal of a body whose `unread` parts `to` cannot carry.
+fn unread_refusal(from: Format, to: Format, unread: &[String]) -> HttpError {
+    HttpError::unprocessable(format!(
+        "{} cannot be carried by {to}: refused rather than dropped",
+        crate::transport::aggregator::bounded(&unread.join(", "), 512)
+    ))
+    .in_protobuf(from.is_protobuf())
+}
+
+/// Converts a request through the hub; what the target cannot carry is refused, except a
+/// registration's declaration into JSON (returned as dropped).
+fn convert_request(
+    message: &HubMessage,
+    from: Format,
+    to: Format,
+) -> Result<(super::body::EncodedBody, Vec<FieldPath>), HttpError> {
+    let protobuf = from.is_protobuf();
+    let (encoded, dropped) = encode_body_with(to, message, DowngradePolicy::Lossy)
         .map_err(|error| HttpError::unprocessable(error.to_string()).in_protobuf(protobuf))?;
     let declaration = |path: &FieldPath| {
         let text = path.to_string();

@@ -526,6 +526,14 @@ impl JsonSpoke for EpochSettings {
 }
 
 fn signers_to_hub(signers: &[SignerMessage]) -> Result<SignerSet, WireError> {
+    // Longer than any signer set: refused before a hub value is made for each.
+    if signers.len() > crate::domain::limits::MAX_SIGNERS {
+        return Err(ValidationError::here(Violation::TooManyEntries {
+            count: signers.len(),
+            max: crate::domain::limits::MAX_SIGNERS,
+        })
+        .into());
+    }
     let signers = signers
         .iter()
         .enumerate()
