@@ -49,6 +49,19 @@ impl MessageKind {
         }
     }
 
+    /// The protobuf message that carries this kind in every wire version (the hub type's
+    /// name: `SignerRegistration`).
+    pub const fn protobuf_name(self) -> &'static str {
+        match self {
+            Self::SignerRegistration => "SignerRegistration",
+            Self::SingleSignature => "SingleSignature",
+            Self::EpochSettings => "EpochSettings",
+            Self::AggregatorFeatures => "AggregatorFeatures",
+            Self::ProtocolConfiguration => "ProtocolConfiguration",
+            Self::AggregatorStatus => "AggregatorStatus",
+        }
+    }
+
     /// The name on the command line, after today's routes (`register-signature`).
     pub const fn cli_name(self) -> &'static str {
         match self {

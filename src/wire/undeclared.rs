@@ -118,18 +118,6 @@ fn add(schema: &mut Schema, scope: &str, message: &descriptor::DescriptorProto) 
     schema.insert(full_name, fields);
 }
 
-/// The protobuf message name of `kind` (the same in every version).
-const fn message_name(kind: MessageKind) -> &'static str {
-    match kind {
-        MessageKind::SignerRegistration => "SignerRegistration",
-        MessageKind::SingleSignature => "SingleSignature",
-        MessageKind::EpochSettings => "EpochSettings",
-        MessageKind::AggregatorFeatures => "AggregatorFeatures",
-        MessageKind::ProtocolConfiguration => "ProtocolConfiguration",
-        MessageKind::AggregatorStatus => "AggregatorStatus",
-    }
-}
-
 /// How deep the walk follows nested messages.
 const MAX_DEPTH: u32 = 64;
 
@@ -162,7 +150,7 @@ pub fn undeclared_fields(
     kind: MessageKind,
     mut bytes: &[u8],
 ) -> Result<Vec<UndeclaredField>, WireError> {
-    let name = format!("{}.{}", version.package(), message_name(kind));
+    let name = format!("{}.{}", version.package(), kind.protobuf_name());
     let mut found = Vec::new();
     walk(
         &name,
@@ -245,7 +233,7 @@ mod tests {
     fn every_message_of_every_version_is_in_the_schema() {
         for version in WireVersion::ALL {
             for kind in MessageKind::ALL {
-                let name = format!("{}.{}", version.package(), message_name(*kind));
+                let name = format!("{}.{}", version.package(), kind.protobuf_name());
                 let fields = schema().get(&name).unwrap_or_else(|| panic!("{name}"));
                 assert!(!fields.is_empty(), "{name}");
             }

@@ -24,7 +24,7 @@ fn golden(name: &str) -> PathBuf {
 
 fn pinned(name: &str, bytes: &[u8]) {
     let path = golden(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|value| value == "1") {
+    if crate::common::updating_golden() {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, bytes).unwrap();
     }

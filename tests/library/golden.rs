@@ -19,10 +19,6 @@ fn golden_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
-fn updating() -> bool {
-    std::env::var_os("UPDATE_GOLDEN").is_some_and(|value| value == "1")
-}
-
 /// The samples a wire version cannot carry: the expectation, stated once.
 const NOT_CARRIED: &[(&str, WireVersion)] = &[
     (
@@ -69,7 +65,7 @@ fn head_fixtures_match_todays_encoder() {
                 }
             };
             expected_files.insert(path.clone());
-            if updating() {
+            if crate::common::updating_golden() {
                 fs::create_dir_all(&dir).unwrap();
                 fs::write(&path, &encoded).unwrap();
                 continue;
@@ -235,7 +231,7 @@ fn released_fixtures_decode_and_reencode_identically() {
                     serde_json::to_string_pretty(&crate::compat_matrix::inner_json(&message))
                         .unwrap()
                 );
-                if updating() && !meaning.exists() {
+                if crate::common::updating_golden() && !meaning.exists() {
                     fs::write(&meaning, &json).unwrap();
                 }
                 match fs::read_to_string(&meaning) {

@@ -26,10 +26,6 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/json")
 }
 
-fn updating() -> bool {
-    std::env::var_os("UPDATE_GOLDEN").is_some_and(|value| value == "1")
-}
-
 // --- Realistic key material -------------------------------------------------------------------
 
 /// Comma-separated decimal bytes, as serde writes a byte array in JSON.
@@ -377,7 +373,7 @@ fn fixtures_match_their_generator() {
         let path = golden_dir().join(format!("{name}.json"));
         expected_files.insert(path.clone());
         let text = fixture.pretty();
-        if updating() {
+        if crate::common::updating_golden() {
             fs::create_dir_all(golden_dir()).unwrap();
             fs::write(&path, &text).unwrap();
             continue;

@@ -70,7 +70,7 @@ fn the_payload_format_is_pinned_by_a_golden_vector() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/release/manifest_v1.json");
     let payload = signed(1, 1);
     let written = format!("{}\n", payload.to_json());
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|value| value == "1") {
+    if crate::common::updating_golden() {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, &written).unwrap();
     }

@@ -97,7 +97,7 @@ fn signed_payloads_are_pinned_and_the_same_in_every_version() {
     }
     let pinned_path = golden.join("signed_payloads.txt");
     let actual = lines.join("\n") + "\n";
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|value| value == "1") {
+    if crate::common::updating_golden() {
         fs::write(&pinned_path, &actual).unwrap();
     }
     let pinned = fs::read_to_string(&pinned_path).unwrap();

@@ -192,12 +192,7 @@ pub(super) fn from_pb<S: Spoke<T>, T: HubType>(
     pb: Option<S::Pb>,
     field: &'static str,
 ) -> Result<T, ClientError> {
-    let pb = pb.ok_or_else(|| {
-        WireError::Invalid(crate::error::ValidationError::new(
-            crate::error::FieldPath::field(field),
-            crate::error::Violation::Missing,
-        ))
-    })?;
+    let pb = pb.ok_or_else(|| WireError::Invalid(crate::wire::missing(field)))?;
     S::to_hub(pb).map_err(|error| ClientError::Wire(crate::error::Nest::within(error, field)))
 }
 

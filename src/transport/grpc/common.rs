@@ -7,7 +7,7 @@ use super::admission::{admit, backend, invalid};
 use super::metadata::SignerIdentity;
 use crate::adoption::RegistrationWire;
 use crate::domain::{EpochSettings, SignerRegistration, SingleSignature};
-use crate::error::{FieldPath, Nest, ValidationError, Violation, WireError};
+use crate::error::{Nest, WireError};
 use crate::transport::aggregator::AggregatorState;
 use crate::wire::{HubType, Spoke, WireVersion, v2};
 
@@ -46,12 +46,7 @@ where
     S: Spoke<T>,
     T: HubType,
 {
-    let pb = pb.ok_or_else(|| {
-        invalid(WireError::Invalid(ValidationError::new(
-            FieldPath::field(field),
-            Violation::Missing,
-        )))
-    })?;
+    let pb = pb.ok_or_else(|| invalid(WireError::Invalid(crate::wire::missing(field))))?;
     S::to_hub(pb).map_err(|error| invalid(error.within(field)))
 }
 

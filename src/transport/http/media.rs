@@ -91,14 +91,7 @@ impl fmt::Display for Format {
 
 /// The protobuf message that carries `kind` in every wire version (the hub type's name).
 pub const fn message(kind: MessageKind) -> &'static str {
-    match kind {
-        MessageKind::SignerRegistration => "SignerRegistration",
-        MessageKind::SingleSignature => "SingleSignature",
-        MessageKind::EpochSettings => "EpochSettings",
-        MessageKind::AggregatorFeatures => "AggregatorFeatures",
-        MessageKind::ProtocolConfiguration => "ProtocolConfiguration",
-        MessageKind::AggregatorStatus => "AggregatorStatus",
-    }
+    kind.protobuf_name()
 }
 
 /// The full protobuf name of `kind` in `version` (`mithril.signer.v2.SignerRegistration`).

@@ -79,6 +79,12 @@ fn descriptor_set() -> &'static prost_types::FileDescriptorSet {
     })
 }
 
+/// Whether golden files are being rewritten after a deliberate change: `UPDATE_GOLDEN=1`, and
+/// nothing else.
+pub fn updating_golden() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some_and(|value| value == "1")
+}
+
 /// The message `name` of `version`'s package, from the version's own schema.
 pub fn message_descriptor(
     version: WireVersion,
