@@ -69,7 +69,9 @@ pub use shadow::{ShadowAttempt, ShadowError, ShadowRound};
 pub use sqlite::SqliteStore;
 #[cfg(feature = "serde")]
 pub use store::FileStore;
-pub use store::{MemoryStore, RecordStore, RegistrationRecord, RegistrationWire, StoreError};
+pub use store::{
+    MemoryStore, Pruned, RecordStore, RegistrationRecord, RegistrationWire, StoreError,
+};
 pub use tally::{Exclusion, ExclusionReason, Exclusions, Share, Tally, TallyError, UNDECLARED};
 
 use crate::domain::{Epoch, EraName, PartyId, ProtocolParameters, SignerRegistration, Stake};
@@ -214,6 +216,23 @@ impl<S: RecordStore> AdoptionMonitor<S> {
         count: u64,
     ) -> Result<(), StoreError> {
         self.store.put_shadow_signatures(epoch, party_id, count)
+    }
+
+    /// The earliest epoch whose records a report of `epoch` (or a later one) reads: the
+    /// participation window ending at `epoch`.
+    pub fn oldest_epoch_read(&self, epoch: Epoch) -> Epoch {
+        let window = self.readiness.participation_window.max(1);
+        Epoch(epoch.0.saturating_sub(window - 1))
+    }
+
+    /// Forgets the records that no report of `epoch` or later reads (those before
+    /// [`Self::oldest_epoch_read`]), so that a long-running aggregator's records stay the size
+    /// of its participation window. Reports, evidence and the gate of `epoch` and later epochs
+    /// are unchanged: the first registration of each party, which exclusions by tenure read, is
+    /// kept. A report of an earlier epoch no longer sees what was forgotten.
+    pub fn prune(&mut self, epoch: Epoch) -> Result<Pruned, StoreError> {
+        let oldest = self.oldest_epoch_read(epoch);
+        self.store.prune_before(oldest)
     }
 
     /// Sets the rule that judges proven readiness ([`Self::advance_proven`]).

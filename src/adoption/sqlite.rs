@@ -9,6 +9,9 @@
 //!   [`RegistrationRecord`] as JSON text in `record`, which is what the store reads back: a
 //!   field added to the record later is kept without a migration.
 //! - `signature`: the number of single signatures per party and epoch (counts add up).
+//! - `shadow_signature`: the same for verified shadow signatures (schema version 2).
+//! - `first_registration`: the first epoch each party registered at, kept when
+//!   [`RecordStore::prune_before`] forgets its registrations (schema version 3).
 //!
 //! The schema version is SQLite's own `PRAGMA user_version`, and the file is marked as a records
 //! database with `PRAGMA application_id` ([`SqliteStore::APPLICATION_ID`]). Both live in the
@@ -23,9 +26,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use super::store::{RecordStore, RegistrationRecord, StoreError};
+use super::store::{Pruned, RecordStore, RegistrationRecord, StoreError};
 use crate::domain::{Epoch, PartyId};
 
 /// One schema change, applied once, in order.
@@ -73,6 +76,18 @@ create table shadow_signature (
     count integer not null check (count >= 0),
     primary key (epoch, party_id)
 );
+"#,
+    },
+    Migration {
+        version: 3,
+        // The first epoch of each party, kept apart so that pruning old registrations keeps it.
+        sql: r#"
+create table first_registration (
+    party_id text primary key,
+    epoch integer not null check (epoch >= 0)
+);
+insert into first_registration (party_id, epoch)
+    select party_id, min(epoch) from registration group by party_id;
 "#,
     },
 ];
@@ -333,8 +348,6 @@ impl SqliteStore {
         records: impl IntoIterator<Item = RegistrationRecord>,
     ) -> Result<(), StoreError> {
         self.refuse_if_read_only()?;
-        let path = self.path.clone();
-        let on_error = |error| sqlite_error(&path, error);
         let rows = records
             .into_iter()
             .map(|record| {
@@ -343,11 +356,7 @@ impl SqliteStore {
                 Ok((epoch, record, json))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let transaction = self
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(on_error)?;
-        {
+        self.write(|transaction, on_error| {
             let mut insert = transaction
                 .prepare_cached(
                     "insert into registration \
@@ -359,7 +368,16 @@ impl SqliteStore {
                      record = excluded.record",
                 )
                 .map_err(on_error)?;
+            let mut first = transaction
+                .prepare_cached(
+                    "insert into first_registration (party_id, epoch) values (?1, ?2) \
+                     on conflict (party_id) do update set epoch = min(epoch, excluded.epoch)",
+                )
+                .map_err(on_error)?;
             for (epoch, record, json) in &rows {
+                first
+                    .execute(params![record.party_id.as_str(), epoch])
+                    .map_err(on_error)?;
                 insert
                     .execute(params![
                         epoch,
@@ -373,8 +391,8 @@ impl SqliteStore {
                     ])
                     .map_err(on_error)?;
             }
-        }
-        transaction.commit().map_err(on_error)
+            Ok(())
+        })
     }
 
     /// The registrations made at an epoch, one per party, by party id.
@@ -469,42 +487,80 @@ impl SqliteStore {
         party_id: &PartyId,
         count: u64,
     ) -> Result<(), StoreError> {
-        self.refuse_if_read_only()?;
         let table = counts.table();
         let epoch = self.epoch_value(epoch)?;
+        self.write(|transaction, on_error| {
+            transaction
+                .prepare_cached(&format!(
+                    "insert into {table} (epoch, party_id, count) values (?1, ?2, ?3) \
+                 on conflict (epoch, party_id) do update set count = case \
+                 when count > 9223372036854775807 - excluded.count then 9223372036854775807 \
+                 else count + excluded.count end"
+                ))
+                .and_then(|mut statement| {
+                    statement.execute(params![
+                        epoch,
+                        party_id.as_str(),
+                        i64::try_from(count).unwrap_or(i64::MAX)
+                    ])
+                })
+                .map_err(on_error)?;
+            Ok(())
+        })
+    }
+
+    /// Runs `writes` in one immediate transaction, committed when they succeed (refused on a
+    /// read-only store).
+    fn write<T>(
+        &mut self,
+        writes: impl FnOnce(
+            &rusqlite::Transaction<'_>,
+            &dyn Fn(rusqlite::Error) -> StoreError,
+        ) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.refuse_if_read_only()?;
         let path = self.path.clone();
         let on_error = |error| sqlite_error(&path, error);
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(on_error)?;
-        transaction
-            .prepare_cached(&format!(
-                "insert into {table} (epoch, party_id, count) values (?1, ?2, ?3) \
-                 on conflict (epoch, party_id) do update set count = case \
-                 when count > 9223372036854775807 - excluded.count then 9223372036854775807 \
-                 else count + excluded.count end"
-            ))
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    epoch,
-                    party_id.as_str(),
-                    i64::try_from(count).unwrap_or(i64::MAX)
-                ])
-            })
-            .map_err(on_error)?;
-        transaction.commit().map_err(on_error)
+        let written = writes(&transaction, &on_error)?;
+        transaction.commit().map_err(on_error)?;
+        Ok(written)
     }
 
-    /// The first epoch a party registered at.
+    /// The first epoch a party registered at (kept when its registrations are pruned).
     pub fn try_first_registration(&self, party_id: &PartyId) -> Result<Option<Epoch>, StoreError> {
-        // `min` of no row is one row with NULL.
         let first: Option<i64> = self
             .connection
-            .prepare_cached("select min(epoch) from registration where party_id = ?1")
-            .and_then(|mut statement| statement.query_row([party_id.as_str()], |row| row.get(0)))
+            .prepare_cached("select epoch from first_registration where party_id = ?1")
+            .and_then(|mut statement| {
+                statement
+                    .query_row([party_id.as_str()], |row| row.get(0))
+                    .optional()
+            })
             .map_err(|error| self.error(error))?;
         first.map(|epoch| self.epoch_from(epoch)).transpose()
+    }
+
+    /// [`RecordStore::prune_before`]: one transaction, all or nothing.
+    pub fn try_prune_before(&mut self, epoch: Epoch) -> Result<Pruned, StoreError> {
+        let epoch = self.epoch_value(epoch)?;
+        self.write(|transaction, on_error| {
+            let forget = |table: &str| -> Result<u64, StoreError> {
+                let deleted = transaction
+                    .prepare_cached(&format!("delete from {table} where epoch < ?1"))
+                    .and_then(|mut statement| statement.execute([epoch]))
+                    .map_err(on_error)?;
+                Ok(deleted as u64)
+            };
+            Ok(Pruned {
+                registrations: forget("registration")?,
+                signatures: forget(Counts::Signatures.table())?,
+                shadow_signatures: forget(Counts::ShadowSignatures.table())?,
+            })
+        })
     }
 
     /// The epochs with at least one registration, in order.
@@ -586,6 +642,10 @@ impl RecordStore for SqliteStore {
     fn epochs(&self) -> Vec<Epoch> {
         self.answer(self.try_epochs())
     }
+
+    fn prune_before(&mut self, epoch: Epoch) -> Result<Pruned, StoreError> {
+        self.try_prune_before(epoch)
+    }
 }
 
 /// The version of the last migration (0 for none).
@@ -617,8 +677,9 @@ mod tests {
     use super::*;
     use crate::domain::{SoftwareVersion, Stake};
 
-    const MIGRATION_3: Migration = Migration {
-        version: 3,
+    /// A migration this build does not have.
+    const MIGRATION_4: Migration = Migration {
+        version: 4,
         sql: "create table note (epoch integer not null, text text not null);",
     };
 
@@ -646,7 +707,7 @@ mod tests {
         for (index, migration) in MIGRATIONS.iter().enumerate() {
             assert_eq!(migration.version as usize, index + 1);
         }
-        assert_eq!(SqliteStore::SCHEMA_VERSION, 2);
+        assert_eq!(SqliteStore::SCHEMA_VERSION, 3);
     }
 
     #[test]
@@ -654,15 +715,31 @@ mod tests {
         let path = temp("migrate");
         {
             let mut store = SqliteStore::open_with(&path, &MIGRATIONS[..1]).unwrap();
-            store.put_registration(record(7, "pool1a")).unwrap();
+            // Rows as a build of schema version 1 wrote them (it had no first_registration).
+            for epoch in [9u32, 7] {
+                let record = record(epoch.into(), "pool1a");
+                store
+                    .connection
+                    .execute(
+                        "insert into registration values (?1, ?2, 10, '0.2.1', 'v2', \
+                         'header_only', ?3)",
+                        params![epoch, "pool1a", serde_json::to_string(&record).unwrap()],
+                    )
+                    .unwrap();
+            }
             store
                 .put_signatures(Epoch(7), &PartyId::new("pool1a").unwrap(), 3)
                 .unwrap();
             assert_eq!(store.schema_version().unwrap(), 1);
         }
-        let with_three = [MIGRATIONS[0], MIGRATIONS[1], MIGRATION_3];
-        let mut store = SqliteStore::open_with(&path, &with_three).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 3);
+        let with_four = [MIGRATIONS[0], MIGRATIONS[1], MIGRATIONS[2], MIGRATION_4];
+        let mut store = SqliteStore::open_with(&path, &with_four).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 4);
+        // Migration 3 found the first registration among those of version 1.
+        assert_eq!(
+            store.first_registration(&PartyId::new("pool1a").unwrap()),
+            Some(Epoch(7))
+        );
         // Migration 2 (shadow signatures) was applied on the way.
         store
             .put_shadow_signatures(Epoch(7), &PartyId::new("pool1a").unwrap(), 2)
@@ -678,17 +755,17 @@ mod tests {
         );
         drop(store);
         // Opened again: nothing applied twice.
-        let again = SqliteStore::open_with(&path, &with_three).unwrap();
-        assert_eq!(again.schema_version().unwrap(), 3);
+        let again = SqliteStore::open_with(&path, &with_four).unwrap();
+        assert_eq!(again.schema_version().unwrap(), 4);
         assert_eq!(
             again.shadow_signatures(Epoch(7)),
             BTreeMap::from([(PartyId::new("pool1a").unwrap(), 2)])
         );
         drop(again);
-        // This build (version 2) refuses it now.
+        // This build (version 3) refuses it now.
         match SqliteStore::open(&path) {
             Err(StoreError::NewerSchema { found, known, .. }) => {
-                assert_eq!((found, known), (3, 2));
+                assert_eq!((found, known), (4, 3));
             }
             other => panic!("{other:?}"),
         }
@@ -705,7 +782,7 @@ mod tests {
         drop(SqliteStore::open_with(&path, &MIGRATIONS[..1]).unwrap());
         match SqliteStore::open_read_only(&path) {
             Err(StoreError::Sqlite { message, .. }) => {
-                assert!(message.contains("older than this build's 2"), "{message}");
+                assert!(message.contains("older than this build's 3"), "{message}");
             }
             other => panic!("{other:?}"),
         }

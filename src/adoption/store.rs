@@ -240,6 +240,48 @@ pub trait RecordStore {
     fn first_registration(&self, party_id: &PartyId) -> Option<Epoch>;
     /// The epochs with at least one registration, in order.
     fn epochs(&self) -> Vec<Epoch>;
+    /// Forgets the registrations, signature counts and shadow signature counts of the epochs
+    /// before `epoch`, and says how many of each it forgot. The first epoch each party
+    /// registered at is kept ([`Self::first_registration`] answers as before), so exclusions by
+    /// tenure are unchanged. Records put later for an earlier epoch are kept until the next
+    /// call.
+    ///
+    /// A long-running aggregator calls it (or [`AdoptionMonitor::prune`], which knows how far
+    /// back its reports read) as epochs pass, so that its records stay the size of a few
+    /// epochs instead of growing with every epoch of its life.
+    ///
+    /// [`AdoptionMonitor::prune`]: super::AdoptionMonitor::prune
+    fn prune_before(&mut self, epoch: Epoch) -> Result<Pruned, StoreError>;
+}
+
+/// What [`RecordStore::prune_before`] forgot: the number of (epoch, party) entries of each
+/// kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Pruned {
+    /// Registrations.
+    pub registrations: u64,
+    /// Signature counts.
+    pub signatures: u64,
+    /// Shadow signature counts.
+    pub shadow_signatures: u64,
+}
+
+impl Pruned {
+    /// Whether nothing was forgotten.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl std::fmt::Display for Pruned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} registrations, {} signature counts and {} shadow signature counts",
+            self.registrations, self.signatures, self.shadow_signatures
+        )
+    }
 }
 
 /// Records in memory.
@@ -289,6 +331,35 @@ impl MemoryStore {
 
     fn add_shadow_signatures(&mut self, epoch: Epoch, party_id: &PartyId, count: u64) {
         add_count(&mut self.shadow_signatures, epoch, party_id, count);
+    }
+
+    /// Records that `party_id` first registered at `epoch` (or earlier, if already known).
+    #[cfg(feature = "serde")]
+    fn insert_first(&mut self, party_id: PartyId, epoch: Epoch) {
+        let first = self.first.entry(party_id).or_insert(epoch);
+        *first = (*first).min(epoch);
+    }
+
+    /// The parties whose first registration is no longer among the registrations kept.
+    #[cfg(feature = "serde")]
+    fn first_registrations_forgotten(&self) -> impl Iterator<Item = (&PartyId, Epoch)> {
+        self.first
+            .iter()
+            .filter(|(party_id, first)| self.registration(**first, party_id).is_none())
+            .map(|(party_id, first)| (party_id, *first))
+    }
+
+    fn prune(&mut self, epoch: Epoch) -> Pruned {
+        fn split<T>(map: &mut BTreeMap<Epoch, BTreeMap<PartyId, T>>, epoch: Epoch) -> u64 {
+            let kept = map.split_off(&epoch);
+            let forgotten = std::mem::replace(map, kept);
+            forgotten.values().map(|parties| parties.len() as u64).sum()
+        }
+        Pruned {
+            registrations: split(&mut self.registrations, epoch),
+            signatures: split(&mut self.signatures, epoch),
+            shadow_signatures: split(&mut self.shadow_signatures, epoch),
+        }
     }
 }
 
@@ -357,6 +428,10 @@ impl RecordStore for MemoryStore {
     fn epochs(&self) -> Vec<Epoch> {
         self.registrations.keys().copied().collect()
     }
+
+    fn prune_before(&mut self, epoch: Epoch) -> Result<Pruned, StoreError> {
+        Ok(self.prune(epoch))
+    }
 }
 
 /// One line of the file store.
@@ -374,6 +449,12 @@ enum Entry {
         epoch: Epoch,
         party_id: PartyId,
         count: u64,
+    },
+    /// The first epoch a party registered at, written by a compaction when that registration
+    /// was pruned (earlier builds do not read it: they refuse the file as damaged).
+    FirstRegistration {
+        party_id: PartyId,
+        epoch: Epoch,
     },
 }
 
@@ -440,6 +521,9 @@ fn load(path: &Path) -> Result<(MemoryStore, Option<usize>), StoreError> {
                         party_id,
                         count,
                     } => memory.add_shadow_signatures(epoch, &party_id, count),
+                    Entry::FirstRegistration { party_id, epoch } => {
+                        memory.insert_first(party_id, epoch);
+                    }
                 }
                 valid_len += line.len();
             }
@@ -559,16 +643,31 @@ impl FileStore {
 
     /// Rewrites the file with one line per record, atomically.
     pub fn compact(&mut self) -> Result<(), StoreError> {
+        self.file = self.rewrite(&self.memory)?;
+        Ok(())
+    }
+
+    /// Writes `memory` to a new file, flushed, renamed over the store's; returns the new file,
+    /// opened to append.
+    fn rewrite(&self, memory: &MemoryStore) -> Result<std::fs::File, StoreError> {
         let temporary = self.path.with_extension("compacting");
         let mut out = Vec::new();
-        for records in self.memory.registrations.values() {
+        for (party_id, epoch) in memory.first_registrations_forgotten() {
+            let entry = Entry::FirstRegistration {
+                party_id: party_id.clone(),
+                epoch,
+            };
+            serde_json::to_writer(&mut out, &entry).expect("records always serialize");
+            out.push(b'\n');
+        }
+        for records in memory.registrations.values() {
             for record in records.values() {
                 serde_json::to_writer(&mut out, &Entry::Registration(record.clone()))
                     .expect("records always serialize");
                 out.push(b'\n');
             }
         }
-        for (epoch, parties) in &self.memory.signatures {
+        for (epoch, parties) in &memory.signatures {
             for (party_id, count) in parties {
                 let entry = Entry::Signatures {
                     epoch: *epoch,
@@ -579,7 +678,7 @@ impl FileStore {
                 out.push(b'\n');
             }
         }
-        for (epoch, parties) in &self.memory.shadow_signatures {
+        for (epoch, parties) in &memory.shadow_signatures {
             for (party_id, count) in parties {
                 let entry = Entry::ShadowSignatures {
                     epoch: *epoch,
@@ -600,8 +699,7 @@ impl FileStore {
             }
             std::fs::OpenOptions::new().append(true).open(&self.path)
         };
-        self.file = write().map_err(|error| self.io_error(error))?;
-        Ok(())
+        write().map_err(|error| self.io_error(error))
     }
 }
 
@@ -661,5 +759,25 @@ impl RecordStore for FileStore {
 
     fn epochs(&self) -> Vec<Epoch> {
         self.memory.epochs()
+    }
+
+    /// Forgets the records in memory and rewrites the file without them, atomically (as
+    /// [`FileStore::compact`] does); the first registration of each party whose first
+    /// registration is forgotten is written in their stead. On an error, neither the file nor
+    /// the records in memory change.
+    fn prune_before(&mut self, epoch: Epoch) -> Result<Pruned, StoreError> {
+        if self.poisoned {
+            return Err(self.io_error(std::io::Error::other(
+                "an earlier write failed and could not be undone: reopen the store",
+            )));
+        }
+        let mut kept = self.memory.clone();
+        let pruned = kept.prune(epoch);
+        if pruned.is_empty() {
+            return Ok(pruned);
+        }
+        self.file = self.rewrite(&kept)?;
+        self.memory = kept;
+        Ok(pruned)
     }
 }

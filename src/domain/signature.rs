@@ -107,7 +107,7 @@ pub struct SingleSignature {
     pub snark_signature: Option<SignatureBytes>,
     /// The signer's signature of the next era's composition of the same message, sent while
     /// that era is announced: what proves the signer can sign it (see
-    /// [`adoption::rule`](crate::adoption::rule)).
+    /// [`adoption::RuleConfig`](crate::adoption::RuleConfig)).
     pub shadow_signature: Option<ShadowSignature>,
 }
 

@@ -705,3 +705,206 @@ fn shadow_signatures_survive_a_restart_and_a_compaction_in_every_store() {
     assert!(store.take_read_error().is_none());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The same records in any store: pool1a registers at epochs 3 to 6, pool1b at 5 and 6, pool1c
+/// only at 2; signatures and shadow signatures on some of those epochs.
+fn fill_for_pruning(store: &mut impl RecordStore) {
+    let lagrange_record = |party: &str, epoch: u64| {
+        record(party, epoch, 100, "0.4.0", 2, &["pythagoras", "lagrange"])
+    };
+    for epoch in 3..=6 {
+        store
+            .put_registration(lagrange_record("pool1a", epoch))
+            .unwrap();
+        store
+            .put_signatures(Epoch(epoch), &PartyId::new("pool1a").unwrap(), epoch)
+            .unwrap();
+    }
+    for epoch in 5..=6 {
+        store
+            .put_registration(lagrange_record("pool1b", epoch))
+            .unwrap();
+    }
+    store
+        .put_registration(lagrange_record("pool1c", 2))
+        .unwrap();
+    store
+        .put_signatures(Epoch(6), &PartyId::new("pool1b").unwrap(), 1)
+        .unwrap();
+    for (epoch, party) in [(4, "pool1a"), (6, "pool1b")] {
+        store
+            .put_shadow_signatures(Epoch(epoch), &PartyId::new(party).unwrap(), 2)
+            .unwrap();
+    }
+}
+
+/// Everything the trait says about epochs 1 to 7 and the four parties.
+fn everything(store: &impl RecordStore) -> String {
+    let mut out = format!("epochs {:?}\n", store.epochs());
+    for epoch in 1..=7 {
+        out += &format!(
+            "{epoch}: {:?} {:?} {:?}\n",
+            store.registrations(Epoch(epoch)),
+            store.signatures(Epoch(epoch)),
+            store.shadow_signatures(Epoch(epoch)),
+        );
+    }
+    for party in ["pool1a", "pool1b", "pool1c", "pool1d"] {
+        out += &format!(
+            "{party} first {:?}\n",
+            store.first_registration(&PartyId::new(party).unwrap())
+        );
+    }
+    out
+}
+
+#[test]
+fn pruning_forgets_old_epochs_alike_in_every_store_and_keeps_tenure() {
+    let dir = std::env::temp_dir().join(format!("adoption-prune-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let lines = dir.join("records.jsonl");
+    let database = dir.join("records.sqlite3");
+
+    let mut memory = MemoryStore::new();
+    fill_for_pruning(&mut memory);
+    let before = everything(&memory);
+    let expected = Pruned {
+        registrations: 3,
+        signatures: 2,
+        shadow_signatures: 1,
+    };
+    assert_eq!(memory.prune_before(Epoch(5)).unwrap(), expected);
+    let after = everything(&memory);
+    assert_eq!(memory.epochs(), vec![Epoch(5), Epoch(6)]);
+    assert!(memory.registrations(Epoch(4)).is_empty());
+    assert!(memory.signatures(Epoch(4)).is_empty());
+    assert!(memory.shadow_signatures(Epoch(4)).is_empty());
+    assert_eq!(memory.registrations(Epoch(6)).len(), 2);
+    // Tenure is kept, including that of a party no longer registered at all.
+    let first =
+        |store: &MemoryStore, party: &str| store.first_registration(&PartyId::new(party).unwrap());
+    assert_eq!(first(&memory, "pool1a"), Some(Epoch(3)));
+    assert_eq!(first(&memory, "pool1b"), Some(Epoch(5)));
+    assert_eq!(first(&memory, "pool1c"), Some(Epoch(2)));
+    // What was not before the epoch is as it was.
+    let lines_from_5 = |text: &str| {
+        text.lines()
+            .filter(|line| line.starts_with("5:") || line.starts_with("6:"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lines_from_5(&before), lines_from_5(&after));
+
+    {
+        let mut file = FileStore::open(&lines).unwrap();
+        fill_for_pruning(&mut file);
+        assert_eq!(everything(&file), before);
+        assert_eq!(file.prune_before(Epoch(5)).unwrap(), expected);
+        assert_eq!(everything(&file), after);
+        // Nothing left to forget: the file is not rewritten.
+        let written = std::fs::read(&lines).unwrap();
+        assert!(file.prune_before(Epoch(5)).unwrap().is_empty());
+        assert_eq!(std::fs::read(&lines).unwrap(), written);
+    }
+    // The file no longer holds the forgotten lines, and keeps tenure across a restart.
+    let text = std::fs::read_to_string(&lines).unwrap();
+    assert!(
+        text.contains(r#"{"first_registration":{"party_id":"pool1c","epoch":2}}"#),
+        "{text}"
+    );
+    assert!(!text.contains(r#""epoch":4"#), "{text}");
+    assert_eq!(everything(&FileStore::open(&lines).unwrap()), after);
+    assert_eq!(
+        everything(&FileStore::snapshot(&lines).unwrap().store),
+        after
+    );
+
+    {
+        let mut sqlite = SqliteStore::open(&database).unwrap();
+        fill_for_pruning(&mut sqlite);
+        assert_eq!(everything(&sqlite), before);
+        assert_eq!(sqlite.prune_before(Epoch(5)).unwrap(), expected);
+        assert_eq!(everything(&sqlite), after);
+        assert!(sqlite.prune_before(Epoch(5)).unwrap().is_empty());
+    }
+    let reader = SqliteStore::open_read_only(&database).unwrap();
+    assert_eq!(everything(&reader), after);
+    assert!(reader.take_read_error().is_none());
+    // A reader cannot prune.
+    let mut reader = reader;
+    assert!(matches!(
+        reader.prune_before(Epoch(6)),
+        Err(StoreError::Sqlite { .. })
+    ));
+    drop(reader);
+
+    // A record put afterwards for a forgotten epoch is kept, and moves tenure back, in every
+    // store alike.
+    let late = record("pool1d", 1, 100, "0.4.0", 2, &["pythagoras"]);
+    let mut file = FileStore::open(&lines).unwrap();
+    let mut sqlite = SqliteStore::open(&database).unwrap();
+    memory.put_registration(late.clone()).unwrap();
+    file.put_registration(late.clone()).unwrap();
+    sqlite.put_registration(late).unwrap();
+    assert_eq!(first(&memory, "pool1d"), Some(Epoch(1)));
+    assert_eq!(everything(&file), everything(&memory));
+    assert_eq!(everything(&sqlite), everything(&memory));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_pruned_monitor_reports_its_epoch_as_before() {
+    // Twenty pools join over six epochs (tenure matters: three epochs are required); the older
+    // half signs and shadow-signs.
+    let mut monitor =
+        AdoptionMonitor::new(MemoryStore::new(), ProtocolParameters::MAINNET, lagrange())
+            .with_exclusions(Exclusions {
+                min_registered_epochs: 3,
+                ..Exclusions::default()
+            });
+    for epoch in 40..=45 {
+        for index in 0..20 {
+            if 40 + index / 4 > epoch {
+                continue;
+            }
+            let party = format!("pool{index}");
+            let id = PartyId::new(party.as_str()).unwrap();
+            let eras: &[&str] = if index % 3 == 0 {
+                &["pythagoras"]
+            } else {
+                &["pythagoras", "lagrange"]
+            };
+            monitor
+                .store_mut()
+                .put_registration(record(&party, epoch, 100 + index, "0.4.0", 2, eras))
+                .unwrap();
+            if index < 10 && epoch % 2 == index % 2 {
+                monitor.record_signatures(Epoch(epoch), &id, 3).unwrap();
+                monitor
+                    .record_shadow_signatures(Epoch(epoch), &id, 3)
+                    .unwrap();
+            }
+        }
+    }
+    let view = |monitor: &AdoptionMonitor<MemoryStore>| {
+        let report = monitor.report(Epoch(45)).unwrap();
+        let evidence = monitor.evidence(Epoch(45), Some(2000)).unwrap();
+        // The exposition's lines within a family come in no set order.
+        let mut metrics: Vec<String> = report.to_prometheus().lines().map(str::to_owned).collect();
+        metrics.sort_unstable();
+        (report.to_string(), metrics, format!("{evidence:?}"))
+    };
+    let before = view(&monitor);
+    // Tenure excludes the latest pools, and both signature parities count in the window.
+    assert!(before.0.contains("TooRecent"), "{}", before.0);
+
+    assert_eq!(monitor.oldest_epoch_read(Epoch(45)), Epoch(44));
+    let pruned = monitor.prune(Epoch(45)).unwrap();
+    assert_eq!(
+        pruned.registrations,
+        (40..44).map(|e| (e - 40 + 1) * 4).sum::<u64>()
+    );
+    assert_eq!(monitor.store().epochs(), vec![Epoch(44), Epoch(45)]);
+    assert_eq!(view(&monitor), before);
+}

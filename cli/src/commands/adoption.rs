@@ -78,6 +78,19 @@ pub enum AdoptionCommand {
         #[arg(long)]
         records: PathBuf,
     },
+    /// Forgets the registrations and signature counts of the epochs before `--before` in a
+    /// records file (SQLite or JSON lines), keeping each party's first registration epoch (for
+    /// exclusions by tenure). Reports of `--before` and later epochs are unchanged when
+    /// `--before` is at most the first epoch of the participation window they read. A JSON-lines
+    /// file is rewritten atomically: run it only when no writer has that file open.
+    Prune {
+        /// The records file.
+        #[arg(long)]
+        records: PathBuf,
+        /// The first epoch to keep.
+        #[arg(long)]
+        before: u64,
+    },
     /// Imports the signer registrations an aggregator's monitoring event store recorded
     /// (`monitoring.sqlite3`, read without writing) into an SQLite records database, as
     /// header-only records: the epoch and version upstream's `signer_registration_summary` view
@@ -233,6 +246,23 @@ pub fn run(command: AdoptionCommand) -> Result<String, AdoptionCliError> {
         } else {
             format!("{}: nothing to repair\n", records.display())
         }),
+        AdoptionCommand::Prune { records, before } => {
+            let pruned = if is_sqlite(&records)? {
+                SqliteStore::open(&records)?.prune_before(Epoch(before))?
+            } else if records.exists() {
+                FileStore::open(&records)?.prune_before(Epoch(before))?
+            } else {
+                return Err(StoreError::Io {
+                    path: records.display().to_string(),
+                    source: std::io::ErrorKind::NotFound.into(),
+                }
+                .into());
+            };
+            Ok(format!(
+                "{}: forgot {pruned} of the epochs before {before}\n",
+                records.display()
+            ))
+        }
         AdoptionCommand::Import {
             event_store,
             records,

@@ -256,6 +256,35 @@ fn adoption_import_reads_an_aggregator_event_store_and_report_reads_the_database
         String::from_utf8_lossy(&repair.stdout).contains("nothing to repair"),
         "{repair:?}"
     );
+
+    // Pruning the epochs before 602 leaves its report as it was, and forgets epoch 601.
+    let pruned = run(&["adoption", "prune", "--records", records, "--before", "602"]);
+    assert!(pruned.status.success(), "{pruned:?}");
+    let said = String::from_utf8(pruned.stdout).unwrap();
+    assert!(
+        said.contains("forgot ") && said.contains(" registrations, "),
+        "{said}"
+    );
+    assert!(!said.contains("forgot 0 registrations"), "{said}");
+    let again = run(&["adoption", "report", "--records", records, "--epoch", "602"]);
+    assert_eq!(String::from_utf8(again.stdout).unwrap(), text);
+    let forgotten = run(&["adoption", "report", "--records", records, "--epoch", "601"]);
+    assert_eq!(forgotten.status.code(), Some(1), "{forgotten:?}");
+    assert!(
+        String::from_utf8_lossy(&forgotten.stderr)
+            .contains("no registration is recorded for epoch 601"),
+        "{forgotten:?}"
+    );
+    let missing = run(&[
+        "adoption",
+        "prune",
+        "--records",
+        dir.join("missing.sqlite3").to_str().unwrap(),
+        "--before",
+        "1",
+    ]);
+    assert_eq!(missing.status.code(), Some(1), "{missing:?}");
+
     let wrong = run(&["adoption", "report", "--records", events, "--epoch", "602"]);
     assert_eq!(wrong.status.code(), Some(1));
     assert!(
