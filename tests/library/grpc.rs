@@ -686,7 +686,9 @@ async fn the_in_memory_backend_keeps_each_signature_once_within_its_window() {
             signature
         })
         .collect();
-    for epoch in 0..10u64 {
+    // Past both retention windows: the backend's, and its monitor's.
+    let epochs = mithril_compat::transport::aggregator::DEFAULT_MONITOR_RETENTION_EPOCHS + 6;
+    for epoch in 0..epochs {
         aggregator
             .backend
             .set_epoch(Epoch(PYTHAGORAS_EPOCH + epoch));
@@ -699,7 +701,19 @@ async fn the_in_memory_backend_keeps_each_signature_once_within_its_window() {
         let window = (epoch + 1).min(mithril_compat::transport::grpc::DEFAULT_RETENTION_EPOCHS + 1);
         assert_eq!(kept as u64, 50 * window, "epoch {epoch}");
     }
-    assert_eq!(aggregator.backend.received_count(), 600);
+    assert_eq!(aggregator.backend.received_count(), 60 * epochs);
+    // The monitor's records forget the epochs past its own window.
+    let counted: Vec<u64> = aggregator.backend.with_monitor(|monitor| {
+        (PYTHAGORAS_EPOCH..PYTHAGORAS_EPOCH + epochs)
+            .filter(|epoch| {
+                !mithril_compat::adoption::RecordStore::signatures(monitor.store(), Epoch(*epoch))
+                    .is_empty()
+            })
+            .collect()
+    });
+    let current = PYTHAGORAS_EPOCH + epochs - 1;
+    let oldest = current - mithril_compat::transport::aggregator::DEFAULT_MONITOR_RETENTION_EPOCHS;
+    assert_eq!(counted, (oldest..=current).collect::<Vec<_>>());
 }
 
 /// `count` connections to the aggregator that send nothing.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use crate::adoption::{AdoptionMonitor, MemoryStore, Provenance, RegistrationWire};
+use crate::adoption::{AdoptionMonitor, MemoryStore, Provenance, RecordStore, RegistrationWire};
 use crate::domain::{
     AggregateSignatureKind, AggregatorFeatures, Epoch, EpochSettings, EraName, Label, PartyId,
     ProtocolConfiguration, ProtocolParameters, SignedEntityKind, SignedMessage, SignerRegistration,
@@ -98,6 +98,9 @@ fn internal(error: impl std::fmt::Display) -> BackendError {
 
 /// How many epochs of registrations and signatures the in-memory backend keeps by default.
 pub const DEFAULT_RETENTION_EPOCHS: u64 = 4;
+/// Epochs of adoption records the in-memory backend's monitor keeps by default: as many as its
+/// dashboard shows (`DashboardConfig::history_epochs`).
+pub const DEFAULT_MONITOR_RETENTION_EPOCHS: u64 = 24;
 /// Most signatures, and most registrations, the in-memory backend keeps for one epoch by default.
 pub const DEFAULT_MAX_PER_EPOCH: usize = 1_000_000;
 
@@ -120,13 +123,18 @@ struct Inner {
 }
 
 impl Inner {
-    /// Forgets what is older than the retention window before `epoch`.
-    fn forget_before(&mut self, epoch: Epoch, retention: u64) {
+    /// Forgets what is older than the retention windows before `epoch`.
+    fn forget_before(&mut self, epoch: Epoch, retention: u64, monitor_retention: u64) {
         let oldest = Epoch(epoch.0.saturating_sub(retention));
         self.signatures = self.signatures.split_off(&oldest);
         self.seen = self.seen.split_off(&oldest);
         self.registrations.retain(|(at, _), _| *at >= oldest);
         self.registration_counts = self.registration_counts.split_off(&oldest);
+        // The memory store cannot fail.
+        let _ = self
+            .monitor
+            .store_mut()
+            .prune_before(Epoch(epoch.0.saturating_sub(monitor_retention)));
     }
 }
 
@@ -134,7 +142,8 @@ impl Inner {
 /// signatures of the last epochs (a retention window, [`DEFAULT_RETENTION_EPOCHS`] by default),
 /// each once (a signature is identified by its party, signed entity and message), at most
 /// `DEFAULT_MAX_PER_EPOCH` (1 000 000) of each per epoch, and feeds the adoption monitor with what it
-/// keeps. Its memory stays flat under load while the epoch moves. Registrations are kept by the
+/// keeps (its records are kept for [`DEFAULT_MONITOR_RETENTION_EPOCHS`] by default,
+/// [`Self::with_monitor_retention`]). Its memory stays flat under load while the epoch moves. Registrations are kept by the
 /// epoch they name, which a peer chooses: a node crate's backend should refuse epochs it does not
 /// expect.
 ///
@@ -146,6 +155,7 @@ pub struct InMemoryBackend {
     inner: Mutex<Inner>,
     echo: bool,
     retention: u64,
+    monitor_retention: u64,
     max_per_epoch: usize,
     /// The network whose pool signatures are checked, when they are.
     #[cfg_attr(not(feature = "kes"), allow(dead_code))]
@@ -170,6 +180,7 @@ impl InMemoryBackend {
             }),
             echo: false,
             retention: DEFAULT_RETENTION_EPOCHS,
+            monitor_retention: DEFAULT_MONITOR_RETENTION_EPOCHS,
             max_per_epoch: DEFAULT_MAX_PER_EPOCH,
             network: None,
         }
@@ -205,6 +216,13 @@ impl InMemoryBackend {
         self
     }
 
+    /// Keeps the adoption monitor's records of the last `epochs` epochs (its reports read the
+    /// participation window, its dashboard the epochs of its history).
+    pub fn with_monitor_retention(mut self, epochs: u64) -> Self {
+        self.monitor_retention = epochs;
+        self
+    }
+
     /// Logs every message received (see the type's documentation).
     pub fn echo(mut self) -> Self {
         self.echo = true;
@@ -222,7 +240,7 @@ impl InMemoryBackend {
     pub fn set_epoch(&self, epoch: Epoch) {
         let mut inner = self.lock();
         inner.epoch = epoch;
-        inner.forget_before(epoch, self.retention);
+        inner.forget_before(epoch, self.retention, self.monitor_retention);
     }
 
     /// The current epoch.

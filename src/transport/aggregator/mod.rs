@@ -20,7 +20,8 @@ pub use admission::admit;
 pub(crate) use admission::required_packages;
 pub use admission::{Carrier, Refusal};
 pub use backend::{
-    BackendError, DEFAULT_MAX_PER_EPOCH, DEFAULT_RETENTION_EPOCHS, InMemoryBackend, SignerBackend,
+    BackendError, DEFAULT_MAX_PER_EPOCH, DEFAULT_MONITOR_RETENTION_EPOCHS,
+    DEFAULT_RETENTION_EPOCHS, InMemoryBackend, SignerBackend,
 };
 pub use state::{AggregatorState, EraView};
 
