@@ -48,6 +48,7 @@ pub mod v2;
 pub use message::{HubMessage, HubType, MessageKind, UnknownMessageKind};
 pub use registry::{Carries, Streams, UnknownWireVersion, WireVersion};
 pub use relay::Relayed;
+#[cfg(feature = "grpc")]
 pub(crate) use shared::missing;
 pub use spoke::{
     Downgrade, DowngradePolicy, Encoded, Spoke, decode, decode_with_limit, encode, encode_with,
