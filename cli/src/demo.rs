@@ -7,7 +7,8 @@
 //! every epoch (`mithril::certificate`) and written with [`DemoConfig::chain_dir`].
 //!
 //! Simplifications, said plainly: epochs advance on a simulated clock; keys registered at an
-//! epoch sign at the next one (Mithril's pipeline is two epochs); the protocol parameters are
+//! epoch sign at the next one, and a registration names the epoch it is sent in (Mithril's
+//! pipeline is two epochs, and its signers name the epoch after); the protocol parameters are
 //! small so that it runs in seconds; each epoch certifies one Mithril stake distribution.
 //! Everything else is the library as a node crate uses it.
 //!

@@ -13,7 +13,9 @@
 //!
 //! - **Epoch**: the `epoch` header, as the view takes it. It is the aggregator's current epoch
 //!   when the event was written (`epoch_of_current_data`), not the epoch named in the
-//!   registration, which the event does not keep. The aggregator leaves the header out when it
+//!   registration, which the event does not keep: that one is the epoch after it (the
+//!   aggregator's open registration round), under which a registration recorded as it arrives
+//!   is filed ([`RegistrationRecord::epoch`]). The aggregator leaves the header out when it
 //!   does not know its epoch (its epoch service failed, at startup); such an event takes the
 //!   epoch of the latest earlier event that had one (the aggregator's epoch never goes back),
 //!   and is counted in [`ImportSummary::epoch_from_previous_event`]; with no earlier one it is

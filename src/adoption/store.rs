@@ -36,7 +36,12 @@ impl std::fmt::Display for RegistrationWire {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RegistrationRecord {
-    /// Epoch at which the registration was made.
+    /// The epoch the record is filed under: the registration's own epoch for a registration
+    /// recorded as it arrives ([`Self::new`]: for today's signers, the epoch after the one
+    /// they sent it in), the aggregator's epoch when it took it for one imported from its
+    /// event store ([`import_event_store`](super::import_event_store), as upstream's view
+    /// files it: the epoch before the registration's own). The same registrations are
+    /// reported at epoch `n + 1` when recorded as they arrive and at `n` when imported.
     pub epoch: Epoch,
     /// The registering party.
     pub party_id: PartyId,

@@ -74,7 +74,7 @@ pub struct Share {
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Tally {
-    /// The epoch the registrations were made at.
+    /// The epoch the registrations are filed under ([`RegistrationRecord::epoch`]).
     pub epoch: Epoch,
     /// Registered signers (each party once).
     pub signers: usize,

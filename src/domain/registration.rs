@@ -10,7 +10,14 @@ use crate::domain::{Epoch, KeyBytes, NodeInfo, PartyId};
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SignerRegistration {
-    /// Epoch at which the registration is made.
+    /// The epoch the registration is for: today's signers send the epoch after the one they
+    /// send it in (`epoch_of_current_data().offset_to_recording_epoch()`, `mithril-signer`
+    /// `src/runtime/runner.rs`), and today's aggregators take only that one, the epoch of the
+    /// registration round they open as each epoch starts (any other is
+    /// `RegistrationRoundUnexpectedEpoch`: `mithril-aggregator`
+    /// `src/services/signer_registration/leader.rs`). Its keys sign from the epoch after it,
+    /// [`REGISTRATION_PIPELINE_EPOCHS`](crate::era::REGISTRATION_PIPELINE_EPOCHS) after the
+    /// epoch it is sent in.
     pub epoch: Epoch,
     /// The registering party.
     pub party_id: PartyId,

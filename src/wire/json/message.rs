@@ -334,7 +334,8 @@ object! {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct RegisterSignerMessage {
-    /// `epoch`: the epoch at which the registration is sent.
+    /// `epoch`: the epoch the registration is for, the one after the epoch it is sent in (see
+    /// [`SignerRegistration::epoch`](crate::domain::SignerRegistration::epoch)).
     pub epoch: u64,
     /// `party_id`: the registering party.
     pub party_id: String,
