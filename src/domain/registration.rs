@@ -74,10 +74,15 @@ impl SignerRegistration {
         }
     }
 
-    /// The bytes the pool's KES key signs, per proof system: the raw verification key.
+    /// The keys the pool's KES key certifies, per proof system, as the registration holds them:
+    /// never a protobuf encoding, and the same whichever protobuf wire version carried them.
     ///
-    /// They are domain bytes, identical whichever wire version carried the registration, never
-    /// a protobuf encoding.
+    /// A key that came from today's JSON API is held as the text it carries there (the JSON of
+    /// the key, `{"vk":[…],"pop":[…]}`), which is not what the KES key signed: today's nodes
+    /// sign the key's canonical bytes (the key and its proof of possession,
+    /// `mithril-common/src/crypto_helper/cardano/key_certification.rs`).
+    /// `cardano::verification_key_message` (feature `kes`) gives the bytes signed for either
+    /// form.
     pub fn kes_signed_payloads(&self) -> Vec<(ProofSystem, &[u8])> {
         let mut payloads = vec![(ProofSystem::Concatenation, self.verification_key.as_bytes())];
         if let Some(key) = &self.verification_key_for_snark {

@@ -16,7 +16,9 @@ use mithril_compat::samples;
 use mithril_compat::transport::aggregator::{AggregatorState, BackendError, InMemoryBackend};
 use mithril_compat::transport::http::client::{ClientError, HttpClient, RetryPolicy};
 use mithril_compat::transport::http::{Format, HttpConfig, HttpLimits, router};
-use mithril_compat::wire::json::http::{RegisterSignaturesOutcome, RegisterSignerOutcome};
+use mithril_compat::wire::json::http::{
+    RegisterSignaturesOutcome, RegisterSignerOutcome, SignerAction,
+};
 use mithril_compat::wire::{WireVersion, v1, v2};
 use prost::Message;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -243,6 +245,34 @@ async fn todays_json_requests_are_served_with_mithrils_statuses_and_headers() {
     let settings: serde_json::Value = serde_json::from_slice(&answer).unwrap();
     assert!(settings["current_signers"][0].get("stake").is_none());
     assert_eq!(settings["epoch"], samples::epoch_settings().epoch.0);
+
+    // The protocol configuration of the epochs today's signer asks for before it registers
+    // (the one before, the current one and the next), and a 404 far from the current epoch.
+    for epoch in [499, 500, 501] {
+        let (status, _, answer) = raw(
+            aggregator.address,
+            &get(&format!("/protocol-configuration/{epoch}"), &[]),
+        )
+        .await;
+        assert_eq!(
+            status,
+            200,
+            "epoch {epoch}: {}",
+            String::from_utf8_lossy(&answer)
+        );
+        let configuration: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        let parameters = samples::epoch_settings()
+            .signer_registration_protocol_parameters
+            .unwrap();
+        assert_eq!(configuration["protocol_parameters"]["k"], parameters.k());
+        assert_eq!(configuration["protocol_parameters"]["m"], parameters.m());
+        assert_eq!(
+            configuration["available_signed_entity_types"],
+            serde_json::json!(["MithrilStakeDistribution"])
+        );
+    }
+    let (status, _, _) = raw(aggregator.address, &get("/protocol-configuration/600", &[])).await;
+    assert_eq!(status, 404);
 
     // `GET /` advertises the wire versions in a member today's clients ignore.
     let (status, _, answer) = raw(aggregator.address, &get("/", &[])).await;
@@ -713,7 +743,7 @@ async fn the_client_acts_on_statuses_as_mithrils_signer_does() {
         delay: Duration::from_millis(10),
     };
     let signature = samples::single_signature();
-    // 202 and 410 are done at once; 550 is returned for the next round, not retried.
+    // 202 and 410 are done at once; 550 is returned for the next cycle, not retried.
     for (status, outcome) in [
         (202, RegisterSignaturesOutcome::Buffered),
         (410, RegisterSignaturesOutcome::Gone),
@@ -731,8 +761,24 @@ async fn the_client_acts_on_statuses_as_mithrils_signer_does() {
         .await
         .unwrap();
     assert_eq!(sent.outcome, RegisterSignerOutcome::RoundNotOpen);
+    assert_eq!(sent.outcome.action(), SignerAction::RetryNextCycle);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
-    // 500: three tries, then the error with the server's message.
+    // A registration is sent once, whatever the answer, as today's signer sends it: it starts
+    // again at its next cycle.
+    for status in [400, 500] {
+        let (base, calls) = scripted(status, false).await;
+        let mut client = HttpClient::builder(&base).retry(quick).build().unwrap();
+        let error = client
+            .register_signer(&registration(&[Era::Pythagoras]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, ClientError::Status { attempts: 1, .. }),
+            "{status}: {error}"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "{status}");
+    }
+    // A signature answered 500: three tries, then the error with the server's message.
     let (base, calls) = scripted(500, false).await;
     let mut client = HttpClient::builder(&base).retry(quick).build().unwrap();
     let error = client.register_signature(&signature).await.unwrap_err();

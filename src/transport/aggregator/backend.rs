@@ -61,7 +61,10 @@ pub trait SignerBackend: Send + Sync + 'static {
     async fn epoch_settings(&self) -> Result<EpochSettings, BackendError>;
 
     /// The protocol configuration of `epoch` (`GET /protocol-configuration/{epoch}`). By default
-    /// none is known ([`BackendError::NotFound`]).
+    /// none is known ([`BackendError::NotFound`]). Today's signers read the registration's
+    /// protocol parameters from it, not from the epoch settings, and ask for the epochs before,
+    /// at and after the current one: a backend that today's signers register with answers those
+    /// (as [`InMemoryBackend`] does), or they never register.
     async fn protocol_configuration(
         &self,
         epoch: Epoch,
@@ -96,6 +99,12 @@ fn internal(error: impl std::fmt::Display) -> BackendError {
     BackendError::Internal(error.to_string())
 }
 
+/// Epochs after the current one whose protocol configuration the in-memory backend answers:
+/// today's signers ask for the epochs before, at and after the current one to register
+/// (`mithril-signer` `src/services/epoch_service.rs`, `internal/mithril-protocol-config`), and a
+/// 404 keeps them from registering.
+pub const PROTOCOL_CONFIGURATION_EPOCHS_AHEAD: u64 = 2;
+
 /// How many epochs of registrations and signatures the in-memory backend keeps by default.
 pub const DEFAULT_RETENTION_EPOCHS: u64 = 4;
 /// Epochs of adoption records the in-memory backend's monitor keeps by default: as many as its
@@ -120,6 +129,8 @@ struct Inner {
     received: u64,
     monitor: AdoptionMonitor<MemoryStore>,
     default_stake: Option<Stake>,
+    /// The protocol configuration answered for the epochs around the current one.
+    protocol_configuration: ProtocolConfiguration,
 }
 
 impl Inner {
@@ -177,6 +188,12 @@ impl InMemoryBackend {
                 received: 0,
                 monitor: AdoptionMonitor::new(MemoryStore::new(), parameters, target),
                 default_stake: None,
+                protocol_configuration: ProtocolConfiguration {
+                    protocol_parameters: parameters,
+                    cardano_transactions_signing_config: None,
+                    cardano_blocks_transactions_signing_config: None,
+                    available_signed_entity_types: vec![SignedEntityKind::MithrilStakeDistribution],
+                },
             }),
             echo: false,
             retention: DEFAULT_RETENTION_EPOCHS,
@@ -256,6 +273,15 @@ impl InMemoryBackend {
     /// Publishes epoch settings.
     pub fn set_epoch_settings(&self, settings: EpochSettings) {
         self.lock().settings = Some(settings);
+    }
+
+    /// Replaces the protocol configuration the backend answers
+    /// (`GET /protocol-configuration/{epoch}`) for the epochs it knows: those of its retention
+    /// window and the [`PROTOCOL_CONFIGURATION_EPOCHS_AHEAD`] after the current one. By default,
+    /// the protocol parameters it was built with, the Mithril stake distribution only and no
+    /// transaction signing configuration.
+    pub fn set_protocol_configuration(&self, configuration: ProtocolConfiguration) {
+        self.lock().protocol_configuration = configuration;
     }
 
     /// How many registrations and signatures were received since the start (forgotten ones
@@ -436,5 +462,29 @@ impl SignerBackend for InMemoryBackend {
             .settings
             .clone()
             .ok_or_else(|| BackendError::Unavailable("no epoch settings yet".into()))
+    }
+
+    /// The configuration set with [`Self::set_protocol_configuration`] for an epoch of the
+    /// retention window or up to [`PROTOCOL_CONFIGURATION_EPOCHS_AHEAD`] after the current one;
+    /// [`BackendError::NotFound`] for any other, as an aggregator answers 404 for an epoch it has
+    /// no settings of.
+    async fn protocol_configuration(
+        &self,
+        epoch: Epoch,
+    ) -> Result<ProtocolConfiguration, BackendError> {
+        let inner = self.lock();
+        let first = inner.epoch.0.saturating_sub(self.retention);
+        let last = inner
+            .epoch
+            .0
+            .saturating_add(PROTOCOL_CONFIGURATION_EPOCHS_AHEAD);
+        if (first..=last).contains(&epoch.0) {
+            Ok(inner.protocol_configuration.clone())
+        } else {
+            Err(BackendError::NotFound(format!(
+                "no protocol configuration for epoch {epoch} (this aggregator knows epochs \
+                 {first} to {last})"
+            )))
+        }
     }
 }

@@ -21,7 +21,7 @@ pub(crate) use admission::required_packages;
 pub use admission::{Carrier, Refusal};
 pub use backend::{
     BackendError, DEFAULT_MAX_PER_EPOCH, DEFAULT_MONITOR_RETENTION_EPOCHS,
-    DEFAULT_RETENTION_EPOCHS, InMemoryBackend, SignerBackend,
+    DEFAULT_RETENTION_EPOCHS, InMemoryBackend, PROTOCOL_CONFIGURATION_EPOCHS_AHEAD, SignerBackend,
 };
 pub use state::{AggregatorState, EraView};
 

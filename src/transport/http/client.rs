@@ -15,10 +15,13 @@
 //! ```
 //!
 //! # Outcomes
-//! As Mithril's signer treats them: 201, 202 and 410 are done; 550 means try again at the next
-//! registration round (returned, not retried); other statuses and transport failures follow
-//! upstream's retry policy, [`RETRY_ATTEMPTS`] tries [`RETRY_DELAY_SECONDS`] seconds apart
-//! ([`RetryPolicy`]), then fail with [`ClientError`].
+//! As Mithril's signer treats them. A registration is sent once: 201 is done; 550 (the
+//! aggregator has not opened the round of its new epoch yet) is returned, for the caller to
+//! register again at its next cycle within the same epoch; any other status or a transport
+//! failure is a [`ClientError`], and today's signers likewise start the registration again at
+//! their next cycle. A signature: 201, 202 and 410 are done; other statuses and transport
+//! failures follow upstream's retry policy, [`RETRY_ATTEMPTS`] tries [`RETRY_DELAY_SECONDS`]
+//! seconds apart ([`RetryPolicy`]), then fail with [`ClientError`].
 //!
 //! # Fallback to JSON
 //! After [`HttpClient::discover`], the client sends the newest wire version both sides speak, or
@@ -47,7 +50,6 @@ use crate::wire::json::JsonHeaders;
 use crate::wire::json::http::{
     MITHRIL_API_VERSION, OPEN_API_VERSION, RETRY_ATTEMPTS, RETRY_DELAY_SECONDS,
     RegisterSignaturesOutcome, RegisterSignerOutcome, SIGNER_NODE_VERSION, SignerAction,
-    api_version_compatible,
 };
 use crate::wire::{DowngradePolicy, HubMessage, HubType, MessageKind, WireVersion};
 
@@ -116,12 +118,24 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// Upstream's: three tries, five seconds apart.
+    /// Upstream's signature publishing: three tries, two seconds apart.
     fn default() -> Self {
         Self {
             attempts: RETRY_ATTEMPTS,
             delay: Duration::from_secs(RETRY_DELAY_SECONDS),
         }
+    }
+}
+
+/// Whether the OpenAPI version `ours` is lower than `theirs` by semantic version precedence (the
+/// condition of Mithril's client warning); false when either is not a semantic version.
+fn older_than(ours: &str, theirs: &str) -> bool {
+    match (
+        semver::Version::parse(ours.trim()),
+        semver::Version::parse(theirs.trim()),
+    ) {
+        (Ok(ours), Ok(theirs)) => ours < theirs,
+        _ => false,
     }
 }
 
@@ -308,7 +322,7 @@ impl HttpClient {
         Ok(features)
     }
 
-    /// `POST /register-signer`.
+    /// `POST /register-signer`, sent once (see [the outcomes](self#outcomes)).
     pub async fn register_signer(
         &mut self,
         registration: &SignerRegistration,
@@ -318,11 +332,15 @@ impl HttpClient {
             "/register-signer",
             RegisterSignerOutcome::from_status,
             RegisterSignerOutcome::action,
+            RetryPolicy {
+                attempts: 1,
+                delay: Duration::ZERO,
+            },
         )
         .await
     }
 
-    /// `POST /register-signatures`.
+    /// `POST /register-signatures`, with the client's [`RetryPolicy`].
     pub async fn register_signature(
         &mut self,
         signature: &SingleSignature,
@@ -332,6 +350,7 @@ impl HttpClient {
             "/register-signatures",
             RegisterSignaturesOutcome::from_status,
             RegisterSignaturesOutcome::action,
+            self.retry,
         )
         .await
     }
@@ -378,6 +397,7 @@ impl HttpClient {
         path: &str,
         outcome_of: fn(u16) -> O,
         action_of: fn(O) -> SignerAction,
+        retry_policy: RetryPolicy,
     ) -> Result<Sent<O>, ClientError> {
         loop {
             let format = self.negotiated;
@@ -405,18 +425,18 @@ impl HttpClient {
                         let retry = action_of(outcome) == SignerAction::Retry
                             && answer.status != StatusCode::UNSUPPORTED_MEDIA_TYPE
                             && !error_of(&answer).1;
-                        if !retry || attempts >= self.retry.attempts.max(1) {
+                        if !retry || attempts >= retry_policy.attempts.max(1) {
                             break Ok((answer, outcome));
                         }
                     }
                     Err(ClientError::Transport { source, .. }) => {
-                        if attempts >= self.retry.attempts.max(1) {
+                        if attempts >= retry_policy.attempts.max(1) {
                             break Err(ClientError::Transport { attempts, source });
                         }
                     }
                     Err(other) => break Err(other),
                 }
-                tokio::time::sleep(self.retry.delay).await;
+                tokio::time::sleep(retry_policy.delay).await;
             };
             let (answer, outcome) = answer?;
             if answer.status == StatusCode::UNSUPPORTED_MEDIA_TYPE && format.is_protobuf() {
@@ -427,7 +447,7 @@ impl HttpClient {
                 continue;
             }
             return match action_of(outcome) {
-                SignerAction::Done | SignerAction::RetryNextRound => Ok(Sent {
+                SignerAction::Done | SignerAction::RetryNextCycle => Ok(Sent {
                     outcome,
                     format,
                     attempts,
@@ -506,7 +526,7 @@ impl HttpClient {
         let status = response.status();
         let headers = response.headers().clone();
         if let Some(theirs) = header_text(&headers, MITHRIL_API_VERSION)
-            && api_version_compatible(OPEN_API_VERSION, &theirs) == Some(false)
+            && older_than(OPEN_API_VERSION, &theirs)
         {
             tracing::warn!(
                 "OpenAPI version may be incompatible: this client speaks {OPEN_API_VERSION}, the aggregator {theirs}"
@@ -580,4 +600,25 @@ fn error_of(answer: &Answer) -> (String, bool) {
         crate::transport::text::bounded(&String::from_utf8_lossy(&answer.body), 1024),
         false,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::older_than;
+
+    #[test]
+    fn the_api_version_warning_is_mithrils_lower_version_rule() {
+        // Lower by precedence, patch and pre-release included: Mithril's client warns.
+        assert!(older_than("0.1.71", "0.1.72"));
+        assert!(older_than("0.1.71", "0.2.0"));
+        assert!(older_than("0.1.71-rc.1", "0.1.71"));
+        // Equal or newer: no warning, even across a minor version.
+        assert!(!older_than("0.1.71", "0.1.71"));
+        assert!(!older_than("0.1.71", "0.1.70"));
+        assert!(!older_than("0.2.0", "0.1.71"));
+        // The semver crate's total order, which Mithril's client uses too, puts a version with
+        // build metadata after the same version without; text that is not a version never warns.
+        assert!(older_than("0.1.71", "0.1.71+build.5"));
+        assert!(!older_than("0.1.71", "not a version"));
+    }
 }

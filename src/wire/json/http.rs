@@ -6,12 +6,17 @@
 //! (`internal/mithril-aggregator-client` in IntersectMBO/mithril).
 //!
 //! # `mithril-api-version`
-//! Every request and every reply (404 included) carries the OpenAPI version of the sender's API
-//! (`info.version` of `openapi.yaml`: [`OPEN_API_VERSION`] in `mithril-common` 0.8.3). While the
-//! major version is 0, a node is compatible with the versions `=0.MINOR` (`=MAJOR` after).
-//! Since upstream removed the 412 refusal, a mismatch is a **warning only**: a client older than
-//! the aggregator logs "OpenAPI version may be incompatible, please update", and the call goes
-//! on. [`api_version_compatible`] applies the rule.
+//! Every request and the aggregator's replies carry the OpenAPI version of the sender's API
+//! (`info.version` of `openapi.yaml`: [`OPEN_API_VERSION`] in `mithril-common` 0.8.3). Today's
+//! aggregator adds it to the replies of its handlers and to its 404, not to the plain-text
+//! replies of warp's own refusals (a body that is not JSON, too large, of another type:
+//! `mithril-aggregator/src/http_server/routes/router.rs`); this crate's server adds it to every
+//! reply. While the major version is 0, a node is compatible with the versions `=0.MINOR`
+//! (`=MAJOR` after: [`api_version_compatible`]). Since upstream removed the 412 refusal, a
+//! mismatch is a **warning only**: Mithril's client warns ("OpenAPI version may be
+//! incompatible, please update") when its own version is lower than the aggregator's by semantic
+//! version precedence, patch included (`internal/mithril-aggregator-client/src/client.rs`), and
+//! the call goes on; so does this crate's client.
 //!
 //! # Key encodings
 //! Keys and signatures in JSON bodies are hex strings. Upstream writes most keys as *JSON-hex*
@@ -118,16 +123,26 @@ impl fmt::Display for Route {
 pub enum SignerAction {
     /// Nothing more: the message was taken, or will never be.
     Done,
-    /// Try again at the next registration round (upstream's 550).
-    RetryNextRound,
-    /// Retry with upstream's policy: [`RETRY_ATTEMPTS`] tries, [`RETRY_DELAY_SECONDS`] apart.
+    /// Register again at the next cycle, within the same epoch: the aggregator has not opened
+    /// the registration round of its new epoch yet (upstream's 550, in the moments after an
+    /// epoch boundary). Today's signers stay unregistered for that epoch and try again at their
+    /// next cycle (`mithril-signer/src/runtime/state_machine.rs`); waiting for a later epoch
+    /// would leave the signer's keys out of it.
+    RetryNextCycle,
+    /// Retry the call with upstream's policy: [`RETRY_ATTEMPTS`] tries, [`RETRY_DELAY_SECONDS`]
+    /// apart (publishing a signature).
     Retry,
+    /// Failed; the call itself is not retried. Today's signers send a registration once and,
+    /// whatever went wrong, start the registration again at their next cycle, with fresh keys.
+    Failed,
 }
 
-/// Tries of upstream's retry policy.
+/// Tries of upstream's retry policy for publishing a signature (the signer's
+/// `SIGNATURE_PUBLISHER_RETRY_ATTEMPTS` default, `mithril-signer/src/main.rs`).
 pub const RETRY_ATTEMPTS: u32 = 3;
-/// Seconds between two tries of upstream's retry policy.
-pub const RETRY_DELAY_SECONDS: u64 = 5;
+/// Seconds between two tries of upstream's retry policy (the signer's
+/// `SIGNATURE_PUBLISHER_RETRY_DELAY_MS` default, 2 000 ms).
+pub const RETRY_DELAY_SECONDS: u64 = 2;
 
 /// The outcome of `POST /register-signer`, from the status code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,9 +152,10 @@ pub enum RegisterSignerOutcome {
     Registered,
     /// 400: the registration is malformed or refused.
     BadRequest,
-    /// 550: the registration round is not open yet.
+    /// 550: the registration round of the aggregator's new epoch is not open yet.
     RoundNotOpen,
-    /// Any other status.
+    /// Any other status (today's aggregators answer 500 to a registration for an epoch other
+    /// than their open round's, and to their own failures).
     Unexpected(u16),
 }
 
@@ -168,8 +184,8 @@ impl RegisterSignerOutcome {
     pub const fn action(self) -> SignerAction {
         match self {
             Self::Registered => SignerAction::Done,
-            Self::RoundNotOpen => SignerAction::RetryNextRound,
-            Self::BadRequest | Self::Unexpected(_) => SignerAction::Retry,
+            Self::RoundNotOpen => SignerAction::RetryNextCycle,
+            Self::BadRequest | Self::Unexpected(_) => SignerAction::Failed,
         }
     }
 }
@@ -182,9 +198,11 @@ pub enum RegisterSignaturesOutcome {
     Registered,
     /// 202: buffered until the aggregator opens the signed entity's round.
     Buffered,
-    /// 400: unknown type or bad payload.
+    /// 400: an unknown signed entity type, a body or signature that does not decode, or a
+    /// signature that authenticates against neither the current nor the next signers.
     BadRequest,
-    /// 404: no open round and no buffering for it.
+    /// 404: no open message for it. Today's aggregators buffer an authenticated signature that
+    /// has no open message yet and answer 202, so they no longer send 404 here.
     NotFound,
     /// 410: already certified, expired, or the signed entity type is discontinued; never retry.
     Gone,
@@ -218,7 +236,8 @@ impl RegisterSignaturesOutcome {
     }
 
     /// What the signer does next: 201, 202 and 410 are done (410 is what ended the endless
-    /// retries of a discontinued type upstream); the others are retried.
+    /// retries of a discontinued type upstream); the others are retried (a 500 also answers a
+    /// signature valid over its own message but not over the open one).
     pub const fn action(self) -> SignerAction {
         match self {
             Self::Registered | Self::Buffered | Self::Gone => SignerAction::Done,
@@ -265,7 +284,16 @@ mod tests {
         );
         assert_eq!(
             RegisterSignerOutcome::from_status(550).action(),
-            SignerAction::RetryNextRound
+            SignerAction::RetryNextCycle
+        );
+        // A registration is not retried: the signer starts it again at its next cycle.
+        assert_eq!(
+            RegisterSignerOutcome::from_status(400).action(),
+            SignerAction::Failed
+        );
+        assert_eq!(
+            RegisterSignerOutcome::from_status(500).action(),
+            SignerAction::Failed
         );
         assert_eq!(
             RegisterSignerOutcome::from_status(201).action(),
