@@ -270,35 +270,34 @@ mod tests {
             );
             assert_eq!(RegisterSignerOutcome::from_status(status).status(), status);
         }
-        assert_eq!(
-            RegisterSignaturesOutcome::from_status(410).action(),
-            SignerAction::Done
-        );
-        assert_eq!(
-            RegisterSignaturesOutcome::from_status(202).action(),
-            SignerAction::Done
-        );
-        assert_eq!(
-            RegisterSignaturesOutcome::from_status(404).action(),
-            SignerAction::Retry
-        );
-        assert_eq!(
-            RegisterSignerOutcome::from_status(550).action(),
-            SignerAction::RetryNextCycle
-        );
+        // A signature: 201, 202 and 410 are done, the rest retried.
+        for (status, action) in [
+            (201, SignerAction::Done),
+            (202, SignerAction::Done),
+            (410, SignerAction::Done),
+            (400, SignerAction::Retry),
+            (404, SignerAction::Retry),
+            (500, SignerAction::Retry),
+        ] {
+            assert_eq!(
+                RegisterSignaturesOutcome::from_status(status).action(),
+                action,
+                "{status}"
+            );
+        }
         // A registration is not retried: the signer starts it again at its next cycle.
-        assert_eq!(
-            RegisterSignerOutcome::from_status(400).action(),
-            SignerAction::Failed
-        );
-        assert_eq!(
-            RegisterSignerOutcome::from_status(500).action(),
-            SignerAction::Failed
-        );
-        assert_eq!(
-            RegisterSignerOutcome::from_status(201).action(),
-            SignerAction::Done
-        );
+        for (status, action) in [
+            (201, SignerAction::Done),
+            (550, SignerAction::RetryNextCycle),
+            (400, SignerAction::Failed),
+            (500, SignerAction::Failed),
+        ] {
+            assert_eq!(
+                RegisterSignerOutcome::from_status(status).action(),
+                action,
+                "{status}"
+            );
+        }
     }
 
     #[test]
