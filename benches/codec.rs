@@ -143,7 +143,35 @@ where
     group.finish();
 }
 
+/// A message of upstream's fixture signer: today's body as `mithril-common` 0.8.3 writes it
+/// (read into the hub, its keys held as the JSON text it carries), and the same message in
+/// canonical bytes for protobuf.
+/// `samples::upstream::registration` or `signature`: a vector's body and its canonical value.
+type UpstreamVector<T> = fn(&str, &JsonHeaders) -> Result<(String, T), String>;
+
+fn upstream<T>(of: UpstreamVector<T>, name: &str) -> (T, T)
+where
+    T: json::JsonSpoke,
+{
+    // The software version the other rows declare, read from the header as the bench reads it.
+    let headers = JsonHeaders::from_signer_node_version(Some("0.2.0")).unwrap();
+    let (body, raw) = of(name, &headers).expect("the upstream vector converts");
+    let today = json::decode(body.as_bytes(), &headers).expect("upstream's body");
+    (raw, today)
+}
+
 fn bench(c: &mut Criterion) {
+    // Today's bodies exactly as upstream writes them, for its own fixture signer.
+    let (raw, today) = upstream(
+        samples::upstream::registration,
+        "register_signer_concatenation_only",
+    );
+    bench_message(c, "upstream_registration", &raw, &today);
+    let (raw, today) = upstream(
+        samples::upstream::signature,
+        "register_signature_mithril_stake_distribution",
+    );
+    bench_message(c, "upstream_single_signature", &raw, &today);
     let (raw, today) = registration();
     bench_message(c, "registration", &raw, &today);
     let (raw, today) = signature(200);

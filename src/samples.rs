@@ -347,10 +347,12 @@ pub fn all() -> Vec<(String, HubMessage)> {
     samples
 }
 
-/// The bytes today's JSON bodies carry for a key or signature: not its binary form but the JSON
-/// text of it (a serde array of decimal bytes), which the body then writes as hex. That is
-/// `mithril-common`'s "JSON-hex" (`ProtocolKey`, `crypto_helper/types/protocol_key.rs`), and why
-/// today's bodies are several times the size of the keys they carry.
+/// An approximation of what today's JSON bodies carry for a key or signature: the JSON text of
+/// its bytes as a serde array of decimal bytes, which the body then writes as hex. Today's nodes
+/// write the JSON of the value's structure instead (`{"vk":[…],"pop":[…]}` for a key,
+/// `{"sigma":[…],"indexes":[…],"signer_index":…}` for a signature): `mithril-common`'s
+/// "JSON-hex" (`ProtocolKey`, `crypto_helper/types/protocol_key.rs`). Sizes differ (a real
+/// signature body is 1 002 bytes, the sample's 1 668); [`upstream`] has today's bodies exactly.
 pub fn json_text_of(bytes: &[u8]) -> Vec<u8> {
     let mut text = Vec::with_capacity(bytes.len() * 4 + 2);
     text.push(b'[');
@@ -393,6 +395,127 @@ pub fn with_todays_signature_text(signature: &SingleSignature) -> Option<SingleS
         signature: SignatureBytes::new(json_text_of(signature.signature.as_bytes())).ok()?,
         ..signature.clone()
     })
+}
+
+/// Today's bodies as `mithril-common` 0.8.3 writes them for its own fixture signer, with the
+/// same messages in canonical bytes (features `json`, `kes` and `stm`). The bodies are the
+/// upstream vectors of `tests/vectors/upstream/messages.json`, which `tools/upstream-vectors`
+/// writes with `mithril-common` itself.
+#[cfg(all(feature = "json", feature = "kes", feature = "stm"))]
+pub mod upstream {
+    use crate::cardano::{KesSignature, OperationalCertificate, verification_key_message};
+    use crate::domain::{KeyBytes, SignatureBytes, SignerRegistration, SingleSignature};
+    use crate::wire::json::{self, JsonHeaders};
+
+    const MESSAGES: &str = include_str!("../tests/vectors/upstream/messages.json");
+
+    /// The compact body of the upstream vector `name` (`register_signer`,
+    /// `register_signature_mithril_stake_distribution`…).
+    pub fn body(name: &str) -> Result<String, String> {
+        let vectors: serde_json::Value =
+            serde_json::from_str(MESSAGES).map_err(|e| format!("upstream vectors: {e}"))?;
+        vectors["messages"]
+            .as_array()
+            .and_then(|messages| messages.iter().find(|message| message["name"] == name))
+            .and_then(|message| message["compact"].as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no upstream vector {name}"))
+    }
+
+    fn canonical_key(
+        held: &KeyBytes,
+        what: &str,
+        canonical: impl FnOnce(&[u8]) -> Result<Vec<u8>, String>,
+    ) -> Result<KeyBytes, String> {
+        canonical(held.as_bytes())
+            .and_then(|bytes| KeyBytes::new(bytes).map_err(|e| e.to_string()))
+            .map_err(|why| format!("{what}: {why}"))
+    }
+
+    /// Turns a key as it is held into its canonical bytes.
+    type Canonical<'a> = &'a dyn Fn(&[u8]) -> Result<Vec<u8>, String>;
+
+    fn optional(
+        key: &Option<KeyBytes>,
+        what: &str,
+        canonical: Canonical<'_>,
+    ) -> Result<Option<KeyBytes>, String> {
+        key.as_ref()
+            .map(|key| canonical_key(key, what, canonical))
+            .transpose()
+    }
+
+    fn kes(bytes: &[u8]) -> Result<Vec<u8>, String> {
+        KesSignature::from_bytes(bytes)
+            .map(|signature| signature.to_bytes().to_vec())
+            .map_err(|e| e.to_string())
+    }
+
+    /// The registration body of the upstream vector `name`, and the same registration with its
+    /// keys in canonical bytes (what a protobuf signer sends): the BLS key and its proof of
+    /// possession, the raw KES signatures, the CBOR operational certificate, the SNARK key's
+    /// bytes. `headers` are those the body is read with (its software version).
+    pub fn registration(
+        name: &str,
+        headers: &JsonHeaders,
+    ) -> Result<(String, SignerRegistration), String> {
+        let body = body(name)?;
+        let held: SignerRegistration =
+            json::decode(body.as_bytes(), headers).map_err(|e| format!("{name}: {e}"))?;
+        let registration = SignerRegistration {
+            verification_key: canonical_key(&held.verification_key, "verification key", |bytes| {
+                verification_key_message(bytes).map_err(|e| e.to_string())
+            })?,
+            verification_key_signature: optional(
+                &held.verification_key_signature,
+                "KES signature",
+                &kes,
+            )?,
+            operational_certificate: optional(
+                &held.operational_certificate,
+                "operational certificate",
+                &|bytes| {
+                    OperationalCertificate::from_json(bytes)
+                        .map(|certificate| certificate.to_cbor())
+                        .map_err(|e| e.to_string())
+                },
+            )?,
+            verification_key_for_snark: optional(
+                &held.verification_key_for_snark,
+                "SNARK key",
+                &|bytes| serde_json::from_slice::<Vec<u8>>(bytes).map_err(|e| e.to_string()),
+            )?,
+            verification_key_signature_for_snark: optional(
+                &held.verification_key_signature_for_snark,
+                "SNARK key's KES signature",
+                &kes,
+            )?,
+            ..held
+        };
+        Ok((body, registration))
+    }
+
+    /// The signature body of the upstream vector `name`, and the same signature in the STM
+    /// signature's canonical bytes (`0x01 ‖ CBOR`, what DMQ carries).
+    pub fn signature(
+        name: &str,
+        headers: &JsonHeaders,
+    ) -> Result<(String, SingleSignature), String> {
+        let body = body(name)?;
+        let held: SingleSignature =
+            json::decode(body.as_bytes(), headers).map_err(|e| format!("{name}: {e}"))?;
+        let stm: mithril_stm::SingleSignature =
+            serde_json::from_slice(held.signature.as_bytes())
+                .map_err(|e| format!("{name}: the STM signature: {e}"))?;
+        let bytes = stm
+            .to_bytes()
+            .map_err(|e| format!("{name}: the STM signature: {e}"))?;
+        let signature = SingleSignature {
+            signature: SignatureBytes::new(bytes).map_err(|e| format!("{name}: {e}"))?,
+            ..held
+        };
+        Ok((body, signature))
+    }
 }
 
 #[cfg(test)]

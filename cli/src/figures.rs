@@ -6,8 +6,9 @@
 //!   [`minimum_stake_share`].
 //! - **Table F2**: a small seeded run of the rollout simulation ([`crate::simulate`]), every
 //!   scenario under every rule.
-//! - **Table F3**: the encoded size of the same registration and single signature in each wire
-//!   encoding, and in CBOR.
+//! - **Table F3**: the encoded size of the registration and single signature `mithril-common`
+//!   0.8.3 writes for its own fixture signer, in today's JSON and, with their keys and signature
+//!   in canonical bytes, in each wire encoding and in CBOR.
 
 use mithril_compat::adoption::{certificate_odds, minimum_stake_share};
 use mithril_compat::domain::ProtocolParameters;
@@ -131,38 +132,45 @@ fn simulation_table(out: &mut String) {
     out.push('\n');
 }
 
+fn compute(what: &str) -> impl Fn(String) -> FiguresError + '_ {
+    move |why| FiguresError::Compute(format!("{what}: {why}"))
+}
+
 fn size_table(out: &mut String) -> Result<(), FiguresError> {
     out.push_str(
-        "**Table F3.** Encoded size in bytes of the same messages (`samples::signer_registration`, \
-         `samples::single_signature`): protobuf v1 (what v1 cannot carry dropped), protobuf v2, \
-         today's JSON body (compact, its keys and signature in JSON-hex: the hex of their JSON \
-         text, `samples::json_text_of`), JSON with the same bytes as plain hex, and CBOR of that \
-         document with its hex strings as byte strings (what a CBOR schema would carry).\n\n",
+        "**Table F3.** Encoded size in bytes of the registration and single signature that \
+         `mithril-common` 0.8.3 writes for its own fixture signer (`tests/vectors/upstream/`, \
+         `register_signer` with its SNARK keys, `register_signature_mithril_stake_distribution`): \
+         today's JSON body as it writes it (compact, keys and signatures in JSON-hex: the hex of \
+         their JSON), and the same message with its keys and signature in canonical bytes (the \
+         BLS key and its proof of possession, raw KES signatures, the CBOR operational \
+         certificate, the STM signature's `0x01 ‖ CBOR`) in protobuf v1 (what v1 cannot carry \
+         dropped), protobuf v2, JSON with plain hex, and CBOR of that document with its hex \
+         strings as byte strings (what a CBOR schema would carry).\n\n",
     );
     out.push_str(
-        "| message | protobuf v1 | protobuf v2 | today's JSON | JSON, plain hex | CBOR |\n\
+        "| message | today's JSON | protobuf v1 | protobuf v2 | JSON, plain hex | CBOR |\n\
          |---|---:|---:|---:|---:|---:|\n",
     );
-    let registration = samples::signer_registration();
-    let signature = samples::single_signature();
-    let compute = |what: &str| FiguresError::Compute(format!("{what} past the key size limit"));
-    for (name, message, today, plain) in [
+    let (registration_body, registration) =
+        samples::upstream::registration("register_signer", &Default::default())
+            .map_err(compute("registration"))?;
+    let (signature_body, signature) = samples::upstream::signature(
+        "register_signature_mithril_stake_distribution",
+        &Default::default(),
+    )
+    .map_err(compute("signature"))?;
+    for (name, today, message, plain) in [
         (
             "signer registration",
+            registration_body,
             HubMessage::SignerRegistration(registration.clone()),
-            json_text(
-                &samples::with_todays_key_texts(&registration)
-                    .ok_or_else(|| compute("registration"))?,
-            )?,
             json_text(&registration)?,
         ),
         (
             "single signature",
+            signature_body,
             HubMessage::SingleSignature(signature.clone()),
-            json_text(
-                &samples::with_todays_signature_text(&signature)
-                    .ok_or_else(|| compute("signature"))?,
-            )?,
             json_text(&signature)?,
         ),
     ] {
@@ -173,9 +181,9 @@ fn size_table(out: &mut String) -> Result<(), FiguresError> {
         };
         out.push_str(&format!(
             "| {name} | {} | {} | {} | {} | {} |\n",
+            today.len(),
             size(WireVersion::V1)?,
             size(WireVersion::V2)?,
-            today.len(),
             plain.len(),
             cbor_size(&plain)?
         ));
