@@ -18,6 +18,14 @@
 //! distribution or signer version), a discontinued type is reported as such, and an unknown
 //! position as unknown. A batch decodes body by body: one bad body is reported and the others
 //! are kept ([`decode_batch`]).
+//!
+//! Stricter than today's nodes, said plainly: bytes after a signed entity type's fields or after
+//! the signature are refused here ([`DmqError::Malformed`] counts them), where today's reader
+//! ignores them (`try_from_bytes_vec` reads what it knows). A later release that appended data
+//! to the body would be refused rather than read in part. The layout is chosen from a release's
+//! version: the signers of unreleased builds between two distributions (a testing-preview
+//! `mithril-signer` 0.3.28 to 1.0.0 already wrote the 2617 shape) are read with the table of
+//! the distribution their version falls under.
 
 use crate::domain::{
     BlockNumber, BlockNumberOffset, CardanoDbBeacon, Epoch, ImmutableFileNumber, SignedEntityType,

@@ -26,10 +26,12 @@
 //! passes through untouched.
 //!
 //! # SNARK keys in epoch settings
-//! During the pythagoras era the aggregator strips `verification_key_for_snark` and
-//! `verification_key_signature_for_snark` from the signers it publishes in `/epoch-settings`
-//! (`mithril-aggregator/src/services/message.rs`); they appear from lagrange on. Readers must
-//! treat both as optional.
+//! During the pythagoras era the aggregator strips `verification_key_for_snark`,
+//! `verification_key_signature_for_snark` and, with `mithril-common` 0.8.3,
+//! `proof_of_bound_possession_for_snark` from the signers it publishes in `/epoch-settings`
+//! (`mithril-aggregator/src/services/message.rs`; `without_snark_fields` in
+//! `mithril-common/src/messages/message_parts/signer.rs`); they appear from lagrange on. Readers
+//! must treat all three as optional.
 
 use std::fmt;
 
