@@ -15,14 +15,17 @@ use crate::domain::{
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BackendError {
-    /// The request is well formed but refused (unknown party, wrong epoch, bad signature…).
+    /// The request is well formed but refused (unknown party, bad signature…): HTTP 400. A
+    /// registration for an epoch other than the open round's is [`Self::Internal`] in today's
+    /// aggregators (HTTP 500, which today's signer retries at its next cycle as it does a 400).
     #[error("refused: {0}")]
     Refused(String),
     /// Nothing to answer yet (epoch settings not known…), or the aggregator is at capacity.
     #[error("unavailable: {0}")]
     Unavailable(String),
-    /// The registration round of the epoch is not open yet: try at the next round (HTTP 550,
-    /// as Mithril's aggregator answers).
+    /// The registration round of the aggregator's new epoch is not open yet (HTTP 550, as
+    /// Mithril's aggregator answers while it moves to a new epoch): the signer registers again
+    /// at its next cycle, within the same epoch.
     #[error("registration round not open: {0}")]
     RoundNotOpen(String),
     /// The signature can never be taken: its message is already certified or expired, or its
