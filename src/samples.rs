@@ -352,7 +352,8 @@ pub fn all() -> Vec<(String, HubMessage)> {
 /// write the JSON of the value's structure instead (`{"vk":[…],"pop":[…]}` for a key,
 /// `{"sigma":[…],"indexes":[…],"signer_index":…}` for a signature): `mithril-common`'s
 /// "JSON-hex" (`ProtocolKey`, `crypto_helper/types/protocol_key.rs`). Sizes differ (a real
-/// signature body is 1 002 bytes, the sample's 1 668); [`upstream`] has today's bodies exactly.
+/// signature body is 1 002 bytes, [`single_signature`]'s built this way 1 686); [`upstream`]
+/// has today's bodies exactly.
 pub fn json_text_of(bytes: &[u8]) -> Vec<u8> {
     let mut text = Vec::with_capacity(bytes.len() * 4 + 2);
     text.push(b'[');

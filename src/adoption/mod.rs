@@ -229,7 +229,10 @@ impl<S: RecordStore> AdoptionMonitor<S> {
     /// [`Self::oldest_epoch_read`]), so that a long-running aggregator's records stay the size
     /// of its participation window. Reports, evidence and the gate of `epoch` and later epochs
     /// are unchanged: the first registration of each party, which exclusions by tenure read, is
-    /// kept. A report of an earlier epoch no longer sees what was forgotten.
+    /// kept. A report of an earlier epoch no longer sees what was forgotten, so a dashboard's
+    /// history (`history_epochs` back) shows only the epochs left: to keep it, prune the store
+    /// ([`Self::store_mut`], [`RecordStore::prune_before`]) before the history's first epoch
+    /// less the window instead.
     pub fn prune(&mut self, epoch: Epoch) -> Result<Pruned, StoreError> {
         let oldest = self.oldest_epoch_read(epoch);
         self.store.prune_before(oldest)

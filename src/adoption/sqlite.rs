@@ -26,7 +26,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params};
 
 use super::store::{Pruned, RecordStore, RegistrationRecord, StoreError};
 use crate::domain::{Epoch, PartyId};
@@ -530,16 +530,18 @@ impl SqliteStore {
         Ok(written)
     }
 
-    /// The first epoch a party registered at (kept when its registrations are pruned).
+    /// The first epoch a party registered at (kept when its registrations are pruned). The
+    /// registrations are read too: a writer of an earlier build that still has the database
+    /// open after another process migrated it records registrations without their first epoch.
     pub fn try_first_registration(&self, party_id: &PartyId) -> Result<Option<Epoch>, StoreError> {
+        // `min` of no row is one row with NULL.
         let first: Option<i64> = self
             .connection
-            .prepare_cached("select epoch from first_registration where party_id = ?1")
-            .and_then(|mut statement| {
-                statement
-                    .query_row([party_id.as_str()], |row| row.get(0))
-                    .optional()
-            })
+            .prepare_cached(
+                "select min(epoch) from (select epoch from first_registration where party_id = ?1 \
+                 union all select epoch from registration where party_id = ?1)",
+            )
+            .and_then(|mut statement| statement.query_row([party_id.as_str()], |row| row.get(0)))
             .map_err(|error| self.error(error))?;
         first.map(|epoch| self.epoch_from(epoch)).transpose()
     }
@@ -739,6 +741,20 @@ mod tests {
         assert_eq!(
             store.first_registration(&PartyId::new("pool1a").unwrap()),
             Some(Epoch(7))
+        );
+        // A writer of an earlier build, still holding the database open, records a
+        // registration without its first epoch: the registrations still say it.
+        store
+            .connection
+            .execute(
+                "insert into registration values (5, 'pool1b', 10, '0.2.1', 'v2', \
+                 'header_only', ?1)",
+                [serde_json::to_string(&record(5, "pool1b")).unwrap()],
+            )
+            .unwrap();
+        assert_eq!(
+            store.first_registration(&PartyId::new("pool1b").unwrap()),
+            Some(Epoch(5))
         );
         // Migration 2 (shadow signatures) was applied on the way.
         store

@@ -646,15 +646,19 @@ impl FileStore {
         Ok(())
     }
 
-    /// Rewrites the file with one line per record, atomically.
+    /// Rewrites the file with one line per record, atomically (see [`Self::replace_with`]).
     pub fn compact(&mut self) -> Result<(), StoreError> {
-        self.file = self.rewrite(&self.memory)?;
-        Ok(())
+        self.replace_with(self.memory.clone())
     }
 
-    /// Writes `memory` to a new file, flushed, renamed over the store's; returns the new file,
-    /// opened to append.
-    fn rewrite(&self, memory: &MemoryStore) -> Result<std::fs::File, StoreError> {
+    /// Writes `memory` to a new file, flushed, and renames it over the store's file, then holds
+    /// `memory` and appends to the new file through the handle that wrote it (a handle opened
+    /// again could fail after the rename, and one to the old file would write where no reader
+    /// looks). An error before the rename changes nothing (the new file is removed). Once the
+    /// rename is done the store holds `memory` whatever follows; if the directory then cannot be
+    /// flushed, the rename may not survive a crash, so the error is returned and later writes are
+    /// refused until the store is opened again.
+    fn replace_with(&mut self, memory: MemoryStore) -> Result<(), StoreError> {
         let temporary = self.path.with_extension("compacting");
         let mut out = Vec::new();
         for (party_id, epoch) in memory.first_registrations_forgotten() {
@@ -694,17 +698,34 @@ impl FileStore {
                 out.push(b'\n');
             }
         }
-        let write = || -> std::io::Result<std::fs::File> {
-            let mut file = std::fs::File::create(&temporary)?;
+        // A file left by a compaction that crashed is never part of the store.
+        let _ = std::fs::remove_file(&temporary);
+        let written = (|| -> std::io::Result<std::fs::File> {
+            let mut file = std::fs::OpenOptions::new()
+                .create_new(true)
+                .append(true)
+                .open(&temporary)?;
             file.write_all(&out)?;
             file.sync_all()?;
             std::fs::rename(&temporary, &self.path)?;
-            if let Some(dir) = self.path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-                std::fs::File::open(dir)?.sync_all()?;
+            Ok(file)
+        })();
+        let file = match written {
+            Ok(file) => file,
+            Err(error) => {
+                let _ = std::fs::remove_file(&temporary);
+                return Err(self.io_error(error));
             }
-            std::fs::OpenOptions::new().append(true).open(&self.path)
         };
-        write().map_err(|error| self.io_error(error))
+        self.file = file;
+        self.memory = memory;
+        if let Some(dir) = self.path.parent().filter(|dir| !dir.as_os_str().is_empty())
+            && let Err(error) = std::fs::File::open(dir).and_then(|dir| dir.sync_all())
+        {
+            self.poisoned = true;
+            return Err(self.io_error(error));
+        }
+        Ok(())
     }
 }
 
@@ -768,8 +789,9 @@ impl RecordStore for FileStore {
 
     /// Forgets the records in memory and rewrites the file without them, atomically (as
     /// [`FileStore::compact`] does); the first registration of each party whose first
-    /// registration is forgotten is written in their stead. On an error, neither the file nor
-    /// the records in memory change.
+    /// registration is forgotten is written in their stead. On an error before the new file
+    /// takes the old one's place, neither the file nor the records in memory change; after it,
+    /// both hold the pruned records.
     fn prune_before(&mut self, epoch: Epoch) -> Result<Pruned, StoreError> {
         if self.poisoned {
             return Err(self.io_error(std::io::Error::other(
@@ -781,8 +803,7 @@ impl RecordStore for FileStore {
         if pruned.is_empty() {
             return Ok(pruned);
         }
-        self.file = self.rewrite(&kept)?;
-        self.memory = kept;
+        self.replace_with(kept)?;
         Ok(pruned)
     }
 }

@@ -908,3 +908,47 @@ fn a_pruned_monitor_reports_its_epoch_as_before() {
     assert_eq!(monitor.store().epochs(), vec![Epoch(44), Epoch(45)]);
     assert_eq!(view(&monitor), before);
 }
+
+#[test]
+fn a_file_store_prune_that_fails_before_its_rename_changes_nothing() {
+    let dir = std::env::temp_dir().join(format!("adoption-prune-fail-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let lines = dir.join("records.jsonl");
+    let mut store = FileStore::open(&lines).unwrap();
+    fill_for_pruning(&mut store);
+    let before = everything(&store);
+    let written = std::fs::read(&lines).unwrap();
+    // The new file cannot be created: a directory holds its name.
+    let blocker = dir.join("records.compacting");
+    std::fs::create_dir(&blocker).unwrap();
+    assert!(matches!(
+        store.prune_before(Epoch(5)),
+        Err(StoreError::Io { .. })
+    ));
+    assert_eq!(everything(&store), before);
+    assert_eq!(std::fs::read(&lines).unwrap(), written);
+    // The store still writes where readers look.
+    let late = record("pool1d", 6, 100, "0.4.0", 2, &["pythagoras"]);
+    store.put_registration(late.clone()).unwrap();
+    assert_eq!(
+        FileStore::snapshot(&lines)
+            .unwrap()
+            .store
+            .registrations(Epoch(6))
+            .len(),
+        3
+    );
+    // A file a crashed compaction left is not in the way.
+    std::fs::remove_dir(&blocker).unwrap();
+    std::fs::write(&blocker, b"left by a crash").unwrap();
+    assert!(!store.prune_before(Epoch(5)).unwrap().is_empty());
+    assert!(!blocker.exists());
+    store
+        .put_registration(record("pool1e", 6, 100, "0.4.0", 2, &["pythagoras"]))
+        .unwrap();
+    let reopened = FileStore::open(&lines).unwrap();
+    assert_eq!(reopened.registrations(Epoch(6)).len(), 4);
+    assert_eq!(reopened.epochs(), vec![Epoch(5), Epoch(6)]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

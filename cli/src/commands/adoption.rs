@@ -80,8 +80,8 @@ pub enum AdoptionCommand {
     },
     /// Forgets the registrations and signature counts of the epochs before `--before` in a
     /// records file (SQLite or JSON lines), keeping each party's first registration epoch (for
-    /// exclusions by tenure). Reports of `--before` and later epochs are unchanged when
-    /// `--before` is at most the first epoch of the participation window they read. A JSON-lines
+    /// exclusions by tenure). A report reads the signatures of its participation window (two
+    /// epochs by default), so the reports of `--before` + 1 and later are unchanged. A JSON-lines
     /// file is rewritten atomically: run it only when no writer has that file open.
     Prune {
         /// The records file.

@@ -257,8 +257,9 @@ fn adoption_import_reads_an_aggregator_event_store_and_report_reads_the_database
         "{repair:?}"
     );
 
-    // Pruning the epochs before 602 leaves its report as it was, and forgets epoch 601.
-    let pruned = run(&["adoption", "prune", "--records", records, "--before", "602"]);
+    // Pruning the epochs before 601 leaves the report of 602 (which reads the signatures of
+    // 601 and 602) as it was, and forgets epoch 600.
+    let pruned = run(&["adoption", "prune", "--records", records, "--before", "601"]);
     assert!(pruned.status.success(), "{pruned:?}");
     let said = String::from_utf8(pruned.stdout).unwrap();
     assert!(
@@ -268,11 +269,11 @@ fn adoption_import_reads_an_aggregator_event_store_and_report_reads_the_database
     assert!(!said.contains("forgot 0 registrations"), "{said}");
     let again = run(&["adoption", "report", "--records", records, "--epoch", "602"]);
     assert_eq!(String::from_utf8(again.stdout).unwrap(), text);
-    let forgotten = run(&["adoption", "report", "--records", records, "--epoch", "601"]);
+    let forgotten = run(&["adoption", "report", "--records", records, "--epoch", "600"]);
     assert_eq!(forgotten.status.code(), Some(1), "{forgotten:?}");
     assert!(
         String::from_utf8_lossy(&forgotten.stderr)
-            .contains("no registration is recorded for epoch 601"),
+            .contains("no registration is recorded for epoch 600"),
         "{forgotten:?}"
     );
     let missing = run(&[

@@ -144,11 +144,10 @@ impl Inner {
         self.seen = self.seen.split_off(&oldest);
         self.registrations.retain(|(at, _), _| *at >= oldest);
         self.registration_counts = self.registration_counts.split_off(&oldest);
-        // The memory store cannot fail.
-        let _ = self
-            .monitor
-            .store_mut()
-            .prune_before(Epoch(epoch.0.saturating_sub(monitor_retention)));
+        // Never what the monitor's own reports read; the memory store cannot fail.
+        let monitor_oldest = Epoch(epoch.0.saturating_sub(monitor_retention))
+            .min(self.monitor.oldest_epoch_read(epoch));
+        let _ = self.monitor.store_mut().prune_before(monitor_oldest);
     }
 }
 
@@ -236,8 +235,9 @@ impl InMemoryBackend {
         self
     }
 
-    /// Keeps the adoption monitor's records of the last `epochs` epochs (its reports read the
-    /// participation window, its dashboard the epochs of its history).
+    /// Keeps the adoption monitor's records of the current epoch and the `epochs` before it, and
+    /// never fewer than its reports read (the participation window); its dashboard reads the
+    /// epochs of its history.
     pub fn with_monitor_retention(mut self, epochs: u64) -> Self {
         self.monitor_retention = epochs;
         self

@@ -201,7 +201,7 @@ impl HttpClientBuilder {
         self
     }
 
-    /// The retry policy.
+    /// The retry policy of signatures (a registration is sent once: see [the outcomes](self#outcomes)).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
