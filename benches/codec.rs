@@ -146,18 +146,14 @@ where
 /// A message of upstream's fixture signer: today's body as `mithril-common` 0.8.3 writes it
 /// (read into the hub, its keys held as the JSON text it carries), and the same message in
 /// canonical bytes for protobuf.
-/// `samples::upstream::registration` or `signature`: a vector's body and its canonical value.
-type UpstreamVector<T> = fn(&str, &JsonHeaders) -> Result<(String, T), String>;
+/// `samples::upstream::registration` or `signature`.
+type UpstreamVector<T> = fn(&str, &JsonHeaders) -> Result<samples::upstream::Vector<T>, String>;
 
-fn upstream<T>(of: UpstreamVector<T>, name: &str) -> (T, T)
-where
-    T: json::JsonSpoke,
-{
+fn upstream<T>(of: UpstreamVector<T>, name: &str) -> (T, T) {
     // The software version the other rows declare, read from the header as the bench reads it.
     let headers = JsonHeaders::from_signer_node_version(Some("0.2.0")).unwrap();
-    let (body, raw) = of(name, &headers).expect("the upstream vector converts");
-    let today = json::decode(body.as_bytes(), &headers).expect("upstream's body");
-    (raw, today)
+    let vector = of(name, &headers).expect("the upstream vector converts");
+    (vector.canonical, vector.held)
 }
 
 fn bench(c: &mut Criterion) {

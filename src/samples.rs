@@ -452,18 +452,35 @@ pub mod upstream {
             .map_err(|e| e.to_string())
     }
 
-    /// The registration body of the upstream vector `name`, and the same registration with its
-    /// keys in canonical bytes (what a protobuf signer sends): the BLS key and its proof of
-    /// possession, the raw KES signatures, the CBOR operational certificate, the SNARK key's
-    /// bytes. `headers` are those the body is read with (its software version).
+    /// An upstream vector: today's body, and the message in the hub as read from it and in
+    /// canonical bytes.
+    #[derive(Clone, Debug)]
+    pub struct Vector<T> {
+        /// Today's compact body, as `mithril-common` 0.8.3 writes it.
+        pub body: String,
+        /// The body read into the hub (its keys held as the JSON text the body carries).
+        pub held: T,
+        /// The same message with its keys and signature in canonical bytes.
+        pub canonical: T,
+    }
+
+    /// The body of the upstream vector `name`, and the message it reads as with `headers`.
+    fn held<T: json::JsonSpoke>(name: &str, headers: &JsonHeaders) -> Result<(String, T), String> {
+        let body = body(name)?;
+        let held = json::decode(body.as_bytes(), headers).map_err(|e| format!("{name}: {e}"))?;
+        Ok((body, held))
+    }
+
+    /// The registration of the upstream vector `name`, its keys in canonical bytes (what a
+    /// protobuf signer sends): the BLS key and its proof of possession, the raw KES signatures,
+    /// the CBOR operational certificate, the SNARK key's bytes. `headers` are those the body is
+    /// read with (its software version).
     pub fn registration(
         name: &str,
         headers: &JsonHeaders,
-    ) -> Result<(String, SignerRegistration), String> {
-        let body = body(name)?;
-        let held: SignerRegistration =
-            json::decode(body.as_bytes(), headers).map_err(|e| format!("{name}: {e}"))?;
-        let registration = SignerRegistration {
+    ) -> Result<Vector<SignerRegistration>, String> {
+        let (body, held): (_, SignerRegistration) = held(name, headers)?;
+        let canonical = SignerRegistration {
             verification_key: canonical_key(&held.verification_key, "verification key", |bytes| {
                 verification_key_message(bytes).map_err(|e| e.to_string())
             })?,
@@ -491,31 +508,34 @@ pub mod upstream {
                 "SNARK key's KES signature",
                 &kes,
             )?,
-            ..held
+            ..held.clone()
         };
-        Ok((body, registration))
+        Ok(Vector {
+            body,
+            held,
+            canonical,
+        })
     }
 
-    /// The signature body of the upstream vector `name`, and the same signature in the STM
-    /// signature's canonical bytes (`0x01 ‖ CBOR`, what DMQ carries).
-    pub fn signature(
-        name: &str,
-        headers: &JsonHeaders,
-    ) -> Result<(String, SingleSignature), String> {
-        let body = body(name)?;
-        let held: SingleSignature =
-            json::decode(body.as_bytes(), headers).map_err(|e| format!("{name}: {e}"))?;
+    /// The signature of the upstream vector `name`, in the STM signature's canonical bytes
+    /// (`0x01 ‖ CBOR`, what DMQ carries).
+    pub fn signature(name: &str, headers: &JsonHeaders) -> Result<Vector<SingleSignature>, String> {
+        let (body, held): (_, SingleSignature) = held(name, headers)?;
         let stm: mithril_stm::SingleSignature =
             serde_json::from_slice(held.signature.as_bytes())
                 .map_err(|e| format!("{name}: the STM signature: {e}"))?;
         let bytes = stm
             .to_bytes()
             .map_err(|e| format!("{name}: the STM signature: {e}"))?;
-        let signature = SingleSignature {
+        let canonical = SingleSignature {
             signature: SignatureBytes::new(bytes).map_err(|e| format!("{name}: {e}"))?,
-            ..held
+            ..held.clone()
         };
-        Ok((body, signature))
+        Ok(Vector {
+            body,
+            held,
+            canonical,
+        })
     }
 }
 

@@ -152,10 +152,17 @@ fn size_table(out: &mut String) -> Result<(), FiguresError> {
         "| message | today's JSON | protobuf v1 | protobuf v2 | JSON, plain hex | CBOR |\n\
          |---|---:|---:|---:|---:|---:|\n",
     );
-    let (registration_body, registration) =
-        samples::upstream::registration("register_signer", &Default::default())
-            .map_err(compute("registration"))?;
-    let (signature_body, signature) = samples::upstream::signature(
+    let samples::upstream::Vector {
+        body: registration_body,
+        canonical: registration,
+        ..
+    } = samples::upstream::registration("register_signer", &Default::default())
+        .map_err(compute("registration"))?;
+    let samples::upstream::Vector {
+        body: signature_body,
+        canonical: signature,
+        ..
+    } = samples::upstream::signature(
         "register_signature_mithril_stake_distribution",
         &Default::default(),
     )

@@ -319,11 +319,7 @@ impl MemoryStore {
     }
 
     fn insert_registration(&mut self, record: RegistrationRecord) {
-        let first = self
-            .first
-            .entry(record.party_id.clone())
-            .or_insert(record.epoch);
-        *first = (*first).min(record.epoch);
+        self.insert_first(record.party_id.clone(), record.epoch);
         self.registrations
             .entry(record.epoch)
             .or_default()
@@ -339,7 +335,6 @@ impl MemoryStore {
     }
 
     /// Records that `party_id` first registered at `epoch` (or earlier, if already known).
-    #[cfg(feature = "serde")]
     fn insert_first(&mut self, party_id: PartyId, epoch: Epoch) {
         let first = self.first.entry(party_id).or_insert(epoch);
         *first = (*first).min(epoch);

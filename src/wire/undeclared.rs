@@ -14,56 +14,12 @@ use std::sync::OnceLock;
 use bytes::{Buf, Bytes};
 use prost::Message;
 use prost::encoding::{DecodeContext, WireType, bytes as bytes_field, decode_key, skip_field};
+use prost_types::field_descriptor_proto::{Label, Type};
+use prost_types::{DescriptorProto, FileDescriptorSet};
 
 use super::{MessageKind, WireVersion};
 use crate::WireError;
 use crate::error::FieldPath;
-
-/// The parts of `google.protobuf.FileDescriptorSet` the walk reads; prost skips the rest.
-mod descriptor {
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub(super) struct FileDescriptorSet {
-        #[prost(message, repeated, tag = "1")]
-        pub(super) file: Vec<FileDescriptorProto>,
-    }
-
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub(super) struct FileDescriptorProto {
-        #[prost(string, tag = "2")]
-        pub(super) package: String,
-        #[prost(message, repeated, tag = "4")]
-        pub(super) message_type: Vec<DescriptorProto>,
-    }
-
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub(super) struct DescriptorProto {
-        #[prost(string, tag = "1")]
-        pub(super) name: String,
-        #[prost(message, repeated, tag = "2")]
-        pub(super) field: Vec<FieldDescriptorProto>,
-        #[prost(message, repeated, tag = "3")]
-        pub(super) nested_type: Vec<DescriptorProto>,
-    }
-
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub(super) struct FieldDescriptorProto {
-        #[prost(string, tag = "1")]
-        pub(super) name: String,
-        #[prost(int32, tag = "3")]
-        pub(super) number: i32,
-        #[prost(int32, tag = "4")]
-        pub(super) label: i32,
-        #[prost(int32, tag = "5")]
-        pub(super) r#type: i32,
-        #[prost(string, tag = "6")]
-        pub(super) type_name: String,
-    }
-
-    /// `FieldDescriptorProto.Type.TYPE_MESSAGE`.
-    pub(super) const TYPE_MESSAGE: i32 = 11;
-    /// `FieldDescriptorProto.Label.LABEL_REPEATED`.
-    pub(super) const LABEL_REPEATED: i32 = 3;
-}
 
 /// A declared field: its name, whether it repeats, and the message type it holds, if any.
 struct Field {
@@ -81,20 +37,19 @@ fn schema() -> &'static Schema {
     SCHEMA.get_or_init(|| {
         // Written by build.rs from the schemas this crate compiles: it always decodes; an
         // empty schema (every field undeclared) would be the failure's only symptom.
-        let set =
-            descriptor::FileDescriptorSet::decode(crate::FILE_DESCRIPTOR_SET).unwrap_or_default();
+        let set = FileDescriptorSet::decode(crate::FILE_DESCRIPTOR_SET).unwrap_or_default();
         let mut schema = Schema::new();
         for file in &set.file {
             for message in &file.message_type {
-                add(&mut schema, &file.package, message);
+                add(&mut schema, file.package(), message);
             }
         }
         schema
     })
 }
 
-fn add(schema: &mut Schema, scope: &str, message: &descriptor::DescriptorProto) {
-    let full_name = format!("{scope}.{}", message.name);
+fn add(schema: &mut Schema, scope: &str, message: &DescriptorProto) {
+    let full_name = format!("{scope}.{}", message.name());
     for nested in &message.nested_type {
         add(schema, &full_name, nested);
     }
@@ -102,14 +57,14 @@ fn add(schema: &mut Schema, scope: &str, message: &descriptor::DescriptorProto) 
         .field
         .iter()
         .filter_map(|field| {
-            let number = u32::try_from(field.number).ok()?;
-            let message = (field.r#type == descriptor::TYPE_MESSAGE)
-                .then(|| field.type_name.trim_start_matches('.').to_owned());
+            let number = u32::try_from(field.number()).ok()?;
+            let message = (field.r#type() == Type::Message)
+                .then(|| field.type_name().trim_start_matches('.').to_owned());
             Some((
                 number,
                 Field {
-                    name: field.name.clone(),
-                    repeated: field.label == descriptor::LABEL_REPEATED,
+                    name: field.name().to_owned(),
+                    repeated: field.label() == Label::Repeated,
                     message,
                 },
             ))

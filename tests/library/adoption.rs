@@ -740,22 +740,7 @@ fn fill_for_pruning(store: &mut impl RecordStore) {
 
 /// Everything the trait says about epochs 1 to 7 and the four parties.
 fn everything(store: &impl RecordStore) -> String {
-    let mut out = format!("epochs {:?}\n", store.epochs());
-    for epoch in 1..=7 {
-        out += &format!(
-            "{epoch}: {:?} {:?} {:?}\n",
-            store.registrations(Epoch(epoch)),
-            store.signatures(Epoch(epoch)),
-            store.shadow_signatures(Epoch(epoch)),
-        );
-    }
-    for party in ["pool1a", "pool1b", "pool1c", "pool1d"] {
-        out += &format!(
-            "{party} first {:?}\n",
-            store.first_registration(&PartyId::new(party).unwrap())
-        );
-    }
-    out
+    crate::common::store_contents(store, 1..=7, &["pool1a", "pool1b", "pool1c", "pool1d"])
 }
 
 #[test]

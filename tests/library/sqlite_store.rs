@@ -92,21 +92,7 @@ fn fill(store: &mut impl RecordStore, memory: &mut MemoryStore) {
 
 /// Everything the trait can say about a store.
 fn contents(store: &impl RecordStore) -> String {
-    let mut out = format!("epochs {:?}\n", store.epochs());
-    for epoch in 8..=13 {
-        out += &format!(
-            "{epoch}: {:?}\n   signatures {:?}\n",
-            store.registrations(Epoch(epoch)),
-            store.signatures(Epoch(epoch))
-        );
-    }
-    for name in ["pool1a", "pool1b", "pool1c", "pool1z"] {
-        out += &format!(
-            "{name} first {:?}\n",
-            store.first_registration(&party(name))
-        );
-    }
-    out
+    crate::common::store_contents(store, 8..=13, &["pool1a", "pool1b", "pool1c", "pool1z"])
 }
 
 #[test]

@@ -766,3 +766,28 @@ pub fn stm_parameters(
         phi_f: parameters.phi_f(),
     }
 }
+
+/// Everything the `RecordStore` trait says about `epochs` and `parties`, as text to compare
+/// stores by (one line per epoch: `<epoch>: registrations signatures shadow_signatures`).
+pub fn store_contents(
+    store: &impl mithril_compat::adoption::RecordStore,
+    epochs: std::ops::RangeInclusive<u64>,
+    parties: &[&str],
+) -> String {
+    let mut out = format!("epochs {:?}\n", store.epochs());
+    for epoch in epochs {
+        out += &format!(
+            "{epoch}: {:?} {:?} {:?}\n",
+            store.registrations(Epoch(epoch)),
+            store.signatures(Epoch(epoch)),
+            store.shadow_signatures(Epoch(epoch)),
+        );
+    }
+    for party in parties {
+        out += &format!(
+            "{party} first {:?}\n",
+            store.first_registration(&PartyId::new(*party).unwrap())
+        );
+    }
+    out
+}
